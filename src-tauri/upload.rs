@@ -1,0 +1,487 @@
+//! Uploading a file as a private object, streamed from disk: one PUT for small files, a multipart
+//! upload with a few parts in flight for large ones. Every request carries a CRC32C of its bytes that
+//! the server checks. Progress goes to a callback; a cancellation token stops the upload, and a
+//! multipart upload that fails or is cancelled is aborted so no orphaned parts stay behind.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
+use aws_smithy_types::body::SdkBody;
+use base64::Engine;
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use tokio_util::sync::CancellationToken;
+
+use crate::storage::{Bucket, StorageError};
+
+/// Files up to this size go in one PUT.
+pub const MULTIPART_THRESHOLD: u64 = 16 * 1024 * 1024;
+const MIN_PART_SIZE: u64 = 8 * 1024 * 1024;
+const MAX_PARTS: u64 = 10_000;
+/// Parts in flight at once: enough to fill a link, few enough to keep memory and sockets modest.
+pub const PARTS_IN_FLIGHT: usize = 4;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("upload cancelled")]
+    Cancelled,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("the upload could not be finished and its parts could not be cleaned up ({detail}); they will be retried on the next run")]
+    AbortFailed { detail: String },
+}
+
+/// Bytes sent so far out of the total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub sent: u64,
+    pub total: u64,
+}
+
+/// What the server stored.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    pub size: u64,
+    pub e_tag: Option<String>,
+    pub version_id: Option<String>,
+    /// CRC32C of the whole file (single PUT) or the composite of the parts' (multipart), base64.
+    pub checksum_crc32c: Option<String>,
+}
+
+/// The file to upload and how to label it.
+#[derive(Debug, Clone)]
+pub struct Source<'a> {
+    pub path: &'a Path,
+    pub size: u64,
+    pub content_type: &'a str,
+}
+
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+pub async fn upload(
+    bucket: &Bucket,
+    key: &str,
+    source: &Source<'_>,
+    on_progress: ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<Uploaded, UploadError> {
+    let tracker = Tracker::new(source.size, on_progress);
+    if source.size <= MULTIPART_THRESHOLD {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(UploadError::Cancelled),
+            result = put_whole(bucket, key, source, &tracker) => result,
+        }
+    } else {
+        upload_multipart(bucket, key, source, &tracker, cancel).await
+    }
+}
+
+async fn put_whole(
+    bucket: &Bucket,
+    key: &str,
+    source: &Source<'_>,
+    tracker: &Tracker,
+) -> Result<Uploaded, UploadError> {
+    let crc = crc32c_of_range(source.path, 0, source.size).await?;
+    let body = file_body(source.path, 0, source.size, tracker.slot()).await?;
+    let output = bucket
+        .client
+        .put_object()
+        .bucket(&bucket.name)
+        .key(key)
+        .content_type(source.content_type)
+        .content_length(to_i64(source.size))
+        .checksum_crc32_c(&crc)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| bucket.classify(e, "upload to it"))?;
+    tracker.finish();
+    Ok(Uploaded {
+        size: source.size,
+        e_tag: output.e_tag,
+        version_id: output.version_id,
+        checksum_crc32c: Some(crc),
+    })
+}
+
+/// Part size for a file: at least 8 MiB, and large enough to stay within 10,000 parts.
+pub fn part_size_for(size: u64) -> u64 {
+    const MIB: u64 = 1024 * 1024;
+    let needed = size.div_ceil(MAX_PARTS);
+    needed.max(MIN_PART_SIZE).div_ceil(MIB) * MIB
+}
+
+async fn upload_multipart(
+    bucket: &Bucket,
+    key: &str,
+    source: &Source<'_>,
+    tracker: &Tracker,
+    cancel: &CancellationToken,
+) -> Result<Uploaded, UploadError> {
+    if cancel.is_cancelled() {
+        return Err(UploadError::Cancelled);
+    }
+    let created = bucket
+        .client
+        .create_multipart_upload()
+        .bucket(&bucket.name)
+        .key(key)
+        .content_type(source.content_type)
+        .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+        .send()
+        .await
+        .map_err(|e| bucket.classify(e, "upload to it"))?;
+    let Some(upload_id) = created.upload_id else {
+        return Err(StorageError::Service {
+            endpoint: bucket.endpoint.clone(),
+            code: "NoUploadId".into(),
+            message: "the server started a multipart upload without an upload id".into(),
+        }
+        .into());
+    };
+
+    let result = tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(UploadError::Cancelled),
+        result = send_parts_and_complete(bucket, key, &upload_id, source, tracker) => result,
+    };
+    if result.is_err() {
+        // The parts are billed and invisible until aborted: always clean up, whatever failed.
+        abort(bucket, key, &upload_id).await?;
+    }
+    result
+}
+
+async fn send_parts_and_complete(
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+    source: &Source<'_>,
+    tracker: &Tracker,
+) -> Result<Uploaded, UploadError> {
+    let part_size = part_size_for(source.size);
+    let count = source.size.div_ceil(part_size);
+    let parts: Vec<CompletedPart> = futures::stream::iter(0..count)
+        .map(|index| {
+            let offset = index * part_size;
+            let length = part_size.min(source.size - offset);
+            send_part(bucket, key, upload_id, source.path, index, offset, length, tracker)
+        })
+        .buffer_unordered(PARTS_IN_FLIGHT)
+        .try_collect::<Vec<_>>()
+        .await?;
+    let mut parts = parts;
+    parts.sort_by_key(|p| p.part_number);
+    let output = bucket
+        .client
+        .complete_multipart_upload()
+        .bucket(&bucket.name)
+        .key(key)
+        .upload_id(upload_id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| bucket.classify(e, "upload to it"))?;
+    tracker.finish();
+    Ok(Uploaded {
+        size: source.size,
+        e_tag: output.e_tag,
+        version_id: output.version_id,
+        checksum_crc32c: output.checksum_crc32_c,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_part(
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+    path: &Path,
+    index: u64,
+    offset: u64,
+    length: u64,
+    tracker: &Tracker,
+) -> Result<CompletedPart, UploadError> {
+    let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
+    let crc = crc32c_of_range(path, offset, length).await?;
+    let body = file_body(path, offset, length, tracker.slot()).await?;
+    let output = bucket
+        .client
+        .upload_part()
+        .bucket(&bucket.name)
+        .key(key)
+        .upload_id(upload_id)
+        .part_number(part_number)
+        .content_length(to_i64(length))
+        .checksum_crc32_c(&crc)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| bucket.classify(e, "upload to it"))?;
+    Ok(CompletedPart::builder()
+        .part_number(part_number)
+        .set_e_tag(output.e_tag)
+        .checksum_crc32_c(crc)
+        .build())
+}
+
+/// Aborts a multipart upload, retrying briefly: it must not be skipped because of one hiccup.
+pub async fn abort(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), UploadError> {
+    let mut last = None;
+    for attempt in 0..3u32 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(250 * u64::from(attempt))).await;
+        }
+        match bucket
+            .client
+            .abort_multipart_upload()
+            .bucket(&bucket.name)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => {
+                let err = bucket.classify(e, "clean up an upload in it");
+                // Already gone (aborted or completed elsewhere) is what we wanted.
+                if let StorageError::Service { code, .. } = &err
+                    && code == "NoSuchUpload"
+                {
+                    return Ok(());
+                }
+                last = Some(err);
+            }
+        }
+    }
+    Err(UploadError::AbortFailed {
+        detail: last.map(|e| e.to_string()).unwrap_or_default(),
+    })
+}
+
+/// A retryable body that streams `length` bytes at `offset` from the file and counts them.
+async fn file_body(
+    path: &Path,
+    offset: u64,
+    length: u64,
+    counter: Arc<AtomicU64>,
+) -> Result<ByteStream, UploadError> {
+    let stream = ByteStream::read_from()
+        .path(path)
+        .offset(offset)
+        .length(Length::Exact(length))
+        .buffer_size(256 * 1024)
+        .build()
+        .await
+        .map_err(|e| UploadError::Read {
+            path: path.to_owned(),
+            source: std::io::Error::other(e),
+        })?;
+    let body = stream.into_inner().map_preserve_contents(move |body| {
+        // A retry starts the count for this body again.
+        counter.store(0, Ordering::Relaxed);
+        SdkBody::from_body_1_x(Counting {
+            inner: body,
+            counter: counter.clone(),
+        })
+    });
+    Ok(ByteStream::new(body))
+}
+
+/// CRC32C of a byte range of the file, base64 as S3 wants it; read in 1 MiB chunks off the runtime.
+async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
+    let owned = path.to_owned();
+    let crc = tokio::task::spawn_blocking(move || -> std::io::Result<u32> {
+        let mut file = std::fs::File::open(&owned)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut reader = file.take(length);
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut crc = 0u32;
+        let mut seen = 0u64;
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            crc = crc32c::crc32c_append(crc, &buf[..n]);
+            seen += n as u64;
+        }
+        if seen != length {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file became shorter while it was being shared",
+            ));
+        }
+        Ok(crc)
+    })
+    .await
+    .map_err(|e| UploadError::Read {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|source| UploadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes()))
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Sums the bytes sent by every body and reports them, at most ten times a second.
+struct Tracker {
+    total: u64,
+    slots: Arc<std::sync::Mutex<Vec<Arc<AtomicU64>>>>,
+    on_progress: ProgressFn,
+    ticker: tokio::task::JoinHandle<()>,
+}
+
+impl Tracker {
+    const TICK: Duration = Duration::from_millis(100);
+
+    fn new(total: u64, on_progress: ProgressFn) -> Self {
+        let slots: Arc<std::sync::Mutex<Vec<Arc<AtomicU64>>>> = Arc::default();
+        on_progress(Progress { sent: 0, total });
+        let ticker = {
+            let slots = slots.clone();
+            let on_progress = on_progress.clone();
+            tokio::spawn(async move {
+                let mut last = 0;
+                let mut interval = tokio::time::interval(Self::TICK);
+                interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                loop {
+                    interval.tick().await;
+                    let sent = sum(&slots).min(total);
+                    if sent != last {
+                        last = sent;
+                        on_progress(Progress { sent, total });
+                    }
+                }
+            })
+        };
+        Tracker {
+            total,
+            slots,
+            on_progress,
+            ticker,
+        }
+    }
+
+    fn slot(&self) -> Arc<AtomicU64> {
+        let counter = Arc::new(AtomicU64::new(0));
+        self.slots
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(counter.clone());
+        counter
+    }
+
+    fn finish(&self) {
+        self.ticker.abort();
+        (self.on_progress)(Progress {
+            sent: self.total,
+            total: self.total,
+        });
+    }
+}
+
+impl Drop for Tracker {
+    fn drop(&mut self) {
+        self.ticker.abort();
+    }
+}
+
+fn sum(slots: &std::sync::Mutex<Vec<Arc<AtomicU64>>>) -> u64 {
+    slots
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|c| c.load(Ordering::Relaxed))
+        .sum()
+}
+
+struct Counting {
+    inner: SdkBody,
+    counter: Arc<AtomicU64>,
+}
+
+impl http_body::Body for Counting {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.counter.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        http_body::Body::is_end_stream(&self.inner)
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::Body::size_hint(&self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_sizes_stay_within_s3_limits() {
+        const MIB: u64 = 1024 * 1024;
+        assert_eq!(part_size_for(64 * MIB), 8 * MIB);
+        // 5 TiB, the largest S3 object, fits in 10,000 parts.
+        let five_tib = 5 * 1024 * 1024 * MIB;
+        let part = part_size_for(five_tib);
+        assert!(five_tib.div_ceil(part) <= MAX_PARTS);
+        assert_eq!(part % MIB, 0);
+    }
+
+    #[tokio::test]
+    async fn crc32c_matches_the_known_vector() {
+        // RFC 3720 B.4: CRC32C of 32 zero bytes is 0x8A9136AA.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zeros");
+        std::fs::write(&path, [0u8; 40]).unwrap();
+        let b64 = crc32c_of_range(&path, 4, 32).await.unwrap();
+        let expected = base64::engine::general_purpose::STANDARD.encode(0x8A91_36AAu32.to_be_bytes());
+        assert_eq!(b64, expected);
+    }
+
+    #[tokio::test]
+    async fn a_file_that_shrank_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("short");
+        std::fs::write(&path, [1u8; 10]).unwrap();
+        assert!(matches!(crc32c_of_range(&path, 0, 20).await, Err(UploadError::Read { .. })));
+    }
+}
