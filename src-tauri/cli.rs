@@ -127,7 +127,10 @@ fn report(message: impl std::fmt::Display) {
 }
 
 pub fn run(command: Command) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             report(format!("cannot start: {e}"));
@@ -159,7 +162,9 @@ struct Context {
 }
 
 impl Context {
-    async fn load_profiles(&self) -> Result<crate::profiles::ProfileBook, local_store::LocalStoreError> {
+    async fn load_profiles(
+        &self,
+    ) -> Result<crate::profiles::ProfileBook, local_store::LocalStoreError> {
         let (paths, keychain) = (self.paths.clone(), self.keychain.clone());
         tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
             .await
@@ -243,7 +248,10 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
                 for warning in &share.warnings {
                     report(format!("warning: {}: {warning}", share.name));
                 }
-                if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+                if writeln!(stdout, "{line}")
+                    .and_then(|()| stdout.flush())
+                    .is_err()
+                {
                     return ExitCode::FAILURE;
                 }
             }
@@ -251,7 +259,10 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
-                report(format!("{}: cancelled, nothing was left in the bucket", file.name));
+                report(format!(
+                    "{}: cancelled, nothing was left in the bucket",
+                    file.name
+                ));
                 return ExitCode::from(130);
             }
             Err(e) => {
@@ -264,7 +275,11 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         }
     }
     interrupted.abort();
-    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
@@ -273,7 +288,11 @@ fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
     }
     let started = std::time::Instant::now();
     Arc::new(move |p: crate::upload::Progress| {
-        let percent = if p.total == 0 { 100 } else { p.sent * 100 / p.total };
+        let percent = if p.total == 0 {
+            100
+        } else {
+            p.sent * 100 / p.total
+        };
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let rate = p.sent as f64 / secs / (1024.0 * 1024.0);
         eprint!("\r\x1b[2K{name}: {percent}% ({rate:.1} MiB/s)");
@@ -353,9 +372,16 @@ async fn profile_inner(context: &Context, command: ProfileCommand) -> Result<(),
                 println!("{}", serde_json::Value::Array(list));
             } else {
                 for p in &book.profiles {
-                    let mark = if default.as_deref() == Some(&p.name) { "*" } else { " " };
+                    let mark = if default.as_deref() == Some(&p.name) {
+                        "*"
+                    } else {
+                        " "
+                    };
                     let endpoint = p.endpoint.as_deref().unwrap_or("AWS S3");
-                    println!("{mark} {}\t{} at {endpoint} ({})", p.name, p.bucket, p.credentials);
+                    println!(
+                        "{mark} {}\t{} at {endpoint} ({})",
+                        p.name, p.bucket, p.credentials
+                    );
                 }
             }
         }
@@ -442,7 +468,10 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
     .await?;
     let addr = server
         .local_addr()
-        .map_err(|e| local_store::LocalStoreError::Bind { addr: listen, source: e })?;
+        .map_err(|e| local_store::LocalStoreError::Bind {
+            addr: listen,
+            source: e,
+        })?;
     eprintln!(
         "linkdrop: local store for profile {} listening on http://{addr} (objects in {})",
         profile.name,

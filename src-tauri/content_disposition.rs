@@ -42,12 +42,21 @@ fn ascii_fallback(file_name: &str) -> String {
             _ => '_',
         })
         .collect();
-    if fallback.is_empty() { "file".to_owned() } else { fallback }
+    if fallback.is_empty() {
+        "file".to_owned()
+    } else {
+        fallback
+    }
 }
 
 /// Decodes the name a browser would save under (the `filename*` parameter), for tests and checks.
 pub fn download_name(header: &str) -> Option<String> {
-    let encoded = header.split("filename*=UTF-8''").nth(1)?.split(';').next()?.trim();
+    let encoded = header
+        .split("filename*=UTF-8''")
+        .nth(1)?
+        .split(';')
+        .next()?
+        .trim();
     percent_encoding::percent_decode_str(encoded)
         .decode_utf8()
         .ok()
@@ -83,8 +92,17 @@ mod tests {
             let header = attachment(name);
             assert!(header.is_ascii(), "{header}");
             assert_eq!(download_name(&header).as_deref(), Some(name), "{header}");
-            let quoted = header.split("filename=\"").nth(1).unwrap().split('"').next().unwrap();
-            assert!(!quoted.contains('\\') && !quoted.chars().any(|c| c.is_control()), "{quoted}");
+            let quoted = header
+                .split("filename=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap();
+            assert!(
+                !quoted.contains('\\') && !quoted.chars().any(|c| c.is_control()),
+                "{quoted}"
+            );
         }
     }
 
@@ -92,12 +110,18 @@ mod tests {
     fn non_ascii_falls_back_to_underscores_in_the_plain_parameter() {
         let header = attachment("naïve.txt");
         assert!(header.contains("filename=\"na_ve.txt\""), "{header}");
-        assert!(header.contains("filename*=UTF-8''na%C3%AFve.txt"), "{header}");
+        assert!(
+            header.contains("filename*=UTF-8''na%C3%AFve.txt"),
+            "{header}"
+        );
     }
 
     #[test]
     fn spaces_and_quotes_are_percent_encoded_in_the_extended_parameter() {
         let header = attachment("a \"b\".txt");
-        assert!(header.ends_with("filename*=UTF-8''a%20%22b%22.txt"), "{header}");
+        assert!(
+            header.ends_with("filename*=UTF-8''a%20%22b%22.txt"),
+            "{header}"
+        );
     }
 }

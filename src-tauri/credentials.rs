@@ -26,7 +26,9 @@ pub enum CredentialsError {
          LINKDROP_SECRET_ACCESS_KEY or stdin)"
     )]
     NoSecret { profile: String },
-    #[error("profile {profile:?} keeps its secret in the keychain but has no access key id; add it again with --access-key-id")]
+    #[error(
+        "profile {profile:?} keeps its secret in the keychain but has no access key id; add it again with --access-key-id"
+    )]
     MissingAccessKeyId { profile: String },
     #[error("profile {profile:?} reads credentials from the environment, but {var} is not set")]
     MissingEnv { profile: String, var: &'static str },
@@ -75,7 +77,9 @@ impl Keychain {
         if secret.is_empty() {
             return Err(CredentialsError::EmptySecret);
         }
-        self.entry(profile)?.set_password(secret).map_err(unavailable)
+        self.entry(profile)?
+            .set_password(secret)
+            .map_err(unavailable)
     }
 
     pub fn secret(&self, profile: &str) -> Result<String, CredentialsError> {
@@ -153,12 +157,14 @@ pub async fn resolve(profile: &Profile, keychain: &Keychain) -> Result<Resolved,
             let provider = aws_config::profile::ProfileFileCredentialsProvider::builder()
                 .profile_name(name)
                 .build();
-            let credentials = provider.provide_credentials().await.map_err(|e| {
-                CredentialsError::AwsProfile {
-                    name: name.clone(),
-                    detail: error_chain(&e),
-                }
-            })?;
+            let credentials =
+                provider
+                    .provide_credentials()
+                    .await
+                    .map_err(|e| CredentialsError::AwsProfile {
+                        name: name.clone(),
+                        detail: error_chain(&e),
+                    })?;
             use aws_config::meta::region::ProvideRegion;
             let region = aws_config::profile::ProfileFileRegionProvider::builder()
                 .profile_name(name)
@@ -166,7 +172,10 @@ pub async fn resolve(profile: &Profile, keychain: &Keychain) -> Result<Resolved,
                 .region()
                 .await
                 .map(|r| r.to_string());
-            Ok(Resolved { credentials, region })
+            Ok(Resolved {
+                credentials,
+                region,
+            })
         }
     }
 }
@@ -238,7 +247,8 @@ mod tests {
 
     #[test]
     fn env_credentials_name_the_missing_variable() {
-        let only_key_id = |name: &str| (name == "AWS_ACCESS_KEY_ID").then(|| "AKIDEXAMPLE".to_owned());
+        let only_key_id =
+            |name: &str| (name == "AWS_ACCESS_KEY_ID").then(|| "AKIDEXAMPLE".to_owned());
         let err = env_credentials(&env_profile(), only_key_id).unwrap_err();
         assert!(err.to_string().contains("AWS_SECRET_ACCESS_KEY"), "{err}");
         assert!(err.to_string().contains("\"ci\""), "{err}");
@@ -248,7 +258,13 @@ mod tests {
     fn env_credentials_carry_the_session_token() {
         let all = |name: &str| Some(format!("value-of-{name}"));
         let resolved = env_credentials(&env_profile(), all).unwrap();
-        assert_eq!(resolved.credentials.access_key_id(), "value-of-AWS_ACCESS_KEY_ID");
-        assert_eq!(resolved.credentials.session_token(), Some("value-of-AWS_SESSION_TOKEN"));
+        assert_eq!(
+            resolved.credentials.access_key_id(),
+            "value-of-AWS_ACCESS_KEY_ID"
+        );
+        assert_eq!(
+            resolved.credentials.session_token(),
+            Some("value-of-AWS_SESSION_TOKEN")
+        );
     }
 }

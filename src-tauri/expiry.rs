@@ -14,7 +14,9 @@ pub const MAX_SECONDS: u64 = 604_800;
 pub enum ExpiryError {
     #[error("expiry is empty: give a duration like 90s, 15m, 1h, 7d or 1h30m")]
     Empty,
-    #[error("expiry {input:?} is not a duration: use a number with a unit, like 90s, 15m, 1h, 7d or 1h30m")]
+    #[error(
+        "expiry {input:?} is not a duration: use a number with a unit, like 90s, 15m, 1h, 7d or 1h30m"
+    )]
     Invalid { input: String },
     #[error("expiry {input:?} is too short: a link must live at least 1 second")]
     TooShort { input: String },
@@ -171,16 +173,33 @@ mod tests {
 
     #[test]
     fn refuses_the_edges_with_the_right_error() {
-        assert!(matches!("0s".parse::<Expiry>(), Err(ExpiryError::TooShort { .. })));
-        assert!(matches!("0".parse::<Expiry>(), Err(ExpiryError::TooShort { .. })));
-        assert!(matches!("7d1s".parse::<Expiry>(), Err(ExpiryError::TooLong { .. })));
-        assert!(matches!("8d".parse::<Expiry>(), Err(ExpiryError::TooLong { .. })));
-        assert!(matches!("1y".parse::<Expiry>(), Err(ExpiryError::TooLong { .. })));
+        assert!(matches!(
+            "0s".parse::<Expiry>(),
+            Err(ExpiryError::TooShort { .. })
+        ));
+        assert!(matches!(
+            "0".parse::<Expiry>(),
+            Err(ExpiryError::TooShort { .. })
+        ));
+        assert!(matches!(
+            "7d1s".parse::<Expiry>(),
+            Err(ExpiryError::TooLong { .. })
+        ));
+        assert!(matches!(
+            "8d".parse::<Expiry>(),
+            Err(ExpiryError::TooLong { .. })
+        ));
+        assert!(matches!(
+            "1y".parse::<Expiry>(),
+            Err(ExpiryError::TooLong { .. })
+        ));
         assert!(matches!(
             "99999999999999999999999".parse::<Expiry>(),
             Err(ExpiryError::TooLong { .. })
         ));
-        for bad in ["abc", "-1h", "1e9s", "h", "1.25s", "1h-", "1 parsec", "500ms"] {
+        for bad in [
+            "abc", "-1h", "1e9s", "h", "1.25s", "1h-", "1 parsec", "500ms",
+        ] {
             assert!(
                 matches!(bad.parse::<Expiry>(), Err(ExpiryError::Invalid { .. })),
                 "{bad} should be invalid, got {:?}",
@@ -220,7 +239,10 @@ mod tests {
         assert_eq!(describe(Duration::from_secs(3600)), "1 hour");
         assert_eq!(describe(Duration::from_secs(7 * 86_400)), "7 days");
         assert_eq!(describe(Duration::from_secs(90)), "1 minute 30 seconds");
-        assert_eq!(describe(Duration::from_secs(86_400 + 7200 + 5)), "1 day 2 hours");
+        assert_eq!(
+            describe(Duration::from_secs(86_400 + 7200 + 5)),
+            "1 day 2 hours"
+        );
         assert_eq!(describe(Duration::from_secs(0)), "0 seconds");
     }
 }

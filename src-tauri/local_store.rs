@@ -33,10 +33,20 @@ pub const LOCAL_BUCKET: &str = "linkdrop";
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStoreError {
     #[error("cannot prepare the local store in {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("cannot listen on {addr}: {source} (is another program using that port? pick another with --listen)")]
-    Bind { addr: SocketAddr, source: std::io::Error },
-    #[error("refusing to listen on {addr}: that is reachable from other computers; pass --allow-remote if you mean it")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot listen on {addr}: {source} (is another program using that port? pick another with --listen)"
+    )]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to listen on {addr}: that is reachable from other computers; pass --allow-remote if you mean it"
+    )]
     NotLoopback { addr: SocketAddr },
     #[error("the local store did not start within {seconds} s; see {log}")]
     DidNotStart { seconds: u64, log: PathBuf },
@@ -52,7 +62,10 @@ pub enum LocalStoreError {
 ///
 /// The local store gets its own random credentials: the access key id goes in the profile, the secret
 /// in the keychain, like any other profile's.
-pub fn load_or_init_profiles(paths: &Paths, keychain: &Keychain) -> Result<ProfileBook, LocalStoreError> {
+pub fn load_or_init_profiles(
+    paths: &Paths,
+    keychain: &Keychain,
+) -> Result<ProfileBook, LocalStoreError> {
     if let Some(book) = ProfileBook::load(paths)? {
         return Ok(book);
     }
@@ -60,7 +73,12 @@ pub fn load_or_init_profiles(paths: &Paths, keychain: &Keychain) -> Result<Profi
         path: paths.config_dir.clone(),
         source,
     })?;
-    let access_key_id = format!("LD{}", Alphanumeric.sample_string(&mut rand::rng(), 18).to_uppercase());
+    let access_key_id = format!(
+        "LD{}",
+        Alphanumeric
+            .sample_string(&mut rand::rng(), 18)
+            .to_uppercase()
+    );
     let secret = Alphanumeric.sample_string(&mut rand::rng(), 40);
     keychain.set_secret(LOCAL_PROFILE, &secret)?;
     let profile = Profile {
@@ -82,7 +100,9 @@ pub fn load_or_init_profiles(paths: &Paths, keychain: &Keychain) -> Result<Profi
 }
 
 fn free_loopback_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind(("127.0.0.1", 0))?
+        .local_addr()?
+        .port())
 }
 
 /// The address a local profile's store listens on.
@@ -171,7 +191,9 @@ pub struct Server {
 impl Server {
     pub async fn bind(config: ServeConfig) -> Result<Server, LocalStoreError> {
         if !config.listen.ip().is_loopback() && !config.allow_remote {
-            return Err(LocalStoreError::NotLoopback { addr: config.listen });
+            return Err(LocalStoreError::NotLoopback {
+                addr: config.listen,
+            });
         }
         let objects = config.root.join("objects");
         let uploads = config.root.join("uploads");
@@ -197,12 +219,13 @@ impl Server {
             config.access_key_id,
             config.secret,
         ));
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| LocalStoreError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| LocalStoreError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
         Ok(Server {
             listener,
             service: builder.build(),
@@ -300,7 +323,8 @@ fn verify_crc32c(body: StreamingBlob, expected: String) -> StreamingBlob {
                 Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(std::io::Error::other(e)))),
                 Poll::Ready(None) => {
                     self.done = true;
-                    let got = base64::engine::general_purpose::STANDARD.encode(self.crc.to_be_bytes());
+                    let got =
+                        base64::engine::general_purpose::STANDARD.encode(self.crc.to_be_bytes());
                     if got == self.expected {
                         Poll::Ready(None)
                     } else {
@@ -324,7 +348,10 @@ fn verify_crc32c(body: StreamingBlob, expected: String) -> StreamingBlob {
 
 #[async_trait::async_trait]
 impl S3 for LocalStore {
-    async fn get_object(&self, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
         // s3s-fs ignores the response-* overrides; presigned links depend on them for the file name.
         let disposition = req.input.response_content_disposition.clone();
         let content_type = req.input.response_content_type.clone();
@@ -338,11 +365,17 @@ impl S3 for LocalStore {
         Ok(response)
     }
 
-    async fn head_object(&self, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+    async fn head_object(
+        &self,
+        req: S3Request<HeadObjectInput>,
+    ) -> S3Result<S3Response<HeadObjectOutput>> {
         self.fs.head_object(req).await
     }
 
-    async fn put_object(&self, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+    async fn put_object(
+        &self,
+        req: S3Request<PutObjectInput>,
+    ) -> S3Result<S3Response<PutObjectOutput>> {
         self.fs.put_object(req).await
     }
 
@@ -360,11 +393,17 @@ impl S3 for LocalStore {
         self.fs.delete_objects(req).await
     }
 
-    async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+    async fn copy_object(
+        &self,
+        req: S3Request<CopyObjectInput>,
+    ) -> S3Result<S3Response<CopyObjectOutput>> {
         self.fs.copy_object(req).await
     }
 
-    async fn head_bucket(&self, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
         self.fs.head_bucket(req).await
     }
 
@@ -389,11 +428,17 @@ impl S3 for LocalStore {
         self.fs.get_bucket_location(req).await
     }
 
-    async fn list_buckets(&self, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+    async fn list_buckets(
+        &self,
+        req: S3Request<ListBucketsInput>,
+    ) -> S3Result<S3Response<ListBucketsOutput>> {
         self.fs.list_buckets(req).await
     }
 
-    async fn list_objects(&self, req: S3Request<ListObjectsInput>) -> S3Result<S3Response<ListObjectsOutput>> {
+    async fn list_objects(
+        &self,
+        req: S3Request<ListObjectsInput>,
+    ) -> S3Result<S3Response<ListObjectsOutput>> {
         self.fs.list_objects(req).await
     }
 
@@ -424,13 +469,20 @@ impl S3 for LocalStore {
         Ok(response)
     }
 
-    async fn upload_part(&self, mut req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
-        if let (Some(expected), Some(body)) = (req.input.checksum_crc32c.clone(), req.input.body.take()) {
+    async fn upload_part(
+        &self,
+        mut req: S3Request<UploadPartInput>,
+    ) -> S3Result<S3Response<UploadPartOutput>> {
+        if let (Some(expected), Some(body)) =
+            (req.input.checksum_crc32c.clone(), req.input.body.take())
+        {
             req.input.body = Some(verify_crc32c(body, expected));
         }
         let checksum = req.input.checksum_crc32c.clone();
         let mut response = self.fs.upload_part(req).await.map_err(|e| {
-            if e.message().is_some_and(|m| m.contains("mismatch")) || e.to_string().contains("mismatch") {
+            if e.message().is_some_and(|m| m.contains("mismatch"))
+                || e.to_string().contains("mismatch")
+            {
                 s3_error!(BadDigest, "x-amz-checksum-crc32c does not match the part")
             } else {
                 e
@@ -440,7 +492,10 @@ impl S3 for LocalStore {
         Ok(response)
     }
 
-    async fn list_parts(&self, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+    async fn list_parts(
+        &self,
+        req: S3Request<ListPartsInput>,
+    ) -> S3Result<S3Response<ListPartsOutput>> {
         self.fs.list_parts(req).await
     }
 
@@ -477,13 +532,19 @@ impl S3 for LocalStore {
             let Some(upload_id) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
                 continue;
             };
-            let Ok(bytes) = std::fs::read(entry.path()) else { continue };
-            let Ok(record) = serde_json::from_slice::<UploadRecord>(&bytes) else { continue };
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            let Ok(record) = serde_json::from_slice::<UploadRecord>(&bytes) else {
+                continue;
+            };
             if record.bucket == bucket && record.key.starts_with(&prefix) {
                 uploads.push(MultipartUpload {
                     key: Some(record.key),
                     upload_id: Some(upload_id.to_owned()),
-                    initiated: Some(Timestamp::from(std::time::SystemTime::from(record.initiated))),
+                    initiated: Some(Timestamp::from(std::time::SystemTime::from(
+                        record.initiated,
+                    ))),
                     ..Default::default()
                 });
             }

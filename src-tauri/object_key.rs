@@ -46,7 +46,9 @@ pub fn sanitise_name(name: &str) -> String {
         }
     }
     // Leading dots would hide the object on file-backed stores and `..` must never be a path segment.
-    let trimmed = out.trim_start_matches(['.', '-', '_']).trim_end_matches(['-', '_']);
+    let trimmed = out
+        .trim_start_matches(['.', '-', '_'])
+        .trim_end_matches(['-', '_']);
     let mut name = if trimmed.is_empty() || trimmed.chars().all(|c| c == '.') {
         "file".to_owned()
     } else {
@@ -79,18 +81,28 @@ mod tests {
         let b = new_share_id();
         assert_ne!(a, b);
         assert_eq!(a.len(), 26);
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{a}");
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+            "{a}"
+        );
     }
 
     #[test]
     fn keys_have_prefix_id_and_name() {
-        assert_eq!(object_key("shares/", "abc", "report.pdf"), "shares/abc/report.pdf");
+        assert_eq!(
+            object_key("shares/", "abc", "report.pdf"),
+            "shares/abc/report.pdf"
+        );
         assert_eq!(object_key("", "abc", "a b.txt"), "abc/a_b.txt");
     }
 
     #[test]
     fn sanitising_keeps_readable_ascii() {
-        assert_eq!(sanitise_name("Quarterly Report (final).pdf"), "Quarterly_Report_final_.pdf");
+        assert_eq!(
+            sanitise_name("Quarterly Report (final).pdf"),
+            "Quarterly_Report_final_.pdf"
+        );
         assert_eq!(sanitise_name("a+b%c#d?e&f\"g'h.txt"), "a_b_c_d_e_f_g_h.txt");
         assert_eq!(sanitise_name("photo-2024_01.JPG"), "photo-2024_01.JPG");
     }

@@ -10,7 +10,10 @@ pub const DATA_DIR_ENV: &str = "LINKDROP_DATA_DIR";
 #[derive(Debug, thiserror::Error)]
 pub enum PathsError {
     #[error("cannot tell where the {what} directory is on this system: set {env} to a directory")]
-    Unknown { what: &'static str, env: &'static str },
+    Unknown {
+        what: &'static str,
+        env: &'static str,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -21,14 +24,17 @@ pub struct Paths {
 
 impl Paths {
     pub fn from_env() -> Result<Self, PathsError> {
-        let pick = |env: &'static str, base: Option<PathBuf>, what: &'static str| {
-            match std::env::var_os(env).filter(|v| !v.is_empty()) {
+        let pick =
+            |env: &'static str, base: Option<PathBuf>, what: &'static str| match std::env::var_os(
+                env,
+            )
+            .filter(|v| !v.is_empty())
+            {
                 Some(dir) => Ok(PathBuf::from(dir)),
                 None => base
                     .map(|b| b.join("linkdrop"))
                     .ok_or(PathsError::Unknown { what, env }),
-            }
-        };
+            };
         Ok(Paths {
             config_dir: pick(CONFIG_DIR_ENV, dirs::config_dir(), "config")?,
             data_dir: pick(DATA_DIR_ENV, dirs::data_dir(), "data")?,

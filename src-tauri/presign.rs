@@ -13,7 +13,9 @@ use crate::storage::Bucket;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PresignError {
-    #[error("the credentials expired at {at}: renew them (for example `aws sso login`) and try again")]
+    #[error(
+        "the credentials expired at {at}: renew them (for example `aws sso login`) and try again"
+    )]
     CredentialsExpired { at: DateTime<Utc> },
     #[error("cannot sign the link: {detail}")]
     Signing { detail: String },
@@ -33,7 +35,10 @@ pub struct Link {
 pub enum Lifetime {
     AsAsked(Expiry),
     /// The credentials expire first; the link is signed for what is left of them.
-    CutShort { wanted: Expiry, left: Expiry },
+    CutShort {
+        wanted: Expiry,
+        left: Expiry,
+    },
 }
 
 impl Lifetime {
@@ -54,11 +59,12 @@ pub fn lifetime(
     let Some(dies_at) = credentials_expiry else {
         return Ok(Lifetime::AsAsked(wanted));
     };
-    let left = dies_at.duration_since(now).unwrap_or(Duration::ZERO).as_secs();
+    let left = dies_at
+        .duration_since(now)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
     if left == 0 {
-        return Err(PresignError::CredentialsExpired {
-            at: dies_at.into(),
-        });
+        return Err(PresignError::CredentialsExpired { at: dies_at.into() });
     }
     if left >= wanted.as_secs() {
         return Ok(Lifetime::AsAsked(wanted));
@@ -136,7 +142,10 @@ mod tests {
     #[test]
     fn long_lived_keys_sign_for_the_asked_time() {
         let day: Expiry = "1d".parse().unwrap();
-        assert_eq!(lifetime(day, None, at(1000)).unwrap(), Lifetime::AsAsked(day));
+        assert_eq!(
+            lifetime(day, None, at(1000)).unwrap(),
+            Lifetime::AsAsked(day)
+        );
     }
 
     #[test]

@@ -17,9 +17,15 @@ pub const LOCAL_PROFILE: &str = "local";
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
     #[error("cannot read profiles from {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot save profiles to {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a valid profiles file ({message}); fix or remove it")]
     Parse { path: PathBuf, message: String },
     #[error("no profile named {name:?}; known profiles: {known}")]
@@ -28,9 +34,13 @@ pub enum ProfileError {
     Exists { name: String },
     #[error("profile name {name:?} is not allowed: use 1 to 64 letters, digits, '.', '-' or '_'")]
     InvalidName { name: String },
-    #[error("bucket name {bucket:?} is not valid: S3 bucket names are 3 to 63 characters, no '/' or spaces")]
+    #[error(
+        "bucket name {bucket:?} is not valid: S3 bucket names are 3 to 63 characters, no '/' or spaces"
+    )]
     InvalidBucket { bucket: String },
-    #[error("endpoint {endpoint:?} is not a URL: give it like https://s3.example.com or http://127.0.0.1:9000")]
+    #[error(
+        "endpoint {endpoint:?} is not a URL: give it like https://s3.example.com or http://127.0.0.1:9000"
+    )]
     InvalidEndpoint { endpoint: String },
     #[error("credential source {input:?} is not known: use keychain, env or aws-profile:NAME")]
     InvalidCredentialSource { input: String },
@@ -121,7 +131,11 @@ impl Profile {
     pub fn validate(&self) -> Result<(), ProfileError> {
         validate_name(&self.name)?;
         let b = &self.bucket;
-        if b.len() < 3 || b.len() > 63 || b.contains(['/', ' ', '\\']) || b.chars().any(char::is_control) {
+        if b.len() < 3
+            || b.len() > 63
+            || b.contains(['/', ' ', '\\'])
+            || b.chars().any(char::is_control)
+        {
             return Err(ProfileError::InvalidBucket { bucket: b.clone() });
         }
         if let Some(endpoint) = &self.endpoint {
@@ -196,7 +210,8 @@ impl ProfileBook {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        let header = "# LinkDrop storage profiles. No secrets here: keys live in the OS keychain.\n";
+        let header =
+            "# LinkDrop storage profiles. No secrets here: keys live in the OS keychain.\n";
         write_atomically(&path, format!("{header}{text}").as_bytes())
             .map_err(|source| ProfileError::Write { path, source })
     }
@@ -321,7 +336,10 @@ mod tests {
         assert_eq!(loaded, book);
         assert_eq!(loaded.pick(None).unwrap().name, "home");
         let text = std::fs::read_to_string(paths.profiles_file()).unwrap();
-        assert!(text.contains("credentials = \"aws-profile:work\""), "{text}");
+        assert!(
+            text.contains("credentials = \"aws-profile:work\""),
+            "{text}"
+        );
         assert!(text.contains("default_expiry = \"1d\""), "{text}");
     }
 
@@ -333,7 +351,10 @@ mod tests {
         assert_eq!(book.default.as_deref(), Some("a"));
         book.remove("a").unwrap();
         assert_eq!(book.default.as_deref(), Some("b"));
-        assert!(matches!(book.add(profile("b"), false), Err(ProfileError::Exists { .. })));
+        assert!(matches!(
+            book.add(profile("b"), false),
+            Err(ProfileError::Exists { .. })
+        ));
         let err = book.get("zzz").unwrap_err().to_string();
         assert!(err.contains("known profiles: b"), "{err}");
     }
@@ -342,13 +363,22 @@ mod tests {
     fn validation_catches_bad_names_buckets_and_endpoints() {
         let mut p = profile("ok");
         p.name = "has space".into();
-        assert!(matches!(p.validate(), Err(ProfileError::InvalidName { .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::InvalidName { .. })
+        ));
         let mut p = profile("ok");
         p.bucket = "a/b".into();
-        assert!(matches!(p.validate(), Err(ProfileError::InvalidBucket { .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::InvalidBucket { .. })
+        ));
         let mut p = profile("ok");
         p.endpoint = Some("s3.example.com".into());
-        assert!(matches!(p.validate(), Err(ProfileError::InvalidEndpoint { .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(ProfileError::InvalidEndpoint { .. })
+        ));
         assert!(profile("ok").validate().is_ok());
     }
 

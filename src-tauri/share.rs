@@ -77,7 +77,9 @@ impl ShareableFile {
         let metadata = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ShareError::NotFound { path: path.to_owned() });
+                return Err(ShareError::NotFound {
+                    path: path.to_owned(),
+                });
             }
             Err(e) => {
                 return Err(ShareError::Unreadable {
@@ -87,7 +89,9 @@ impl ShareableFile {
             }
         };
         if metadata.is_dir() {
-            return Err(ShareError::IsDirectory { path: path.to_owned() });
+            return Err(ShareError::IsDirectory {
+                path: path.to_owned(),
+            });
         }
         if !metadata.is_file() {
             return Err(ShareError::NotAFile {
@@ -145,16 +149,21 @@ pub struct Session {
 }
 
 impl Session {
-    pub async fn open(profile: Profile, paths: &Paths, keychain: &Keychain) -> Result<Session, ShareError> {
+    pub async fn open(
+        profile: Profile,
+        paths: &Paths,
+        keychain: &Keychain,
+    ) -> Result<Session, ShareError> {
         let mut started_local_store = false;
         if profile.local_store {
             let (p, paths) = (profile.clone(), paths.clone());
-            started_local_store = tokio::task::spawn_blocking(move || local_store::ensure_running(&p, &paths))
-                .await
-                .map_err(|e| LocalStoreError::Io {
-                    path: PathBuf::from("linkdrop serve"),
-                    source: std::io::Error::other(e),
-                })??;
+            started_local_store =
+                tokio::task::spawn_blocking(move || local_store::ensure_running(&p, &paths))
+                    .await
+                    .map_err(|e| LocalStoreError::Io {
+                        path: PathBuf::from("linkdrop serve"),
+                        source: std::io::Error::other(e),
+                    })??;
         }
         let credentials = credentials::resolve(&profile, keychain).await?;
         let bucket = Bucket::connect(&profile, &credentials).await?;
@@ -222,11 +231,17 @@ mod tests {
             ShareableFile::check(&dir.path().join("missing")),
             Err(ShareError::NotFound { .. })
         ));
-        assert!(matches!(ShareableFile::check(dir.path()), Err(ShareError::IsDirectory { .. })));
+        assert!(matches!(
+            ShareableFile::check(dir.path()),
+            Err(ShareError::IsDirectory { .. })
+        ));
         #[cfg(unix)]
         assert!(matches!(
             ShareableFile::check(Path::new("/dev/null")),
-            Err(ShareError::NotAFile { kind: "a device", .. })
+            Err(ShareError::NotAFile {
+                kind: "a device",
+                ..
+            })
         ));
     }
 
@@ -241,6 +256,9 @@ mod tests {
         assert_eq!(file.content_type, "image/png");
         let other = dir.path().join("data.unknownext");
         std::fs::write(&other, b"").unwrap();
-        assert_eq!(ShareableFile::check(&other).unwrap().content_type, "application/octet-stream");
+        assert_eq!(
+            ShareableFile::check(&other).unwrap().content_type,
+            "application/octet-stream"
+        );
     }
 }

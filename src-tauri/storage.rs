@@ -26,21 +26,36 @@ const DEFAULT_REGION: &str = "us-east-1";
 /// What went wrong talking to the storage server, in terms a user can act on.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StorageError {
-    #[error("bucket {bucket:?} does not exist at {endpoint}: create it, or fix the bucket name in the profile")]
+    #[error(
+        "bucket {bucket:?} does not exist at {endpoint}: create it, or fix the bucket name in the profile"
+    )]
     NoSuchBucket { bucket: String, endpoint: String },
     #[error("the access key id is not known to {endpoint}: check the profile's access key id")]
     InvalidAccessKeyId { endpoint: String },
-    #[error("{endpoint} refused the signature: the secret access key is wrong; store the right one with `linkdrop profile add`")]
+    #[error(
+        "{endpoint} refused the signature: the secret access key is wrong; store the right one with `linkdrop profile add`"
+    )]
     SignatureDoesNotMatch { endpoint: String },
-    #[error("access denied to bucket {bucket:?}: the credentials were refused or lack permission to {action}")]
-    AccessDenied { bucket: String, action: &'static str },
-    #[error("this computer's clock is too far from the server's: set the clock right (enable NTP) and try again")]
+    #[error(
+        "access denied to bucket {bucket:?}: the credentials were refused or lack permission to {action}"
+    )]
+    AccessDenied {
+        bucket: String,
+        action: &'static str,
+    },
+    #[error(
+        "this computer's clock is too far from the server's: set the clock right (enable NTP) and try again"
+    )]
     ClockSkew,
-    #[error("cannot reach {endpoint} ({detail}): check the endpoint, your connection, or that the server is running")]
+    #[error(
+        "cannot reach {endpoint} ({detail}): check the endpoint, your connection, or that the server is running"
+    )]
     Unreachable { endpoint: String, detail: String },
     #[error("{endpoint} did not answer in time: check your connection and try again")]
     Timeout { endpoint: String },
-    #[error("the server refused the upload's checksum (the file was corrupted on the way): try again")]
+    #[error(
+        "the server refused the upload's checksum (the file was corrupted on the way): try again"
+    )]
     BadChecksum,
     #[error("the object {key:?} is not in bucket {bucket:?} any more")]
     NoSuchKey { bucket: String, key: String },
@@ -66,7 +81,10 @@ pub struct Bucket {
 impl Bucket {
     /// Builds the client and checks the bucket; the region is corrected when the bucket lives
     /// elsewhere than the profile says.
-    pub async fn connect(profile: &Profile, credentials: &Resolved) -> Result<Bucket, StorageError> {
+    pub async fn connect(
+        profile: &Profile,
+        credentials: &Resolved,
+    ) -> Result<Bucket, StorageError> {
         let region = profile
             .region
             .clone()
@@ -92,7 +110,9 @@ impl Bucket {
         let mut config = aws_sdk_s3::config::Builder::new()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.clone()))
-            .credentials_provider(SharedCredentialsProvider::new(credentials.credentials.clone()))
+            .credentials_provider(SharedCredentialsProvider::new(
+                credentials.credentials.clone(),
+            ))
             .force_path_style(profile.path_style)
             // We send our own CRC32C per request (computed from the file), which every
             // S3-compatible server understands, instead of the SDK's aws-chunked trailers.
@@ -149,13 +169,22 @@ impl Bucket {
                 return StorageError::Service {
                     endpoint: self.endpoint.clone(),
                     code: "PermanentRedirect".into(),
-                    message: format!("the bucket is in region {region}, which refused the request too"),
+                    message: format!(
+                        "the bucket is in region {region}, which refused the request too"
+                    ),
                 };
             }
         };
         match err {
             StorageError::AccessDenied { .. } | StorageError::Service { .. } => {
-                match self.client.list_objects_v2().bucket(&self.name).max_keys(1).send().await {
+                match self
+                    .client
+                    .list_objects_v2()
+                    .bucket(&self.name)
+                    .max_keys(1)
+                    .send()
+                    .await
+                {
                     Err(list_err) => self.classify(list_err, "list it"),
                     Ok(_) => err,
                 }
@@ -227,7 +256,10 @@ where
     }
     let status = err.raw_response().map(|r| r.status().as_u16());
     let service = err.as_service_error();
-    let code = service.and_then(|e| e.code()).unwrap_or_default().to_owned();
+    let code = service
+        .and_then(|e| e.code())
+        .unwrap_or_default()
+        .to_owned();
     let message = service
         .and_then(|e| e.message())
         .unwrap_or_default()
@@ -242,7 +274,9 @@ where
         ("InvalidAccessKeyId", _) => StorageError::InvalidAccessKeyId { endpoint },
         ("SignatureDoesNotMatch", _) => StorageError::SignatureDoesNotMatch { endpoint },
         ("RequestTimeTooSkewed", _) => StorageError::ClockSkew,
-        ("BadDigest" | "InvalidDigest" | "XAmzContentChecksumMismatch", _) => StorageError::BadChecksum,
+        ("BadDigest" | "InvalidDigest" | "XAmzContentChecksumMismatch", _) => {
+            StorageError::BadChecksum
+        }
         ("AccessDenied" | "Forbidden", _) | ("", Some(403)) => StorageError::AccessDenied {
             bucket: bucket.to_owned(),
             action,
@@ -250,11 +284,17 @@ where
         _ => StorageError::Service {
             endpoint,
             code: if code.is_empty() {
-                status.map(|s| format!("HTTP {s}")).unwrap_or_else(|| "an error".into())
+                status
+                    .map(|s| format!("HTTP {s}"))
+                    .unwrap_or_else(|| "an error".into())
             } else {
                 code
             },
-            message: if message.is_empty() { error_chain(&err) } else { message },
+            message: if message.is_empty() {
+                error_chain(&err)
+            } else {
+                message
+            },
         },
     }
 }
@@ -291,7 +331,10 @@ impl ClockSkew {
 
 /// The server's clock minus ours, or `None` when the difference is within the one-second resolution
 /// of the `Date` header (correcting for that would only add noise).
-fn skew_from_date(date_header: &str, received_at: chrono::DateTime<chrono::Utc>) -> Option<chrono::TimeDelta> {
+fn skew_from_date(
+    date_header: &str,
+    received_at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::TimeDelta> {
     let server = chrono::DateTime::parse_from_rfc2822(date_header).ok()?;
     // The header truncates to the second: the server's real time was somewhere in [Date, Date+1s).
     let server_mid = server.to_utc() + chrono::TimeDelta::milliseconds(500);
@@ -324,7 +367,9 @@ mod tests {
 
     #[test]
     fn skew_is_measured_from_the_date_header() {
-        let ours = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        let ours = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
+            .unwrap();
         let ahead = skew_from_date("Mon, 23 Nov 2026 12:10:00 GMT", ours).unwrap();
         assert_eq!(ahead.num_seconds(), 600);
         let behind = skew_from_date("Mon, 23 Nov 2026 11:59:00 GMT", ours).unwrap();
@@ -333,7 +378,9 @@ mod tests {
 
     #[test]
     fn sub_second_differences_are_not_skew() {
-        let ours = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
+        let ours = chrono::Utc
+            .with_ymd_and_hms(2026, 11, 23, 12, 0, 0)
+            .unwrap()
             + chrono::TimeDelta::milliseconds(700);
         assert_eq!(skew_from_date("Mon, 23 Nov 2026 12:00:00 GMT", ours), None);
         assert_eq!(skew_from_date("Mon, 23 Nov 2026 12:00:01 GMT", ours), None);

@@ -39,7 +39,9 @@ pub enum UploadError {
     Cancelled,
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("the upload could not be finished and its parts could not be cleaned up ({detail}); they will be retried on the next run")]
+    #[error(
+        "the upload could not be finished and its parts could not be cleaned up ({detail}); they will be retried on the next run"
+    )]
     AbortFailed { detail: String },
 }
 
@@ -179,7 +181,16 @@ async fn send_parts_and_complete(
         .map(|index| {
             let offset = index * part_size;
             let length = part_size.min(source.size - offset);
-            send_part(bucket, key, upload_id, source.path, index, offset, length, tracker)
+            send_part(
+                bucket,
+                key,
+                upload_id,
+                source.path,
+                index,
+                offset,
+                length,
+                tracker,
+            )
         })
         .buffer_unordered(PARTS_IN_FLIGHT)
         .try_collect::<Vec<_>>()
@@ -473,7 +484,8 @@ mod tests {
         let path = dir.path().join("zeros");
         std::fs::write(&path, [0u8; 40]).unwrap();
         let b64 = crc32c_of_range(&path, 4, 32).await.unwrap();
-        let expected = base64::engine::general_purpose::STANDARD.encode(0x8A91_36AAu32.to_be_bytes());
+        let expected =
+            base64::engine::general_purpose::STANDARD.encode(0x8A91_36AAu32.to_be_bytes());
         assert_eq!(b64, expected);
     }
 
@@ -482,6 +494,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("short");
         std::fs::write(&path, [1u8; 10]).unwrap();
-        assert!(matches!(crc32c_of_range(&path, 0, 20).await, Err(UploadError::Read { .. })));
+        assert!(matches!(
+            crc32c_of_range(&path, 0, 20).await,
+            Err(UploadError::Read { .. })
+        ));
     }
 }

@@ -1,0 +1,677 @@
+//! `linkdrop share` end to end, against real S3-compatible servers: the embedded local store and
+//! SeaweedFS. Each server is started once per test and every scenario runs against it, so the
+//! expensive part (a server) is paid once and each scenario still says which server failed it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Backend, TestEnv, stderr, stdout};
+use serde_json::Value;
+
+/// Names that break naive URL building, header quoting or file systems.
+const AWKWARD_NAMES: &[&str] = &[
+    "with spaces.txt",
+    "plus+sign.txt",
+    "100% sure.txt",
+    "hash#tag.txt",
+    "what?.txt",
+    "this&that.txt",
+    "\"quoted\" 'single'.txt",
+    "naïve café.txt",
+    "日本語のファイル.txt",
+    "party 🎉.txt",
+];
+
+fn long_name() -> String {
+    format!("{}.txt", "long name ".repeat(22))
+}
+
+fn shares(output: &std::process::Output) -> Vec<Value> {
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
+fn share_json(
+    env: &TestEnv,
+    backend: &Backend,
+    files: &[&std::path::Path],
+    expires: &str,
+) -> Vec<Value> {
+    let mut args = vec![
+        "share",
+        "--json",
+        "--profile",
+        &backend.profile,
+        "--expires",
+        expires,
+    ];
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    args.extend(paths.iter().map(String::as_str));
+    let output = env.run(&args);
+    assert!(
+        output.status.success(),
+        "[{}] share failed: {}",
+        backend.name,
+        stderr(&output)
+    );
+    let shares = shares(&output);
+    assert_eq!(
+        shares.len(),
+        files.len(),
+        "[{}] one JSON line per file",
+        backend.name
+    );
+    shares
+}
+
+/// Downloads with a plain HTTP client: status, body and the Content-Disposition header.
+fn download(url: &str) -> (u16, Vec<u8>, Option<String>) {
+    let response = common::http().get(url).send().unwrap();
+    let status = response.status().as_u16();
+    let disposition = response
+        .headers()
+        .get("content-disposition")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    (status, response.bytes().unwrap().to_vec(), disposition)
+}
+
+fn scenario_links_download_the_same_bytes_under_the_original_name(
+    env: &TestEnv,
+    backend: &Backend,
+) {
+    let long = long_name();
+    let mut names: Vec<&str> = AWKWARD_NAMES.to_vec();
+    names.push(&long);
+    let files: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| env.file(name, format!("contents of file {i}: {name}\n").as_bytes()))
+        .collect();
+    let refs: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let shares = share_json(env, backend, &refs, "1h");
+    for ((share, name), path) in shares.iter().zip(&names).zip(&files) {
+        for field in [
+            "id",
+            "url",
+            "expires_at",
+            "bucket",
+            "key",
+            "size",
+            "warnings",
+        ] {
+            assert!(
+                share.get(field).is_some(),
+                "[{}] {field} missing in {share}",
+                backend.name
+            );
+        }
+        assert_eq!(share["bucket"], backend.bucket.as_str());
+        assert_eq!(share["name"], *name);
+        let key = share["key"].as_str().unwrap();
+        assert!(key.starts_with(share["id"].as_str().unwrap()), "{key}");
+        assert!(
+            key.is_ascii() && !key.contains(' '),
+            "key should be sanitised: {key}"
+        );
+        let expires_at =
+            chrono::DateTime::parse_from_rfc3339(share["expires_at"].as_str().unwrap()).unwrap();
+        let left = expires_at
+            .signed_duration_since(chrono::Utc::now())
+            .num_seconds();
+        assert!((3500..=3600).contains(&left), "expires in {left} s");
+        assert_eq!(share["warnings"], serde_json::json!([]));
+
+        let (status, body, disposition) = download(share["url"].as_str().unwrap());
+        assert_eq!(status, 200, "[{}] {name}", backend.name);
+        assert_eq!(
+            body,
+            std::fs::read(path).unwrap(),
+            "[{}] {name}",
+            backend.name
+        );
+        let disposition = disposition
+            .unwrap_or_else(|| panic!("[{}] no Content-Disposition for {name}", backend.name));
+        assert_eq!(
+            linkdrop::content_disposition::download_name(&disposition).as_deref(),
+            Some(*name),
+            "[{}] {disposition}",
+            backend.name
+        );
+    }
+}
+
+fn scenario_an_empty_file_is_shared(env: &TestEnv, backend: &Backend) {
+    let empty = env.file("empty.bin", b"");
+    let shares = share_json(env, backend, &[&empty], "15m");
+    assert_eq!(shares[0]["size"], 0);
+    let (status, body, _) = download(shares[0]["url"].as_str().unwrap());
+    assert_eq!((status, body.len()), (200, 0), "[{}]", backend.name);
+}
+
+fn scenario_a_tampered_link_is_refused(env: &TestEnv, backend: &Backend) {
+    let file = env.file("secret-plans.txt", b"do not read without a valid link");
+    let shares = share_json(env, backend, &[&file], "1h");
+    let url = shares[0]["url"].as_str().unwrap();
+    let (status, _, _) = download(url);
+    assert_eq!(status, 200);
+    // Flip the last hex digit of the signature.
+    let last = url.chars().last().unwrap();
+    let flipped = if last == '0' { '1' } else { '0' };
+    let tampered = format!("{}{flipped}", &url[..url.len() - 1]);
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let (status, body, _) = download(&tampered);
+    assert_eq!(
+        status,
+        403,
+        "[{}] tampered link: {}",
+        backend.name,
+        String::from_utf8_lossy(&body)
+    );
+    // A longer expiry than signed is tampering too.
+    let stretched = url.replace("X-Amz-Expires=3600", "X-Amz-Expires=7200");
+    assert_ne!(stretched, url);
+    assert_eq!(
+        download(&stretched).0,
+        403,
+        "[{}] stretched expiry",
+        backend.name
+    );
+}
+
+fn scenario_a_one_second_link_dies_after_two(env: &TestEnv, backend: &Backend) {
+    let file = env.file("brief.txt", b"here and gone");
+    let shares = share_json(env, backend, &[&file], "1s");
+    let url = shares[0]["url"].as_str().unwrap().to_owned();
+    assert!(url.contains("X-Amz-Expires=1&"), "{url}");
+    std::thread::sleep(Duration::from_millis(2500));
+    let (status, body, _) = download(&url);
+    assert_eq!(
+        status,
+        403,
+        "[{}] expired link: {}",
+        backend.name,
+        String::from_utf8_lossy(&body)
+    );
+}
+
+fn scenario_a_large_file_goes_multipart_and_round_trips(env: &TestEnv, backend: &Backend) {
+    // 72 MiB of non-repeating bytes: 9 parts of 8 MiB, several in flight at once.
+    let size = 72 * 1024 * 1024;
+    let mut contents = vec![0u8; size];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for chunk in contents.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    let big = env.file("big video.mp4", &contents);
+    let shares = share_json(env, backend, &[&big], "1h");
+    assert_eq!(shares[0]["size"], size as u64);
+    assert_eq!(shares[0]["content_type"], "video/mp4");
+    let e_tag = shares[0]["e_tag"].as_str().unwrap_or_default();
+    assert!(
+        e_tag.ends_with("-9\"") || e_tag.ends_with("-9"),
+        "[{}] multipart ETag: {e_tag}",
+        backend.name
+    );
+    let (status, body, _) = download(shares[0]["url"].as_str().unwrap());
+    assert_eq!(status, 200);
+    assert!(
+        body == contents,
+        "[{}] downloaded bytes differ",
+        backend.name
+    );
+    assert_eq!(
+        backend.multipart_uploads(),
+        Vec::<String>::new(),
+        "[{}]",
+        backend.name
+    );
+}
+
+/// Bad input: a clear error, a failed exit status, and nothing uploaded or left behind.
+fn scenario_bad_input_is_refused_and_leaves_nothing(env: &TestEnv, backend: &Backend) {
+    let before = backend.keys();
+    let good = env.file("fine.txt", b"fine");
+    let dir = env.dir.path().join("a folder");
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = env.dir.path().join("missing.txt");
+    let unreadable = env.file("locked.txt", b"you cannot read me");
+    common::set_mode(&unreadable, 0o000);
+
+    let cases: Vec<(Vec<String>, &str, i32)> = vec![
+        (vec![missing.display().to_string()], "no such file", 1),
+        (vec![dir.display().to_string()], "is a folder", 1),
+        (
+            vec![good.display().to_string(), "--expires".into(), "0s".into()],
+            "at least 1 second",
+            2,
+        ),
+        (
+            vec![good.display().to_string(), "--expires".into(), "8d".into()],
+            "at most 7 days",
+            2,
+        ),
+        (
+            vec![good.display().to_string(), "--expires".into(), "abc".into()],
+            "90s, 15m, 1h",
+            2,
+        ),
+        (
+            vec![
+                good.display().to_string(),
+                "--profile".into(),
+                "nope".into(),
+            ],
+            "no profile named \"nope\"",
+            1,
+        ),
+        (vec!["/dev/null".into()], "not a regular file", 1),
+    ];
+    for (args, expected, code) in cases {
+        let mut all = vec![
+            "share".to_owned(),
+            "--profile".into(),
+            backend.profile.clone(),
+        ];
+        if args.iter().any(|a| a == "--profile") {
+            all.truncate(1);
+        }
+        all.extend(args);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let output = env.run(&refs);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "[{}] {refs:?}: {}",
+            backend.name,
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(expected),
+            "[{}] {refs:?}: {}",
+            backend.name,
+            stderr(&output)
+        );
+        assert_eq!(
+            stdout(&output),
+            "",
+            "[{}] no link for {refs:?}",
+            backend.name
+        );
+    }
+
+    // Unreadable: as root permissions do not stop reads, so read as an unprivileged user then.
+    let output = if unsafe_is_root() {
+        let mut command = std::process::Command::new("setpriv");
+        command.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            common::BIN,
+            "share",
+        ]);
+        command
+            .arg(&unreadable)
+            .env("LINKDROP_CONFIG_DIR", env.config_dir());
+        command.output().unwrap()
+    } else {
+        env.run(&[
+            "share",
+            "--profile",
+            &backend.profile,
+            unreadable.to_str().unwrap(),
+        ])
+    };
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read it"),
+        "{}",
+        stderr(&output)
+    );
+
+    // One bad file among good ones: the good ones still get links, the exit status says it failed.
+    let output = env.run(&[
+        "share",
+        "--profile",
+        &backend.profile,
+        good.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output).lines().count(), 1, "{}", stdout(&output));
+    assert_eq!(
+        stderr(&output).lines().count(),
+        1,
+        "one line per error: {}",
+        stderr(&output)
+    );
+
+    let after = backend.keys();
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "[{}] only the good file was uploaded",
+        backend.name
+    );
+    assert_eq!(backend.multipart_uploads(), Vec::<String>::new());
+}
+
+fn unsafe_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Wrong secret, missing bucket, dead endpoint: each says what to fix, and nothing is uploaded.
+fn scenario_server_side_errors_are_actionable(env: &TestEnv, backend: &Backend) {
+    let before = backend.keys();
+    let file = env.file("attempt.txt", b"attempt");
+    let path = file.to_str().unwrap();
+
+    backend.add_profile(
+        env,
+        "wrong-secret",
+        &backend.bucket,
+        "not-the-secret-key-at-all",
+    );
+    let output = env.run(&["share", "--profile", "wrong-secret", path]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("secret access key is wrong"),
+        "[{}] {err}",
+        backend.name
+    );
+    assert!(
+        !err.contains("not-the-secret-key-at-all"),
+        "the secret leaked: {err}"
+    );
+
+    backend.add_profile(env, "no-bucket", "no-such-bucket-here", &backend.secret);
+    let output = env.run(&["share", "--profile", "no-bucket", path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+
+    let dead = format!("http://127.0.0.1:{}", common::free_port());
+    let output = env
+        .linkdrop(&[
+            "profile",
+            "add",
+            "offline",
+            "--bucket",
+            "whatever",
+            "--endpoint",
+            &dead,
+            "--path-style",
+            "--access-key-id",
+            "AKID",
+        ])
+        .env("LINKDROP_SECRET_ACCESS_KEY", "s3cr3t")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let started = std::time::Instant::now();
+    let output = env.run(&["share", "--profile", "offline", path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot reach"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains(&dead), "{}", stderr(&output));
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "gave up after {:?}",
+        started.elapsed()
+    );
+
+    assert_eq!(
+        backend.keys(),
+        before,
+        "[{}] nothing uploaded",
+        backend.name
+    );
+}
+
+/// Cancelling mid-upload stops it and aborts the multipart upload: no parts stay behind.
+fn scenario_a_cancelled_multipart_upload_leaves_nothing(env: &TestEnv, backend: &Backend) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let before = backend.keys();
+    // Large enough that the upload is still running at the first progress report (a sparse file:
+    // free to make); the progress callback cancels it part-way.
+    let big = env.file("cancel me.bin", b"");
+    std::fs::File::options()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(1024 * 1024 * 1024)
+        .unwrap();
+    let file = linkdrop::share::ShareableFile::check(&big).unwrap();
+    let result = common::block_on(async {
+        let book = linkdrop::profiles::ProfileBook::load(&env.paths())
+            .unwrap()
+            .unwrap();
+        let profile = book.get(&backend.profile).unwrap().clone();
+        let session = linkdrop::share::Session::open(profile, &env.paths(), &env.keychain())
+            .await
+            .unwrap();
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let seen = Arc::new(AtomicU64::new(0));
+        let progress = {
+            let (cancel, seen) = (cancel.clone(), seen.clone());
+            Arc::new(move |p: linkdrop::upload::Progress| {
+                seen.store(p.sent, Ordering::Relaxed);
+                if p.sent > 0 && p.sent < p.total {
+                    cancel.cancel();
+                }
+            })
+        };
+        let result = session.share(&file, None, progress, &cancel).await;
+        (result, seen.load(Ordering::Relaxed))
+    });
+    let (result, sent) = result;
+    assert!(
+        matches!(
+            result,
+            Err(linkdrop::share::ShareError::Upload(
+                linkdrop::upload::UploadError::Cancelled
+            ))
+        ),
+        "[{}] {result:?}",
+        backend.name
+    );
+    assert!(
+        sent > 0 && sent < file.size,
+        "cancelled part-way, after {sent} bytes"
+    );
+    assert_eq!(
+        backend.multipart_uploads(),
+        Vec::<String>::new(),
+        "[{}] orphaned parts",
+        backend.name
+    );
+    assert_eq!(
+        backend.keys(),
+        before,
+        "[{}] no object from a cancelled upload",
+        backend.name
+    );
+}
+
+/// Temporary credentials that expire before the link would: the link's real expiry is theirs, and
+/// the result says so.
+fn scenario_temporary_credentials_shorten_the_link_and_say_so(env: &TestEnv, backend: &Backend) {
+    let script = env.dir.path().join("credential-process.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '{{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}}' \
+             '{}' '{}' \"$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)\"\n",
+            backend.access_key_id, backend.secret
+        ),
+    )
+    .unwrap();
+    common::set_mode(&script, 0o755);
+    std::fs::write(
+        env.dir.path().join("aws-config"),
+        format!(
+            "[profile temp]\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let output = env.run(&[
+        "profile",
+        "add",
+        "temporary",
+        "--bucket",
+        &backend.bucket,
+        "--endpoint",
+        &backend.endpoint,
+        "--path-style",
+        "--credentials",
+        "aws-profile:temp",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let file = env.file("short-lived.txt", b"as long as the credentials last");
+    let output = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        "temporary",
+        "--expires",
+        "1d",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    let share = &shares(&output)[0];
+    let expires_at =
+        chrono::DateTime::parse_from_rfc3339(share["expires_at"].as_str().unwrap()).unwrap();
+    let left = expires_at
+        .signed_duration_since(chrono::Utc::now())
+        .num_seconds();
+    assert!(
+        (500..=600).contains(&left),
+        "[{}] real expiry in {left} s, not a day",
+        backend.name
+    );
+    let warnings = share["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].as_str().unwrap().contains("instead of 1 day"),
+        "{warnings:?}"
+    );
+    assert!(
+        stderr(&output).contains("warning"),
+        "the warning is shown: {}",
+        stderr(&output)
+    );
+    assert_eq!(
+        download(share["url"].as_str().unwrap()).0,
+        200,
+        "[{}]",
+        backend.name
+    );
+}
+
+/// The secret goes to the keychain and nowhere else; removing the profile removes it.
+fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
+    let stored = env.keychain().secret(&backend.profile).unwrap();
+    assert_eq!(stored, backend.secret);
+    let mut leaks = Vec::new();
+    for root in [env.config_dir(), env.data_dir()] {
+        for entry in walk(&root) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            if bytes
+                .windows(backend.secret.len())
+                .any(|w| w == backend.secret.as_bytes())
+            {
+                leaks.push(entry);
+            }
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "[{}] the secret is written in {leaks:?}",
+        backend.name
+    );
+
+    let output = env.run(&["profile", "remove", "wrong-secret"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(matches!(
+        env.keychain().secret("wrong-secret"),
+        Err(linkdrop::credentials::CredentialsError::NoSecret { .. })
+    ));
+    let listed = stdout(&env.run(&["profile", "list", "--json"]));
+    let listed: Value = serde_json::from_str(&listed).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["name"] != "wrong-secret")
+    );
+}
+
+fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+fn run_all(env: &TestEnv, backend: &Backend) {
+    scenario_links_download_the_same_bytes_under_the_original_name(env, backend);
+    scenario_an_empty_file_is_shared(env, backend);
+    scenario_a_tampered_link_is_refused(env, backend);
+    scenario_a_one_second_link_dies_after_two(env, backend);
+    scenario_bad_input_is_refused_and_leaves_nothing(env, backend);
+    scenario_server_side_errors_are_actionable(env, backend);
+    scenario_secrets_stay_in_the_keychain(env, backend);
+    scenario_temporary_credentials_shorten_the_link_and_say_so(env, backend);
+    scenario_a_large_file_goes_multipart_and_round_trips(env, backend);
+    scenario_a_cancelled_multipart_upload_leaves_nothing(env, backend);
+}
+
+#[test]
+fn embedded_store() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    run_all(&env, &backend);
+}
+
+#[test]
+fn seaweedfs() {
+    let env = TestEnv::new();
+    let backend = Backend::seaweedfs(&env);
+    run_all(&env, &backend);
+}
