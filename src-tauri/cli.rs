@@ -288,11 +288,7 @@ fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
     }
     let started = std::time::Instant::now();
     Arc::new(move |p: crate::upload::Progress| {
-        let percent = if p.total == 0 {
-            100
-        } else {
-            p.sent * 100 / p.total
-        };
+        let percent = (p.sent * 100).checked_div(p.total).unwrap_or(100);
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let rate = p.sent as f64 / secs / (1024.0 * 1024.0);
         eprint!("\r\x1b[2K{name}: {percent}% ({rate:.1} MiB/s)");

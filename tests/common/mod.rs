@@ -139,13 +139,27 @@ pub fn wait_for_port(port: u16, within: Duration, what: &str) {
     panic!("{what} did not listen on port {port} within {within:?}");
 }
 
-/// A child process killed when the test ends, pass or fail.
-pub struct KillOnDrop(pub Child);
+/// A child process stopped when the test ends, pass or fail: SIGTERM first, SIGKILL after 5 s, then
+/// whatever it leaves outside its directory is removed.
+pub struct KillOnDrop(pub Child, pub Vec<PathBuf>);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
+        for leftover in &self.1 {
+            let _ = std::fs::remove_file(leftover);
+        }
     }
 }
 
@@ -168,7 +182,7 @@ impl Backend {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let server = KillOnDrop(child);
+        let server = KillOnDrop(child, Vec::new());
         // `serve` wrote the first-run profile before binding; wait for the port it names.
         let deadline = Instant::now() + Duration::from_secs(20);
         let profile = loop {
@@ -338,9 +352,101 @@ fn weed_binary() -> PathBuf {
         )
 }
 
+/// Starts `weed mini` with everything on loopback and on ports of its own, SigV4 auth on, and the
+/// throwaway data in the test's directory. Answers once an unsigned request is refused with 403.
 fn start_seaweedfs(env: &TestEnv, access_key_id: &str, secret: &str) -> (KillOnDrop, u16) {
-    let _ = (env, access_key_id, secret, weed_binary());
-    unimplemented!("filled in from the SeaweedFS probe")
+    let dir = env.dir.path().join("seaweedfs");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    let config = serde_json::json!({
+        "identities": [{
+            "name": "linkdrop",
+            "credentials": [{ "accessKey": access_key_id, "secretKey": secret }],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }]
+    });
+    std::fs::write(dir.join("s3.json"), config.to_string()).unwrap();
+    // An explicit port that is taken makes weed exit at once: try again with fresh ports.
+    for _ in 0..5 {
+        let s3 = free_port();
+        // weed puts a gRPC socket per service in /tmp whatever TMPDIR says; remove them afterwards.
+        let mut leftovers = Vec::new();
+        let mut port = |name: &str| {
+            let p = free_port();
+            if let Some(service) = name.strip_suffix(".port.grpc") {
+                leftovers.push(PathBuf::from(format!(
+                    "/tmp/seaweedfs-{service}-grpc-{p}.sock"
+                )));
+            }
+            format!("-{name}={p}")
+        };
+        let d = |p: &str| dir.join(p).display().to_string();
+        let child = Command::new(weed_binary())
+            .current_dir(&dir)
+            .arg(format!("-logdir={}", d("logs")))
+            .arg("mini")
+            .arg(format!("-dir={}", d("data")))
+            .args(["-ip=127.0.0.1", "-ip.bind=127.0.0.1"])
+            .arg(format!("-s3.port={s3}"))
+            .args([
+                port("s3.port.grpc"),
+                port("master.port"),
+                port("master.port.grpc"),
+                port("volume.port"),
+                port("volume.port.grpc"),
+                port("filer.port"),
+                port("filer.port.grpc"),
+                port("admin.port"),
+                port("admin.port.grpc"),
+            ])
+            .arg(format!("-filer.localSocket={}", d("filer.sock")))
+            .arg(format!("-s3.localSocket={}", d("s3.sock")))
+            .args([
+                "-admin.ui=false",
+                "-webdav=false",
+                "-s3.port.iceberg=0",
+                "-s3.port.lance=0",
+                "-s3.iam=false",
+                "-master.telemetry=false",
+                "-volume.preStopSeconds=0",
+                "-idleTimeout=2",
+                "-master.volumeSizeLimitMB=64",
+            ])
+            .arg(format!("-s3.config={}", d("s3.json")))
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("logs/stderr.log")).unwrap())
+            .spawn()
+            .expect("cannot start weed");
+        let mut server = KillOnDrop(child, leftovers);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(_)) = server.0.try_wait() {
+                break; // exited: most likely a port was taken
+            }
+            if let Ok(response) = http().get(format!("http://127.0.0.1:{s3}/")).send() {
+                let status = response.status().as_u16();
+                assert_ne!(
+                    status, 200,
+                    "SeaweedFS answered an unsigned request: auth is off"
+                );
+                if status == 403 {
+                    return (server, s3);
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "SeaweedFS did not answer within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!(
+        "SeaweedFS would not start; see {}",
+        dir.join("logs").display()
+    );
 }
 
 /// A plain HTTP client that knows nothing of AWS.
