@@ -57,8 +57,6 @@ pub enum StorageError {
         "the server refused the upload's checksum (the file was corrupted on the way): try again"
     )]
     BadChecksum,
-    #[error("the object {key:?} is not in bucket {bucket:?} any more")]
-    NoSuchKey { bucket: String, key: String },
     #[error("{endpoint} answered {code}: {message}")]
     Service {
         endpoint: String,
@@ -265,12 +263,10 @@ where
         .unwrap_or_default()
         .to_owned();
     match (code.as_str(), status) {
-        ("NoSuchBucket", _) | ("NotFound", _) | ("", Some(404)) if action != "download it" => {
-            StorageError::NoSuchBucket {
-                bucket: bucket.to_owned(),
-                endpoint,
-            }
-        }
+        ("NoSuchBucket" | "NotFound", _) | ("", Some(404)) => StorageError::NoSuchBucket {
+            bucket: bucket.to_owned(),
+            endpoint,
+        },
         ("InvalidAccessKeyId", _) => StorageError::InvalidAccessKeyId { endpoint },
         ("SignatureDoesNotMatch", _) => StorageError::SignatureDoesNotMatch { endpoint },
         ("RequestTimeTooSkewed", _) => StorageError::ClockSkew,

@@ -1,0 +1,133 @@
+//! The embedded store's own guarantees, checked with a plain S3 client: checksums are enforced on
+//! every request, unfinished multipart uploads are listed until finished or aborted.
+
+mod common;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ChecksumAlgorithm;
+use base64::Engine;
+use common::{Backend, TestEnv};
+
+fn crc32c_b64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(crc32c::crc32c(bytes).to_be_bytes())
+}
+
+#[test]
+fn checksums_are_enforced_and_unfinished_uploads_listed() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    let client = backend.client();
+    let bucket = backend.bucket.clone();
+    common::block_on(async move {
+        let body = b"checked bytes".to_vec();
+        let wrong = crc32c_b64(b"other bytes");
+
+        let err = client
+            .put_object()
+            .bucket(&bucket)
+            .key("put-wrong")
+            .checksum_crc32_c(&wrong)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(400),
+            "{err:?}"
+        );
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key("put-right")
+            .checksum_crc32_c(crc32c_b64(&body))
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .unwrap();
+
+        let upload = client
+            .create_multipart_upload()
+            .bucket(&bucket)
+            .key("multi")
+            .checksum_algorithm(ChecksumAlgorithm::Crc32C)
+            .send()
+            .await
+            .unwrap();
+        let upload_id = upload.upload_id().unwrap().to_owned();
+        let listed = client
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        let ids: Vec<_> = listed
+            .uploads()
+            .iter()
+            .filter_map(|u| u.upload_id())
+            .collect();
+        assert_eq!(ids, [upload_id.as_str()]);
+        assert_eq!(listed.uploads()[0].key(), Some("multi"));
+
+        let err = client
+            .upload_part()
+            .bucket(&bucket)
+            .key("multi")
+            .upload_id(&upload_id)
+            .part_number(1)
+            .checksum_crc32_c(&wrong)
+            .body(ByteStream::from(body.clone()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.raw_response().map(|r| r.status().as_u16()),
+            Some(400),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.as_service_error().and_then(|e| e.meta().code()),
+            Some("BadDigest")
+        );
+        let parts = client
+            .list_parts()
+            .bucket(&bucket)
+            .key("multi")
+            .upload_id(&upload_id)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            parts.parts().is_empty(),
+            "a part that failed its checksum is not kept"
+        );
+
+        client
+            .abort_multipart_upload()
+            .bucket(&bucket)
+            .key("multi")
+            .upload_id(&upload_id)
+            .send()
+            .await
+            .unwrap();
+        let listed = client
+            .list_multipart_uploads()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        assert!(listed.uploads().is_empty());
+    });
+}
+
+#[test]
+fn serve_refuses_to_listen_beyond_loopback_unless_asked() {
+    let env = TestEnv::new();
+    let output = env.run(&["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        common::stderr(&output).contains("--allow-remote"),
+        "{}",
+        common::stderr(&output)
+    );
+}
