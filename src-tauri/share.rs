@@ -188,6 +188,8 @@ impl Session {
         cancel: &CancellationToken,
     ) -> Result<Share, ShareError> {
         let expiry = expiry.unwrap_or_else(|| self.profile.expiry_or_default());
+        // Credentials that are already dead would leave an object nobody has a link to: check first.
+        presign::lifetime(expiry, self.credentials.expiry(), self.bucket.server_now())?;
         let id = object_key::new_share_id();
         let key = object_key::object_key(&self.profile.prefix, &id, &file.name);
         let source = upload::Source {

@@ -512,6 +512,64 @@ fn scenario_a_cancelled_multipart_upload_leaves_nothing(env: &TestEnv, backend: 
     );
 }
 
+/// Ctrl-C in the terminal: the command stops, says so, and aborts its multipart upload.
+fn scenario_ctrl_c_aborts_the_upload(env: &TestEnv, backend: &Backend) {
+    let before = backend.keys();
+    let big = env.file("interrupted.bin", b"");
+    std::fs::File::options()
+        .write(true)
+        .open(&big)
+        .unwrap()
+        .set_len(2 * 1024 * 1024 * 1024)
+        .unwrap();
+    let child = env
+        .linkdrop(&[
+            "share",
+            "--profile",
+            &backend.profile,
+            big.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the multipart upload exists, then interrupt it the way a terminal does.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while backend.multipart_uploads().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "[{}] the upload never started",
+            backend.name
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("cancelled"), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "");
+    assert_eq!(
+        backend.multipart_uploads(),
+        Vec::<String>::new(),
+        "[{}] orphaned parts",
+        backend.name
+    );
+    assert_eq!(backend.keys(), before);
+}
+
 /// Temporary credentials that expire before the link would: the link's real expiry is theirs, and
 /// the result says so.
 fn scenario_temporary_credentials_shorten_the_link_and_say_so(env: &TestEnv, backend: &Backend) {
@@ -660,6 +718,7 @@ fn run_all(env: &TestEnv, backend: &Backend) {
     scenario_temporary_credentials_shorten_the_link_and_say_so(env, backend);
     scenario_a_large_file_goes_multipart_and_round_trips(env, backend);
     scenario_a_cancelled_multipart_upload_leaves_nothing(env, backend);
+    scenario_ctrl_c_aborts_the_upload(env, backend);
 }
 
 #[test]
