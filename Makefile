@@ -13,7 +13,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	python3-venv nodejs npm
+	python3-venv
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48
@@ -34,6 +34,7 @@ apt-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages: $$missing"; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
@@ -41,6 +42,8 @@ apt-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs)"; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a==20&&b>=19)?0:1)' || \
+		{ echo "Node.js $$(node --version) is too old for the UI build (Vite needs 20.19 or newer)"; exit 1; }
 
 ui-deps: ui/node_modules/.package-lock.json
 
