@@ -32,5 +32,8 @@ fn only_the_desktop_shell_imports_tauri() {
             })
         })
         .collect();
-    assert!(offenders.is_empty(), "domain files import tauri: {offenders:?}");
+    assert!(
+        offenders.is_empty(),
+        "domain files import tauri: {offenders:?}"
+    );
 }
