@@ -23,7 +23,9 @@ if ! has_secret_service; then
     demo=$(mktemp -d "${TMPDIR:-/tmp}/linkdrop-demo.XXXXXX")
     echo "run-app: no Secret Service on this session; using a temporary keyring and $demo for this run only." >&2
     export LINKDROP_CONFIG_DIR="$demo/config" LINKDROP_DATA_DIR="$demo/data"
-    exec "$here/secret-session.sh" "$bin"
+    trap 'pkill -f "$bin serve" 2>/dev/null || true; rm -rf "$demo"' EXIT
+    "$here/secret-session.sh" "$bin"
+    exit
 fi
 
 exec "$bin"
