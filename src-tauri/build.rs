@@ -1,9 +1,14 @@
 fn main() {
     // Listing the app's commands makes each one need an explicit permission in a capability, so the
     // webview can call exactly what tauri.conf.json grants and nothing more.
-    tauri_build::try_build(
-        tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info"])),
-    )
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(
+        tauri_build::AppManifest::new().commands(&[
+            "app_info",
+            "list_profiles",
+            "share_file",
+            "cancel_share",
+            "copy_link",
+        ]),
+    ))
     .expect("failed to run the Tauri build script");
 }

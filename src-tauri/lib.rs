@@ -3,6 +3,7 @@
 //! The domain modules (everything but `desktop`) know nothing of Tauri: they upload, presign, keep
 //! profiles and read credentials, and are used by the command line and the window alike.
 
+pub mod archive;
 pub mod cli;
 pub mod content_disposition;
 pub mod credentials;

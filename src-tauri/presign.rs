@@ -5,7 +5,7 @@
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::presigning::PresigningConfig;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 
 use crate::content_disposition;
 use crate::expiry::{Expiry, describe};
@@ -106,7 +106,9 @@ pub async fn presign_get(
 
     // Report the expiry on the user's clock: that is the clock their countdown runs on.
     let local_signed_at = SystemTime::now();
+    // Whole seconds: signatures carry no fractions, and RFC 3339 without them reads better.
     let expires_at: DateTime<Utc> = (local_signed_at + lifetime.signed().as_duration()).into();
+    let expires_at = expires_at.with_nanosecond(0).unwrap_or(expires_at);
     let mut warnings = Vec::new();
     if let Lifetime::CutShort { wanted, left } = lifetime {
         warnings.push(format!(

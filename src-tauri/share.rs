@@ -2,13 +2,16 @@
 //! Used by the command line and the window alike.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
+use crate::archive::{self, ArchiveError};
 use crate::credentials::{self, CredentialsError, Keychain, Resolved};
 use crate::expiry::Expiry;
+use crate::expiry::ExpiryError;
 use crate::local_store::{self, LocalStoreError};
 use crate::object_key;
 use crate::paths::Paths;
@@ -39,14 +42,120 @@ pub enum ShareError {
     Upload(#[from] UploadError),
     #[error(transparent)]
     Presign(#[from] PresignError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Expiry(#[from] ExpiryError),
+}
+
+impl ShareError {
+    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ShareError::NotFound { .. } => "not_found",
+            ShareError::IsDirectory { .. } => "is_directory",
+            ShareError::NotAFile { .. } => "not_a_file",
+            ShareError::Unreadable { .. } => "unreadable",
+            ShareError::Profile(_) => "profile",
+            ShareError::Credentials(_) => "credentials",
+            ShareError::LocalStore(_) => "local_store",
+            ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
+            ShareError::Upload(UploadError::Cancelled)
+            | ShareError::Archive(ArchiveError::Cancelled) => "cancelled",
+            ShareError::Upload(_) => "upload",
+            ShareError::Presign(_) => "presign",
+            ShareError::Archive(_) => "archive",
+            ShareError::Expiry(_) => "expiry",
+        }
+    }
+}
+
+/// What happens to one file while it is shared, for progress displays.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export_to = "ShareEvent.ts")]
+pub enum ShareEvent {
+    /// The file (or the zip of a folder) is ready: its name and size as they will be shared.
+    Preparing {
+        name: String,
+        size: u64,
+    },
+    Progress {
+        sent: u64,
+        total: u64,
+    },
+}
+
+/// Where LinkDrop's files and secrets are, for the share pipeline.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub paths: Paths,
+    pub keychain: Keychain,
+}
+
+/// Shares whatever is at `path` with the named (or default) profile: a file as it is, a folder as a
+/// zip archive. The one entry point for front ends that take any path a user drops.
+pub async fn share_path(
+    context: &Context,
+    path: &Path,
+    expiry: Option<Expiry>,
+    profile: Option<&str>,
+    on_event: Arc<dyn Fn(ShareEvent) + Send + Sync>,
+    cancel: &CancellationToken,
+) -> Result<Share, ShareError> {
+    let is_folder = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
+    let mut _archive = None;
+    let file = if is_folder {
+        let (folder, temp, token) = (
+            path.to_owned(),
+            context.paths.data_dir.join("tmp"),
+            cancel.clone(),
+        );
+        let archive =
+            tokio::task::spawn_blocking(move || archive::zip_folder(&folder, &temp, &token))
+                .await
+                .map_err(|e| ArchiveError::Write {
+                    dir: context.paths.data_dir.join("tmp"),
+                    detail: e.to_string(),
+                })??;
+        let file = archive.file.clone();
+        _archive = Some(archive);
+        file
+    } else {
+        ShareableFile::check(path)?
+    };
+    on_event(ShareEvent::Preparing {
+        name: file.name.clone(),
+        size: file.size,
+    });
+    let book = {
+        let (paths, keychain) = (context.paths.clone(), context.keychain.clone());
+        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
+            .await
+            .map_err(|e| LocalStoreError::Io {
+                path: context.paths.config_dir.clone(),
+                source: std::io::Error::other(e),
+            })??
+    };
+    let profile = book.pick(profile)?.clone();
+    let session = Session::open(profile, &context.paths, &context.keychain).await?;
+    let progress: ProgressFn = Arc::new(move |p: upload::Progress| {
+        on_event(ShareEvent::Progress {
+            sent: p.sent,
+            total: p.total,
+        })
+    });
+    session.share(&file, expiry, progress, cancel).await
 }
 
 /// One shared file: what `share --json` prints, one object per file.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export_to = "Share.ts")]
 pub struct Share {
     pub id: String,
     pub url: String,
-    #[serde(serialize_with = "rfc3339")]
+    /// RFC 3339, in UTC, whole seconds.
+    #[ts(type = "string")]
     pub expires_at: DateTime<Utc>,
     pub name: String,
     pub size: u64,
@@ -56,10 +165,6 @@ pub struct Share {
     pub key: String,
     pub e_tag: Option<String>,
     pub warnings: Vec<String>,
-}
-
-fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
 }
 
 /// A file that is fit to share: it exists, is a regular file and can be read.

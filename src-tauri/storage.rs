@@ -65,6 +65,23 @@ pub enum StorageError {
     },
 }
 
+impl StorageError {
+    /// A stable, machine-readable name for the kind of failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::NoSuchBucket { .. } => "no_such_bucket",
+            StorageError::InvalidAccessKeyId { .. } => "invalid_access_key_id",
+            StorageError::SignatureDoesNotMatch { .. } => "wrong_secret",
+            StorageError::AccessDenied { .. } => "access_denied",
+            StorageError::ClockSkew => "clock_skew",
+            StorageError::Unreachable { .. } => "offline",
+            StorageError::Timeout { .. } => "timeout",
+            StorageError::BadChecksum => "bad_checksum",
+            StorageError::Service { .. } => "storage",
+        }
+    }
+}
+
 /// A bucket ready for requests.
 #[derive(Debug, Clone)]
 pub struct Bucket {

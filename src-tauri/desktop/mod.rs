@@ -1,58 +1,110 @@
-//! The Tauri shell: the window and the commands the UI calls. Thin glue over the domain modules;
-//! this is the only module that imports `tauri`.
+//! The Tauri shell: the window, the commands the UI calls, clipboard and notifications. Thin glue
+//! over the domain modules; this is the only module that imports `tauri`.
 
+mod commands;
+mod notify;
+
+use std::collections::HashMap;
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use serde::Serialize;
+use tokio_util::sync::CancellationToken;
 
 use crate::credentials::Keychain;
-use crate::local_store;
 use crate::paths::Paths;
+use crate::share::Context;
+
+/// Files shared at once from the window; the rest wait their turn.
+const SHARES_IN_FLIGHT: usize = 3;
 
 /// The only error the UI sees: a stable code to branch on and a message to show.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "UiError.ts")]
 pub struct UiError {
-    pub code: &'static str,
+    pub code: String,
     pub message: String,
 }
 
 impl UiError {
-    fn new(code: &'static str, err: impl std::fmt::Display) -> Self {
+    fn new(code: &str, err: impl std::fmt::Display) -> Self {
         UiError {
-            code,
+            code: code.to_owned(),
             message: err.to_string(),
         }
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct AppInfo {
-    pub version: &'static str,
-    pub default_profile: Option<String>,
-    pub data_dir: String,
+impl From<crate::share::ShareError> for UiError {
+    fn from(e: crate::share::ShareError) -> Self {
+        UiError::new(e.code(), &e)
+    }
 }
 
-#[tauri::command]
-async fn app_info() -> Result<AppInfo, UiError> {
-    let paths = Paths::from_env().map_err(|e| UiError::new("paths", e))?;
-    let keychain = Keychain::from_env();
-    let for_init = paths.clone();
-    let book = tauri::async_runtime::spawn_blocking(move || {
-        local_store::load_or_init_profiles(&for_init, &keychain)
-    })
-    .await
-    .map_err(|e| UiError::new("internal", e))?
-    .map_err(|e| UiError::new("profiles", e))?;
-    Ok(AppInfo {
-        version: env!("CARGO_PKG_VERSION"),
-        default_profile: book.pick(None).ok().map(|p| p.name.clone()),
-        data_dir: paths.data_dir.display().to_string(),
-    })
+/// What the window keeps while it runs.
+pub struct Desktop {
+    context: Context,
+    in_flight: tokio::sync::Semaphore,
+    /// Cancellation of each running share, by the upload id the UI gave it.
+    cancels: Mutex<HashMap<String, CancellationToken>>,
+}
+
+impl Desktop {
+    fn register(&self, upload_id: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(upload_id.to_owned(), token.clone());
+        token
+    }
+
+    fn forget(&self, upload_id: &str) {
+        self.cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(upload_id);
+    }
+
+    fn cancel(&self, upload_id: &str) {
+        if let Some(token) = self
+            .cancels
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(upload_id)
+        {
+            token.cancel();
+        }
+    }
 }
 
 pub fn run() -> ExitCode {
+    let paths = match Paths::from_env() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("linkdrop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let desktop = Desktop {
+        context: Context {
+            paths,
+            keychain: Keychain::from_env(),
+        },
+        in_flight: tokio::sync::Semaphore::new(SHARES_IN_FLIGHT),
+        cancels: Mutex::default(),
+    };
     let result = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![app_info])
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(desktop)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_profiles,
+            commands::share_file,
+            commands::cancel_share,
+            commands::copy_link,
+        ])
         .run(tauri::generate_context!());
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -60,5 +112,46 @@ pub fn run() -> ExitCode {
             eprintln!("linkdrop: cannot open the window: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod bindings {
+    //! The TypeScript types of the commands' arguments, results, events and errors are generated
+    //! from these Rust types and committed in `ui/src/lib/bindings/`. This test fails when they
+    //! drift; `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings` rewrites them.
+
+    use std::path::Path;
+
+    use ts_rs::TS;
+
+    fn check<T: TS + 'static>(stale: &mut Vec<String>) {
+        let config = ts_rs::Config::new().with_large_int("number");
+        let expected = T::export_to_string(&config).unwrap();
+        let name = T::output_path().unwrap();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("ui/src/lib/bindings")
+            .join(&name);
+        if std::env::var_os("LINKDROP_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &expected).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
+            stale.push(name.display().to_string());
+        }
+    }
+
+    #[test]
+    fn typescript_bindings_match_the_rust_types() {
+        let mut stale = Vec::new();
+        check::<crate::share::Share>(&mut stale);
+        check::<crate::share::ShareEvent>(&mut stale);
+        check::<super::UiError>(&mut stale);
+        check::<super::commands::ShareRequest>(&mut stale);
+        check::<super::commands::AppInfo>(&mut stale);
+        check::<super::commands::ProfileList>(&mut stale);
+        check::<super::commands::ProfileSummary>(&mut stale);
+        assert!(
+            stale.is_empty(),
+            "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"
+        );
     }
 }

@@ -1,25 +1,70 @@
 // The single module through which the UI talks to the Rust backend.
-// Components import from here, never from @tauri-apps/api directly.
-import { invoke } from '@tauri-apps/api/core';
+// Components import from here, never from @tauri-apps/api or a plugin directly; component tests
+// replace what is underneath with `mockIPC`.
+import { Channel, invoke } from '@tauri-apps/api/core';
+import { getCurrentWebview } from '@tauri-apps/api/webview';
+import { open } from '@tauri-apps/plugin-dialog';
 
-/** What the `app_info` command returns. */
-export type AppInfo = {
-  version: string;
-  default_profile: string | null;
-  data_dir: string;
-};
+import type { AppInfo } from './bindings/AppInfo';
+import type { ProfileList } from './bindings/ProfileList';
+import type { Share } from './bindings/Share';
+import type { ShareEvent } from './bindings/ShareEvent';
+import type { ShareRequest } from './bindings/ShareRequest';
+import type { UiError } from './bindings/UiError';
 
-/** Shape of errors returned by backend commands. */
-export type IpcError = {
-  code: string;
-  message: string;
-};
+export type { AppInfo, ProfileList, Share, ShareEvent, ShareRequest, UiError };
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>('app_info');
 }
 
-function isIpcError(e: unknown): e is IpcError {
+export function listProfiles(): Promise<ProfileList> {
+  return invoke<ProfileList>('list_profiles');
+}
+
+/**
+ * Shares one file (a folder is shared as a zip archive). Progress arrives through `onEvent`, at
+ * most about ten times a second. The link is already in the clipboard when the promise resolves.
+ */
+export function shareFile(request: ShareRequest, onEvent: (event: ShareEvent) => void): Promise<Share> {
+  const channel = new Channel<ShareEvent>();
+  channel.onmessage = onEvent;
+  return invoke<Share>('share_file', { request, onEvent: channel });
+}
+
+/** Stops the share with this upload id; a finished or unknown one is not an error. */
+export function cancelShare(uploadId: string): Promise<void> {
+  return invoke<void>('cancel_share', { uploadId });
+}
+
+export function copyLink(url: string): Promise<void> {
+  return invoke<void>('copy_link', { url });
+}
+
+/** The native file dialog; resolves to the chosen paths (empty when cancelled). */
+export async function chooseFiles(): Promise<string[]> {
+  const chosen = await open({ multiple: true, directory: false });
+  if (chosen === null) return [];
+  return Array.isArray(chosen) ? chosen : [chosen];
+}
+
+export type DropHandlers = {
+  hover: (paths: string[]) => void;
+  leave: () => void;
+  drop: (paths: string[]) => void;
+};
+
+/** Files dragged from the file manager onto the window. Resolves to a function that stops listening. */
+export function onFileDrop(handlers: DropHandlers): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === 'enter') handlers.hover(payload.paths);
+    else if (payload.type === 'drop') handlers.drop(payload.paths);
+    else if (payload.type === 'leave') handlers.leave();
+  });
+}
+
+function isUiError(e: unknown): e is UiError {
   return (
     typeof e === 'object' &&
     e !== null &&
@@ -30,5 +75,10 @@ function isIpcError(e: unknown): e is IpcError {
 
 /** A human-readable message for anything a backend call may reject with. */
 export function errorMessage(e: unknown): string {
-  return isIpcError(e) ? e.message : String(e);
+  return isUiError(e) ? e.message : String(e);
+}
+
+/** The stable code of a backend error, or 'internal'. */
+export function errorCode(e: unknown): string {
+  return isUiError(e) ? e.code : 'internal';
 }

@@ -1,0 +1,138 @@
+//! The commands the window calls. Each parses its arguments, calls one domain function and maps the
+//! error; nothing else.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
+
+use super::{Desktop, UiError, notify};
+use crate::expiry::Expiry;
+use crate::local_store;
+use crate::share::{self, Share, ShareEvent};
+
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "AppInfo.ts")]
+pub struct AppInfo {
+    pub version: String,
+    pub default_profile: Option<String>,
+    pub data_dir: String,
+}
+
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "ProfileList.ts")]
+pub struct ProfileList {
+    pub default: Option<String>,
+    pub profiles: Vec<ProfileSummary>,
+}
+
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "ProfileSummary.ts")]
+pub struct ProfileSummary {
+    pub name: String,
+    pub bucket: String,
+    pub endpoint: Option<String>,
+    pub default_expiry: Option<String>,
+}
+
+/// One file (or folder) to share. `upload_id` is chosen by the UI and names the share for
+/// `cancel_share`; `expires` is a duration like `1h` or `2h30m`.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(export_to = "ShareRequest.ts")]
+pub struct ShareRequest {
+    pub upload_id: String,
+    pub path: String,
+    pub expires: String,
+    pub profile: Option<String>,
+}
+
+async fn profile_book(desktop: &Desktop) -> Result<crate::profiles::ProfileBook, UiError> {
+    let (paths, keychain) = (
+        desktop.context.paths.clone(),
+        desktop.context.keychain.clone(),
+    );
+    tauri::async_runtime::spawn_blocking(move || {
+        local_store::load_or_init_profiles(&paths, &keychain)
+    })
+    .await
+    .map_err(|e| UiError::new("internal", e))?
+    .map_err(|e| UiError::new("profile", e))
+}
+
+#[tauri::command]
+pub async fn app_info(desktop: State<'_, Desktop>) -> Result<AppInfo, UiError> {
+    let book = profile_book(&desktop).await?;
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        default_profile: book.pick(None).ok().map(|p| p.name.clone()),
+        data_dir: desktop.context.paths.data_dir.display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub async fn list_profiles(desktop: State<'_, Desktop>) -> Result<ProfileList, UiError> {
+    let book = profile_book(&desktop).await?;
+    Ok(ProfileList {
+        default: book.pick(None).ok().map(|p| p.name.clone()),
+        profiles: book
+            .profiles
+            .iter()
+            .map(|p| ProfileSummary {
+                name: p.name.clone(),
+                bucket: p.bucket.clone(),
+                endpoint: p.endpoint.clone(),
+                default_expiry: p.default_expiry.map(|e| e.to_string()),
+            })
+            .collect(),
+    })
+}
+
+/// Shares one path; the link is in the clipboard and announced by a notification when this returns.
+#[tauri::command]
+pub async fn share_file(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    request: ShareRequest,
+    on_event: Channel<ShareEvent>,
+) -> Result<Share, UiError> {
+    let expiry: Expiry = request
+        .expires
+        .parse()
+        .map_err(|e: crate::expiry::ExpiryError| UiError::new("expiry", e))?;
+    let cancel = desktop.register(&request.upload_id);
+    let result = async {
+        let _turn = tokio::select! {
+            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new("internal", e))?,
+            () = cancel.cancelled() => return Err(UiError::new("cancelled", "cancelled")),
+        };
+        let on_event = Arc::new(move |event: ShareEvent| {
+            let _ = on_event.send(event);
+        });
+        share::share_path(
+            &desktop.context,
+            &PathBuf::from(&request.path),
+            Some(expiry),
+            request.profile.as_deref(),
+            on_event,
+            &cancel,
+        )
+        .await
+        .map_err(UiError::from)
+    }
+    .await;
+    desktop.forget(&request.upload_id);
+    notify::announce(&app, &request.path, &result);
+    result
+}
+
+#[tauri::command]
+pub fn cancel_share(desktop: State<'_, Desktop>, upload_id: String) {
+    desktop.cancel(&upload_id);
+}
+
+#[tauri::command]
+pub fn copy_link(app: AppHandle, url: String) -> Result<(), UiError> {
+    notify::copy(&app, &url).map_err(|e| UiError::new("clipboard", e))
+}

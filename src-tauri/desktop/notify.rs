@@ -1,0 +1,130 @@
+//! Telling the user: the link goes to the clipboard, and a desktop notification says so (or says
+//! what went wrong, when the window is not in sight).
+
+use tauri::{AppHandle, Manager};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+use super::UiError;
+use crate::expiry::describe;
+use crate::share::Share;
+
+pub fn copy(app: &AppHandle, text: &str) -> Result<(), tauri_plugin_clipboard_manager::Error> {
+    app.clipboard().write_text(text)
+}
+
+/// After a share: copy the link and notify; after a failure, notify only when the window is hidden
+/// (the row in the window already says it otherwise). Cancelling is the user's own doing: no noise.
+pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
+    let (summary, body) = match result {
+        Ok(share) => {
+            if let Err(e) = copy(app, &share.url) {
+                tracing::warn!("cannot copy the link: {e}");
+            }
+            (
+                copied_summary(share, chrono::Utc::now()),
+                notification_body(share),
+            )
+        }
+        Err(e) if e.code == "cancelled" || window_in_sight(app) => return,
+        Err(e) => (
+            format!("Could not share {}", file_name(path)),
+            e.message.clone(),
+        ),
+    };
+    // D-Bus round trips: keep them off the async runtime.
+    std::thread::spawn(move || {
+        let shown = notify_rust::Notification::new()
+            .appname("LinkDrop")
+            .summary(&summary)
+            .body(&body)
+            .show();
+        if let Err(e) = shown {
+            tracing::warn!("cannot show a notification: {e}");
+        }
+    });
+}
+
+/// "Link copied — expires in 1 hour", with the real expiry (which temporary credentials may cut).
+pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> String {
+    let left = (share.expires_at - now).to_std().unwrap_or_default();
+    // Round to the minute above a minute: "59 minutes 59 seconds" reads worse than "1 hour".
+    let secs = left.as_secs();
+    let rounded = if secs >= 60 {
+        (secs + 30) / 60 * 60
+    } else {
+        secs
+    };
+    format!(
+        "Link copied — expires in {}",
+        describe(std::time::Duration::from_secs(rounded))
+    )
+}
+
+fn notification_body(share: &Share) -> String {
+    let mut body = share.name.clone();
+    for warning in &share.warnings {
+        body.push('\n');
+        body.push_str(warning);
+    }
+    body
+}
+
+fn window_in_sight(app: &AppHandle) -> bool {
+    app.get_webview_window("main")
+        .is_some_and(|w| w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false))
+}
+
+fn file_name(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(
+        expires_in_secs: i64,
+        warnings: Vec<String>,
+    ) -> (Share, chrono::DateTime<chrono::Utc>) {
+        let now = chrono::Utc::now();
+        let share = Share {
+            id: "id".into(),
+            url: "http://x".into(),
+            expires_at: now + chrono::TimeDelta::seconds(expires_in_secs),
+            name: "report.pdf".into(),
+            size: 1,
+            content_type: "application/pdf".into(),
+            profile: "local".into(),
+            bucket: "b".into(),
+            key: "k".into(),
+            e_tag: None,
+            warnings,
+        };
+        (share, now)
+    }
+
+    #[test]
+    fn the_summary_says_the_real_expiry_in_words() {
+        let (s, now) = share(3600, vec![]);
+        assert_eq!(copied_summary(&s, now), "Link copied — expires in 1 hour");
+        let (s, now) = share(3599, vec![]);
+        assert_eq!(copied_summary(&s, now), "Link copied — expires in 1 hour");
+        let (s, now) = share(600, vec!["the credentials expire in 10 minutes".into()]);
+        assert_eq!(
+            copied_summary(&s, now),
+            "Link copied — expires in 10 minutes"
+        );
+        assert_eq!(
+            notification_body(&s),
+            "report.pdf\nthe credentials expire in 10 minutes"
+        );
+        let (s, now) = share(45, vec![]);
+        assert_eq!(
+            copied_summary(&s, now),
+            "Link copied — expires in 45 seconds"
+        );
+    }
+}
