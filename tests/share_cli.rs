@@ -512,6 +512,57 @@ fn scenario_a_cancelled_multipart_upload_leaves_nothing(env: &TestEnv, backend: 
     );
 }
 
+/// The window's entry point: a dropped folder is shared as a zip archive, with events on the way,
+/// and the temporary archive is gone afterwards.
+fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
+    use std::sync::{Arc, Mutex};
+
+    let folder = env.dir.path().join("files").join("Project notes");
+    std::fs::create_dir_all(folder.join("drafts")).unwrap();
+    std::fs::write(folder.join("todo.txt"), b"ship it").unwrap();
+    std::fs::write(folder.join("drafts").join("v1.md"), b"# first").unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let context = linkdrop::share::Context {
+        paths: env.paths(),
+        keychain: env.keychain(),
+    };
+    let share = common::block_on(async {
+        let events = events.clone();
+        linkdrop::share::share_path(
+            &context,
+            &folder,
+            Some("1h".parse().unwrap()),
+            Some(&backend.profile),
+            Arc::new(move |e| events.lock().unwrap().push(e)),
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await
+        .unwrap()
+    });
+    assert_eq!(share.name, "Project notes.zip");
+    assert_eq!(share.content_type, "application/zip");
+    let events = events.lock().unwrap().clone();
+    assert!(
+        matches!(&events[0], linkdrop::share::ShareEvent::Preparing { name, size } if name == "Project notes.zip" && *size == share.size),
+        "{events:?}"
+    );
+    assert!(
+        matches!(events.last(), Some(linkdrop::share::ShareEvent::Progress { sent, total }) if sent == total),
+        "{events:?}"
+    );
+    let (status, body, disposition) = download(&share.url);
+    assert_eq!(status, 200, "[{}]", backend.name);
+    assert!(disposition.unwrap().contains("Project%20notes.zip"));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("drafts/v1.md").unwrap(), &mut text).unwrap();
+    assert_eq!(text, "# first");
+    let leftovers = std::fs::read_dir(env.data_dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "the temporary archive is removed");
+}
+
 /// Ctrl-C in the terminal: the command stops, says so, and aborts its multipart upload.
 fn scenario_ctrl_c_aborts_the_upload(env: &TestEnv, backend: &Backend) {
     let before = backend.keys();
@@ -719,6 +770,7 @@ fn run_all(env: &TestEnv, backend: &Backend) {
     scenario_a_large_file_goes_multipart_and_round_trips(env, backend);
     scenario_a_cancelled_multipart_upload_leaves_nothing(env, backend);
     scenario_ctrl_c_aborts_the_upload(env, backend);
+    scenario_a_folder_is_shared_as_a_zip(env, backend);
 }
 
 #[test]
