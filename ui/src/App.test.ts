@@ -1,45 +1,427 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { cleanup, render, screen } from '@testing-library/svelte';
-import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { clearMocks } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
+import {
+  flush,
+  makeShare,
+  mockBackend,
+  TWO_PROFILES,
+  type BackendOptions,
+  type PendingShare,
+} from './test/backend';
+
+const MiB = 1024 ** 2;
+
+beforeEach(() => {
+  localStorage.clear();
+});
 
 afterEach(() => {
   cleanup();
   clearMocks();
+  vi.useRealTimers();
+  localStorage.clear();
 });
+
+/** Renders the app and waits until it has loaded and listens for dropped files. */
+async function start(options: BackendOptions = {}) {
+  const backend = mockBackend(options);
+  render(App);
+  await screen.findByText(/^LinkDrop v/);
+  // onFileDrop registers its four listeners one after another; let those invokes finish.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return backend;
+}
+
+/** Clicks "Choose files…" and waits for the share_file calls it starts. */
+async function choose(backend: { shares: PendingShare[] }, count = 1): Promise<PendingShare[]> {
+  const before = backend.shares.length;
+  await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+  await waitFor(() => expect(backend.shares.length).toBe(before + count));
+  return backend.shares.slice(before);
+}
+
+function row(name: string): HTMLElement {
+  return screen.getByRole('article', { name });
+}
 
 describe('App', () => {
   it('shows the version and profile returned by app_info', async () => {
-    const calls: string[] = [];
-    mockIPC((cmd) => {
-      calls.push(cmd);
-      if (cmd === 'app_info') {
-        return { version: '9.8.7', default_profile: 'work', data_dir: '/tmp/linkdrop' };
-      }
-      throw new Error(`unexpected command ${cmd}`);
-    });
-
-    render(App);
-
+    await start({ appInfo: { version: '9.8.7', default_profile: 'work', data_dir: '/tmp/ld' } });
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('LinkDrop');
-    expect(await screen.findByText('LinkDrop v9.8.7 · profile work')).toBeInTheDocument();
+    expect(screen.getByText('LinkDrop v9.8.7 · profile work')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
-    expect(calls).toEqual(['app_info']);
   });
 
   it('shows the error message when app_info fails', async () => {
-    mockIPC((cmd) => {
-      if (cmd === 'app_info') {
-        throw { code: 'profiles', message: 'cannot read profiles' };
-      }
-      return null;
-    });
-
+    const error = { code: 'profile', message: 'cannot read profiles' };
+    mockBackend({ failing: { app_info: error, list_profiles: error } });
     render(App);
-
     const alert = await screen.findByRole('alert');
-    expect(alert).toHaveTextContent('cannot read profiles');
     expect(alert.textContent?.trim()).toBe('cannot read profiles');
     expect(screen.queryByText(/^LinkDrop v/)).not.toBeInTheDocument();
+  });
+});
+
+describe('sharing', () => {
+  it('starts one share per chosen file, newest on top, waiting for progress', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt', '/home/me/b.txt'] });
+    const [a, b] = await choose(backend, 2);
+
+    expect(a?.request).toEqual({
+      upload_id: expect.stringMatching(/^[0-9a-f-]{32,36}$/),
+      path: '/home/me/a.txt',
+      expires: '1h',
+      profile: null,
+    });
+    expect(b?.request.path).toBe('/home/me/b.txt');
+    expect(a?.request.upload_id).not.toBe(b?.request.upload_id);
+
+    const items = within(screen.getByRole('list', { name: 'Shared files' })).getAllByRole(
+      'listitem',
+    );
+    expect(items.map((li) => within(li).getByRole('article').getAttribute('aria-label'))).toEqual([
+      'a.txt',
+      'b.txt',
+    ]);
+    expect(within(row('a.txt')).getByText('Waiting…')).toBeInTheDocument();
+    expect(screen.getByRole('list', { name: 'Shared files' })).toHaveAttribute(
+      'aria-live',
+      'polite',
+    );
+
+    await choose(backend, 2);
+    expect(screen.getAllByRole('article').map((a) => a.getAttribute('aria-label'))).toEqual([
+      'a.txt',
+      'b.txt',
+      'a.txt',
+      'b.txt',
+    ]);
+  });
+
+  it('renders progress: bar value, rate and time left', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const backend = await start({ chosen: ['/data/big.iso'] });
+    const [share] = await choose(backend);
+    if (!share) throw new Error('no share');
+
+    share.send({ kind: 'preparing', name: 'big.iso', size: 100 * MiB });
+    share.send({ kind: 'progress', sent: 0, total: 100 * MiB });
+    vi.advanceTimersByTime(1000);
+    share.send({ kind: 'progress', sent: 10 * MiB, total: 100 * MiB });
+    vi.advanceTimersByTime(1000);
+    share.send({ kind: 'progress', sent: 20 * MiB, total: 100 * MiB });
+    await flush();
+
+    const r = row('big.iso');
+    const bar = within(r).getByRole('progressbar');
+    expect(bar).toHaveAttribute('value', String(20 * MiB));
+    expect(bar).toHaveAttribute('max', String(100 * MiB));
+    expect(r).toHaveTextContent('100 MiB');
+    expect(r).toHaveTextContent('20 %');
+    expect(r).toHaveTextContent('10.0 MiB/s');
+    expect(r).toHaveTextContent('about 8 s left');
+    expect(within(r).queryByText('Waiting…')).not.toBeInTheDocument();
+  });
+
+  it('takes the name and size of a zipped folder from the preparing event', async () => {
+    const backend = await start({ chosen: ['/home/me/photos'] });
+    const [share] = await choose(backend);
+    expect(row('photos')).toBeInTheDocument();
+    share?.send({ kind: 'preparing', name: 'photos.zip', size: 3 * MiB });
+    await waitFor(() => expect(row('photos.zip')).toHaveTextContent('3.0 MiB'));
+    expect(screen.queryByRole('article', { name: 'photos' })).not.toBeInTheDocument();
+    // Still waiting for its first byte to go out.
+    expect(within(row('photos.zip')).getByText('Waiting…')).toBeInTheDocument();
+  });
+
+  it('cancels with the row’s upload id and shows Cancelled, not an error', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt', '/home/me/b.txt'] });
+    const [a, b] = await choose(backend, 2);
+    b?.send({ kind: 'progress', sent: 5, total: 10 });
+
+    await fireEvent.click(
+      within(row('b.txt')).getByRole('button', { name: 'Cancel sharing b.txt' }),
+    );
+
+    await waitFor(() => expect(backend.callsOf('cancel_share')).toHaveLength(1));
+    expect(backend.callsOf('cancel_share')[0]?.args).toEqual({ uploadId: b?.request.upload_id });
+    expect(b?.settled).toBe(true); // the fake backend rejected it with code 'cancelled'
+    await flush();
+    expect(within(row('b.txt')).getByText('Cancelled')).toBeInTheDocument();
+    expect(within(row('b.txt')).queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(within(row('b.txt')).queryByRole('button', { name: /Cancel/ })).not.toBeInTheDocument();
+    expect(row('b.txt')).not.toHaveTextContent(/^cancelled$/);
+    expect(row('b.txt').querySelector('.error')).toBeNull();
+    // The other share goes on.
+    expect(a?.settled).toBe(false);
+    expect(within(row('a.txt')).getByText('Waiting…')).toBeInTheDocument();
+  });
+
+  it('shows the backend’s message on a failed row', async () => {
+    const message =
+      'bucket "x" does not exist (or is not yours): check the bucket name in the profile';
+    const backend = await start({
+      chosen: ['/home/me/a.txt'],
+      onShare: (s) => s.reject({ code: 'storage', message }),
+    });
+    await choose(backend);
+    const r = row('a.txt');
+    await waitFor(() => expect(within(r).getByText(message)).toBeInTheDocument());
+    expect(within(r).getByText(message)).toHaveAttribute('data-code', 'storage');
+    expect(within(r).queryByRole('progressbar')).not.toBeInTheDocument();
+    expect(within(r).queryByText('Cancelled')).not.toBeInTheDocument();
+  });
+
+  it('shows a file name with markup as text', async () => {
+    const name = '<img src=x onerror=alert(1)>.txt';
+    const backend = await start({
+      chosen: [`/tmp/${name}`],
+      onShare: (s) => s.reject({ code: 'not_found', message: `no such file: <b>${name}</b>` }),
+    });
+    await choose(backend);
+    await waitFor(() =>
+      expect(document.body.textContent).toContain(`no such file: <b>${name}</b>`),
+    );
+    expect(document.querySelector('img[src="x"]')).toBeNull();
+    expect(document.querySelector('b')).toBeNull();
+    expect(document.body.textContent).toContain(name);
+    expect(row(name)).toBeInTheDocument();
+  });
+
+  it('alerts when the file dialog fails', async () => {
+    const backend = await start({
+      chosen: () => {
+        throw { code: 'dialog', message: 'the file dialog is unavailable' };
+      },
+    });
+    await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('the file dialog is unavailable');
+    expect(backend.shares).toHaveLength(0);
+    await fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+  });
+
+  it('does nothing when the file dialog is cancelled', async () => {
+    const backend = await start({ chosen: [] });
+    await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+    await flush();
+    expect(backend.callsOf('plugin:dialog|open')).toHaveLength(1);
+    expect(backend.callsOf('share_file')).toHaveLength(0);
+    expect(screen.queryAllByRole('article')).toHaveLength(0);
+  });
+});
+
+describe('a finished share', () => {
+  async function finished(fields: Parameters<typeof makeShare>[0] = {}) {
+    const backend = await start({ chosen: ['/home/me/report.pdf'] });
+    const [share] = await choose(backend);
+    if (!share) throw new Error('no share');
+    const result = share.resolve(fields);
+    await waitFor(() => expect(within(row(result.name)).getByText('Link copied')).toBeVisible());
+    return { backend, result, r: row(result.name) };
+  }
+
+  it('shows the link, a countdown and a QR code image', async () => {
+    const { result, r } = await finished();
+    expect(r.querySelector('.link')?.textContent).toBe(result.url);
+    expect(r.querySelector('.link')).toHaveAttribute('title', result.url);
+    expect(r).toHaveTextContent(/expires in (59 min 5\d s|1 h)/);
+    const qr = within(r).getByRole('img', { name: 'QR code of the link to report.pdf' });
+    expect(qr.getAttribute('src')).toMatch(/^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
+    expect(within(r).queryByRole('progressbar')).not.toBeInTheDocument();
+  });
+
+  it('hides and shows the QR code', async () => {
+    const { r } = await finished();
+    const toggle = within(r).getByRole('button', { name: 'Hide QR code' });
+    expect(toggle).toHaveAttribute('aria-expanded', 'true');
+    await fireEvent.click(toggle);
+    expect(within(r).queryByRole('img')).not.toBeInTheDocument();
+    expect(within(r).getByRole('button', { name: 'Show QR code' })).toHaveAttribute(
+      'aria-expanded',
+      'false',
+    );
+    await fireEvent.click(within(r).getByRole('button', { name: 'Show QR code' }));
+    expect(within(r).getByRole('img')).toBeInTheDocument();
+  });
+
+  it('copies the link with copy_link and says Copied', async () => {
+    const { backend, result, r } = await finished();
+    const copy = within(r).getByRole('button', { name: 'Copy link to report.pdf' });
+    await fireEvent.click(copy);
+    await waitFor(() =>
+      expect(backend.callsOf('copy_link')).toEqual([
+        { cmd: 'copy_link', args: { url: result.url } },
+      ]),
+    );
+    await waitFor(() => expect(copy).toHaveTextContent('Copied'));
+  });
+
+  it('shows the share’s warnings', async () => {
+    const warning = 'the credentials expire in 10 minutes, before the link does';
+    const { r } = await finished({ warnings: [warning] });
+    expect(within(r).getByText(warning)).toHaveClass('warning');
+  });
+
+  it('says Link copied only on the row whose link is in the clipboard', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt'] });
+    const [a] = await choose(backend);
+    a?.resolve({ name: 'a.txt', url: 'https://example.com/a' });
+    await waitFor(() => expect(within(row('a.txt')).getByText('Link copied')).toBeVisible());
+    const [b] = await choose(backend);
+    b?.resolve({ name: 'a2.txt', url: 'https://example.com/b' });
+    await waitFor(() => expect(within(row('a2.txt')).getByText('Link copied')).toBeVisible());
+    expect(within(row('a.txt')).queryByText('Link copied')).not.toBeInTheDocument();
+
+    await fireEvent.click(within(row('a.txt')).getByRole('button', { name: /^Copy/ }));
+    await waitFor(() => expect(within(row('a.txt')).getByText('Link copied')).toBeVisible());
+    expect(within(row('a2.txt')).queryByText('Link copied')).not.toBeInTheDocument();
+  });
+});
+
+describe('the countdown', () => {
+  it('ticks with one shared timer and turns into expired', async () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const backend = mockBackend({ chosen: ['/home/me/a.txt', '/home/me/b.txt'] });
+    render(App);
+    await flush();
+    await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+    await flush();
+    const [a, b] = backend.shares;
+    a?.resolve({ name: 'a.txt', expires_at: '2026-01-01T13:00:00Z' });
+    b?.resolve({ name: 'b.txt', expires_at: '2026-01-01T12:00:42Z' });
+    await flush();
+
+    expect(row('a.txt')).toHaveTextContent('expires in 1 h');
+    expect(row('b.txt')).toHaveTextContent('expires in 42 s');
+    // Two countdowns, one interval.
+    expect(vi.getTimerCount()).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(row('a.txt')).toHaveTextContent('expires in 59 min 58 s');
+    expect(row('b.txt')).toHaveTextContent('expires in 40 s');
+
+    await vi.advanceTimersByTimeAsync(40_000);
+    expect(row('a.txt')).toHaveTextContent('expires in 59 min 18 s');
+    expect(within(row('b.txt')).getByText('expired')).toBeInTheDocument();
+
+    cleanup();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe('the expiry picker', () => {
+  it('sends the chosen expiry and remembers it across runs', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt'] });
+    expect(screen.getByRole('radio', { name: '1 hour' })).toBeChecked();
+    await fireEvent.click(screen.getByRole('radio', { name: '1 day' }));
+    expect(localStorage.getItem('linkdrop.expiry')).toBe('1d');
+    const [share] = await choose(backend);
+    expect(share?.request.expires).toBe('1d');
+
+    cleanup();
+    await start();
+    expect(screen.getByRole('radio', { name: '1 day' })).toBeChecked();
+    expect(screen.getByRole('radio', { name: '1 hour' })).not.toBeChecked();
+  });
+
+  it('takes a custom duration, validates it and remembers it', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt'] });
+    expect(screen.queryByRole('textbox', { name: 'Custom expiry' })).not.toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('radio', { name: 'Custom…' }));
+    const input = screen.getByRole('textbox', { name: 'Custom expiry' });
+
+    await fireEvent.input(input, { target: { value: '8d' } });
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription('A link can live at most 7 days.');
+    await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('at most 7 days');
+    expect(backend.shares).toHaveLength(0);
+
+    await fireEvent.input(input, { target: { value: '2h30m' } });
+    expect(input).toHaveAttribute('aria-invalid', 'false');
+    expect(localStorage.getItem('linkdrop.expiry')).toBe('2h30m');
+    const [share] = await choose(backend);
+    expect(share?.request.expires).toBe('2h30m');
+
+    cleanup();
+    await start();
+    expect(screen.getByRole('radio', { name: 'Custom…' })).toBeChecked();
+    expect(screen.getByRole('textbox', { name: 'Custom expiry' })).toHaveValue('2h30m');
+  });
+
+  it('starts from the default profile’s expiry when nothing was chosen before', async () => {
+    await start({
+      profiles: {
+        default: 'p',
+        profiles: [{ name: 'p', bucket: 'b', endpoint: null, default_expiry: '7d' }],
+      },
+    });
+    await waitFor(() => expect(screen.getByRole('radio', { name: '7 days' })).toBeChecked());
+  });
+});
+
+describe('the profile picker', () => {
+  it('is hidden with one profile, and the request names none', async () => {
+    const backend = await start({ chosen: ['/home/me/a.txt'] });
+    await flush();
+    expect(backend.callsOf('list_profiles')).toHaveLength(1);
+    expect(screen.queryByRole('combobox', { name: 'Profile' })).not.toBeInTheDocument();
+    const [share] = await choose(backend);
+    expect(share?.request.profile).toBeNull();
+  });
+
+  it('is shown with two profiles, starts at the default and names the choice', async () => {
+    const backend = await start({ profiles: TWO_PROFILES, chosen: ['/home/me/a.txt'] });
+    const select = await screen.findByRole('combobox', { name: 'Profile' });
+    expect(select).toHaveValue('work');
+    let [share] = await choose(backend);
+    expect(share?.request.profile).toBe('work');
+
+    await fireEvent.change(select, { target: { value: 'home' } });
+    [share] = await choose(backend);
+    expect(share?.request.profile).toBe('home');
+  });
+});
+
+describe('drag and drop', () => {
+  const position = { x: 10, y: 10 };
+
+  it('highlights the drop zone while files hover and shares what is dropped', async () => {
+    const backend = await start();
+    const zone = screen.getByRole('region', { name: 'Share files' });
+    expect(zone).not.toHaveClass('hovering');
+
+    await emit('tauri://drag-enter', { paths: ['/home/me/a.txt'], position });
+    await flush();
+    expect(zone).toHaveClass('hovering');
+    expect(zone).toHaveTextContent('Drop to share');
+
+    await emit('tauri://drag-leave', null);
+    await flush();
+    expect(zone).not.toHaveClass('hovering');
+    expect(zone).not.toHaveTextContent('Drop to share');
+
+    await emit('tauri://drag-enter', { paths: ['/home/me/a.txt', '/home/me/dir'], position });
+    await emit('tauri://drag-drop', { paths: ['/home/me/a.txt', '/home/me/dir'], position });
+    await waitFor(() => expect(backend.shares).toHaveLength(2));
+    expect(backend.shares.map((s) => s.request.path)).toEqual(['/home/me/a.txt', '/home/me/dir']);
+    expect(zone).not.toHaveClass('hovering');
+    expect(row('a.txt')).toBeInTheDocument();
+    expect(row('dir')).toBeInTheDocument();
+  });
+
+  it('stops listening when the window goes away', async () => {
+    const backend = await start();
+    cleanup();
+    await flush();
+    await emit('tauri://drag-drop', { paths: ['/home/me/a.txt'], position });
+    await flush();
+    expect(backend.shares).toHaveLength(0);
   });
 });

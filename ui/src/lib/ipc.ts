@@ -26,7 +26,10 @@ export function listProfiles(): Promise<ProfileList> {
  * Shares one file (a folder is shared as a zip archive). Progress arrives through `onEvent`, at
  * most about ten times a second. The link is already in the clipboard when the promise resolves.
  */
-export function shareFile(request: ShareRequest, onEvent: (event: ShareEvent) => void): Promise<Share> {
+export function shareFile(
+  request: ShareRequest,
+  onEvent: (event: ShareEvent) => void,
+): Promise<Share> {
   const channel = new Channel<ShareEvent>();
   channel.onmessage = onEvent;
   return invoke<Share>('share_file', { request, onEvent: channel });

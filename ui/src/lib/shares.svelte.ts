@@ -1,0 +1,154 @@
+// The shares started from this window: one item per file or folder, updated from the backend's
+// progress events and the outcome of its share_file call.
+import { baseName } from './format';
+import {
+  cancelShare,
+  copyLink,
+  errorCode,
+  errorMessage,
+  shareFile,
+  type Share,
+  type ShareEvent,
+} from './ipc';
+import { RateMeter } from './rate';
+
+/**
+ * waiting: started, no byte sent yet (the backend may be queueing it or zipping a folder);
+ * uploading: progress events arrive; done: the link is there; cancelled; failed: see `error`.
+ */
+export type Phase = 'waiting' | 'uploading' | 'done' | 'cancelled' | 'failed';
+
+export type ShareOptions = { expires: string; profile: string | null };
+
+function newUploadId(): string {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  // Only outside secure contexts; the backend just needs something unique per share.
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class ShareItem {
+  /** The upload id given to the backend, also the key of the row. */
+  readonly id: string;
+  readonly path: string;
+  name = $state('');
+  /** Bytes, once known (from the preparing or first progress event). */
+  size = $state<number | null>(null);
+  sent = $state(0);
+  total = $state<number | null>(null);
+  /** Smoothed bytes per second, or null until there is enough history. */
+  rate = $state<number | null>(null);
+  phase = $state<Phase>('waiting');
+  share = $state.raw<Share | null>(null);
+  error = $state.raw<{ code: string; message: string } | null>(null);
+  /** A failed copy_link, shown on the row without failing the share. */
+  copyError = $state<string | null>(null);
+
+  readonly #meter = new RateMeter();
+
+  constructor(path: string, id: string = newUploadId()) {
+    this.id = id;
+    this.path = path;
+    this.name = baseName(path);
+  }
+
+  get active(): boolean {
+    return this.phase === 'waiting' || this.phase === 'uploading';
+  }
+
+  /** Estimated seconds until the upload is complete, or null. */
+  get secondsLeft(): number | null {
+    if (this.phase !== 'uploading' || this.total === null || !this.rate) return null;
+    return Math.max(0, this.total - this.sent) / this.rate;
+  }
+
+  handle(event: ShareEvent, now: number = Date.now()): void {
+    if (!this.active) return;
+    if (event.kind === 'preparing') {
+      // For a folder this is the zip: its name ("photos.zip") and size replace the folder's.
+      this.name = event.name;
+      this.size = event.size;
+      this.total = event.size;
+    } else {
+      this.#meter.add(now, event.sent);
+      this.sent = event.sent;
+      this.total = event.total;
+      this.size ??= event.total;
+      this.rate = this.#meter.rate();
+      this.phase = 'uploading';
+    }
+  }
+
+  /** The link is ready. Also after a cancel that came too late: the file is shared all the same. */
+  finish(share: Share): void {
+    this.share = share;
+    this.name = share.name;
+    this.size = share.size;
+    this.sent = share.size;
+    this.phase = 'done';
+  }
+
+  fail(e: unknown): void {
+    if (this.phase === 'cancelled') return;
+    const code = errorCode(e);
+    if (code === 'cancelled') {
+      this.phase = 'cancelled';
+      return;
+    }
+    this.error = { code, message: errorMessage(e) };
+    this.phase = 'failed';
+  }
+}
+
+export class ShareStore {
+  /** Newest first. */
+  items = $state<ShareItem[]>([]);
+  /** The item whose link is in the clipboard (the backend copies each link when it is ready). */
+  copiedId = $state<string | null>(null);
+
+  /** Starts one share per path; the backend decides how many upload at once. */
+  start(paths: readonly string[], options: ShareOptions): ShareItem[] {
+    const started = paths.map((path) => new ShareItem(path));
+    this.items = [...started, ...this.items];
+    for (const item of started) void this.#run(item, options);
+    return started;
+  }
+
+  async #run(item: ShareItem, options: ShareOptions): Promise<void> {
+    try {
+      const share = await shareFile(
+        { upload_id: item.id, path: item.path, expires: options.expires, profile: options.profile },
+        (event) => item.handle(event),
+      );
+      item.finish(share);
+      this.copiedId = item.id;
+    } catch (e) {
+      item.fail(e);
+    }
+  }
+
+  async cancel(item: ShareItem): Promise<void> {
+    if (!item.active) return;
+    item.phase = 'cancelled';
+    try {
+      await cancelShare(item.id);
+    } catch (e) {
+      item.error = { code: errorCode(e), message: errorMessage(e) };
+      item.phase = 'failed';
+    }
+  }
+
+  /** Copies the item's link again; resolves to whether it worked. */
+  async copy(item: ShareItem): Promise<boolean> {
+    if (item.share === null) return false;
+    try {
+      await copyLink(item.share.url);
+      item.copyError = null;
+      this.copiedId = item.id;
+      return true;
+    } catch (e) {
+      item.copyError = errorMessage(e);
+      return false;
+    }
+  }
+}
