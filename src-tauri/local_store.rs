@@ -213,7 +213,11 @@ impl Server {
             path: objects.clone(),
             source: std::io::Error::other(format!("{e:?}")),
         })?;
-        let store = LocalStore { fs, uploads };
+        let store = LocalStore {
+            fs,
+            objects,
+            uploads,
+        };
         let mut builder = s3s::service::S3ServiceBuilder::new(store);
         builder.set_auth(s3s::auth::SimpleAuth::from_single(
             config.access_key_id,
@@ -267,6 +271,8 @@ impl Server {
 /// s3s-fs plus what LinkDrop relies on that it lacks.
 struct LocalStore {
     fs: s3s_fs::FileSystem,
+    /// s3s-fs's root, where it keeps parts as `.upload_id-<id>.part-<n>`.
+    objects: PathBuf,
     /// One JSON record per unfinished multipart upload, for ListMultipartUploads.
     uploads: PathBuf,
 }
@@ -479,6 +485,7 @@ impl S3 for LocalStore {
             req.input.body = Some(verify_crc32c(body, expected));
         }
         let checksum = req.input.checksum_crc32c.clone();
+        let (upload_id, part_number) = (req.input.upload_id.clone(), req.input.part_number);
         let mut response = self.fs.upload_part(req).await.map_err(|e| {
             if e.message().is_some_and(|m| m.contains("mismatch"))
                 || e.to_string().contains("mismatch")
@@ -488,6 +495,15 @@ impl S3 for LocalStore {
                 e
             }
         })?;
+        // A part still arriving when its upload was aborted must not outlive it (S3 itself may keep
+        // such parts until a second abort; here there is no second chance, so drop it now).
+        if !self.record_path(&upload_id)?.exists() {
+            let part = self
+                .objects
+                .join(format!(".upload_id-{upload_id}.part-{part_number}"));
+            let _ = std::fs::remove_file(part);
+            return Err(s3_error!(NoSuchUpload, "the multipart upload was aborted"));
+        }
         response.output.checksum_crc32c = checksum;
         Ok(response)
     }
@@ -513,10 +529,11 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        // Forget the upload first: a part that finishes writing after this point sees it gone and
+        // removes itself, and one that finished before is removed by the abort below.
         let upload_id = req.input.upload_id.clone();
-        let response = self.fs.abort_multipart_upload(req).await?;
         self.forget_upload(&upload_id);
-        Ok(response)
+        self.fs.abort_multipart_upload(req).await
     }
 
     async fn list_multipart_uploads(

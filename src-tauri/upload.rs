@@ -254,8 +254,33 @@ async fn send_part(
         .build())
 }
 
-/// Aborts a multipart upload, retrying briefly: it must not be skipped because of one hiccup.
+/// Aborts a multipart upload, retrying briefly: it must not be skipped because of one hiccup. Parts
+/// that were still in flight can land after an abort (S3 documents this), so the upload is checked
+/// and aborted again until no part is left.
 pub async fn abort(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), UploadError> {
+    for _ in 0..5 {
+        abort_once(bucket, key, upload_id).await?;
+        let parts = bucket
+            .client
+            .list_parts()
+            .bucket(&bucket.name)
+            .key(key)
+            .upload_id(upload_id)
+            .send()
+            .await;
+        match parts {
+            // Gone: the usual answer once an upload is aborted.
+            Err(_) => return Ok(()),
+            Ok(listed) if listed.parts().is_empty() => return Ok(()),
+            Ok(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    Err(UploadError::AbortFailed {
+        detail: "parts kept arriving after the upload was aborted".into(),
+    })
+}
+
+async fn abort_once(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), UploadError> {
     let mut last = None;
     for attempt in 0..3u32 {
         if attempt > 0 {

@@ -1,0 +1,567 @@
+//! The end-to-end harness: one real LinkDrop window per test, driven over WebDriver.
+//!
+//! `App::launch()` gives a test its own Xvfb display, its own D-Bus session bus with an unlocked
+//! throwaway keyring and a stand-in notification server, its own LinkDrop config and data dirs and
+//! keychain service name, and its own tauri-driver (which starts WebKitWebDriver, which starts the
+//! app). Everything the app gets reaches it through tauri-driver's environment: WebKitWebDriver and
+//! the app inherit it. Dropping the `App` (also when the test panics) ends every process the test
+//! started, found by a marker in their environment; a failing test keeps its temp dir (logs,
+//! screenshots) and prints where it is.
+//!
+//! Tools (see tests/e2e/README.md): Xvfb, dbus-daemon, dbus-send, gnome-keyring-daemon, xdotool,
+//! xclip, /usr/bin/python3 with python3-gi and gir1.2-gtk-3.0, WebKitWebDriver (webkit2gtk-driver),
+//! tauri-driver 2.1.0 (`LINKDROP_TAURI_DRIVER`, else ~/.cache/linkdrop/tools/bin/tauri-driver, else
+//! PATH).
+
+pub mod desktop;
+pub mod procs;
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+
+pub use desktop::Notification;
+use desktop::{Bus, Display, SCREEN, helper, python, x_command};
+use procs::{Lines, Proc};
+
+/// How long a test waits for something the UI should show.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(15);
+const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What to start the app with, beyond the isolation every test gets.
+#[derive(Default)]
+pub struct Launch {
+    env: Vec<(String, String)>,
+    args: Vec<String>,
+}
+
+impl Launch {
+    /// An environment variable for the app (and tauri-driver, WebKitWebDriver); wins over the defaults.
+    pub fn env(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.env.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Command-line arguments for the app.
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    pub async fn launch(self) -> App {
+        App::start(self).await
+    }
+}
+
+/// The app's own isolation: where it keeps its files and which keychain service it uses.
+pub struct AppDirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+    pub keychain_service: String,
+}
+
+/// An X window's place on the test display.
+#[derive(Debug, Clone, Copy)]
+pub struct XWindow {
+    pub id: u64,
+    pub x: i32,
+    pub y: i32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// What the drag source saw of a drag (see helpers/drag_source.py).
+#[derive(Debug)]
+pub struct DragOutcome {
+    /// The target the drop asked for (`text/uri-list` for a file drop), if the drop asked at all.
+    pub data_requested: Option<String>,
+    /// GTK's reason when the drag failed (`no-target`, `user-cancelled`, ...).
+    pub failed: Option<String>,
+}
+
+/// What teardown found: processes that ignored SIGTERM and had to be killed, and any left after that.
+#[derive(Debug)]
+pub struct Teardown {
+    pub killed: Vec<String>,
+    pub left: Vec<u32>,
+}
+
+pub struct App {
+    client: Option<Client>,
+    id: String,
+    dir: Option<tempfile::TempDir>,
+    pub dirs: AppDirs,
+    display: Display,
+    bus: Bus,
+    procs: Vec<Proc>,
+    app_bin: PathBuf,
+    driver_log: PathBuf,
+    torn_down: bool,
+}
+
+impl App {
+    pub fn builder() -> Launch {
+        Launch::default()
+    }
+
+    /// The app as a first-time user gets it: fresh config, data and keychain.
+    pub async fn launch() -> App {
+        Launch::default().launch().await
+    }
+
+    async fn start(launch: Launch) -> App {
+        procs::end_orphans();
+        let id = procs::new_id();
+        let dir = tempfile::Builder::new()
+            .prefix("linkdrop-e2e-")
+            .tempdir()
+            .expect("cannot create the test's temp dir");
+        let root = dir.path().to_owned();
+        let logs = root.join("logs");
+        for sub in [
+            "logs",
+            "screenshots",
+            "app/config",
+            "app/data",
+            "home",
+            "tmp",
+        ] {
+            std::fs::create_dir_all(root.join(sub)).expect("cannot create the test dirs");
+        }
+        for sub in ["data", "config", "cache", "runtime"] {
+            std::fs::create_dir_all(root.join("xdg").join(sub))
+                .expect("cannot create the XDG dirs");
+        }
+        let dirs = AppDirs {
+            config: root.join("app/config"),
+            data: root.join("app/data"),
+            keychain_service: format!("linkdrop-e2e-{id}"),
+        };
+
+        let mut procs = Vec::new();
+        // Build the app struct early so that a panic below still tears down what was started.
+        let display = Display::start(&id, &logs, &mut procs);
+        let bus = Bus::start(&id, &root, &logs, &mut procs);
+        let mut app = App {
+            client: None,
+            id,
+            dir: Some(dir),
+            dirs,
+            display,
+            bus,
+            procs,
+            app_bin: app_binary(),
+            driver_log: logs.join("tauri-driver.log"),
+            torn_down: false,
+        };
+        app.start_driver_and_session(&root, launch).await;
+        app
+    }
+
+    async fn start_driver_and_session(&mut self, root: &Path, launch: Launch) {
+        let (port, native_port) = (free_port(), free_port());
+        let mut cmd = Command::new(tauri_driver());
+        cmd.arg("--port")
+            .arg(port.to_string())
+            .arg("--native-port")
+            .arg(native_port.to_string())
+            .arg("--native-driver")
+            .arg(webkit_webdriver());
+        // A clean environment: nothing of the developer's desktop (DISPLAY, WAYLAND_DISPLAY, session
+        // bus, XDG dirs, themes) reaches the app; WebKitWebDriver and the app inherit all of this.
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("LANG", "C.UTF-8")
+            .env("HOME", root.join("home"))
+            .env("TMPDIR", root.join("tmp"))
+            .env("XDG_DATA_HOME", root.join("xdg/data"))
+            .env("XDG_CONFIG_HOME", root.join("xdg/config"))
+            .env("XDG_CACHE_HOME", root.join("xdg/cache"))
+            .env("XDG_RUNTIME_DIR", root.join("xdg/runtime"))
+            .env("DISPLAY", self.display.name())
+            .env("GDK_BACKEND", "x11")
+            .env("NO_AT_BRIDGE", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .env("LINKDROP_CONFIG_DIR", &self.dirs.config)
+            .env("LINKDROP_DATA_DIR", &self.dirs.data)
+            .env("LINKDROP_KEYCHAIN_SERVICE", &self.dirs.keychain_service)
+            .env(
+                "LINKDROP_LOG",
+                std::env::var("LINKDROP_E2E_LOG").unwrap_or_else(|_| "info,linkdrop=debug".into()),
+            )
+            .env("RUST_BACKTRACE", "1");
+        for (name, value) in &launch.env {
+            cmd.env(name, value);
+        }
+        let logs = root.join("logs");
+        let driver = Proc::spawn("tauri-driver", cmd, &self.id, &logs);
+        self.procs.push(driver);
+
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !(listening(port) && listening(native_port)) {
+            self.procs.last_mut().unwrap().check_alive();
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not listen on {port} / {native_port} within 10 s; log:\n{}",
+                procs::read_lossy(&self.driver_log)
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "tauri:options".into(),
+            json!({ "application": self.app_bin, "args": launch.args }),
+        );
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        match tokio::time::timeout(SESSION_TIMEOUT, builder.connect(&url)).await {
+            Ok(Ok(client)) => self.client = Some(client),
+            Ok(Err(e)) => panic!(
+                "WebDriver session failed: {e}; tauri-driver log:\n{}",
+                procs::read_lossy(&self.driver_log)
+            ),
+            Err(_) => panic!(
+                "no WebDriver session within {SESSION_TIMEOUT:?}; tauri-driver log:\n{}",
+                procs::read_lossy(&self.driver_log)
+            ),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        self.client.as_ref().expect("the session is closed")
+    }
+
+    /// The test's temp dir: logs/, screenshots/, app/config, app/data, ...
+    pub fn dir(&self) -> &Path {
+        self.dir.as_ref().expect("torn down").path()
+    }
+
+    /// Waits for the first element matching `css`.
+    pub async fn find(&self, css: &str) -> Element {
+        match self
+            .client()
+            .wait()
+            .at_most(UI_TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => {
+                let shot = self.screenshot("missing-element").await;
+                panic!(
+                    "no element {css:?} within {UI_TIMEOUT:?}: {e}; screenshot {}",
+                    shot.display()
+                )
+            }
+        }
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.find(css).await;
+        element
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("cannot read the text of {css:?}: {e}"))
+    }
+
+    /// Waits until the text of `css` contains `needle`; returns the whole text.
+    pub async fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let text = match self.client().find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("wait-for-text").await;
+                panic!(
+                    "{css:?} did not show {needle:?} within {UI_TIMEOUT:?} (last: {text:?}); screenshot {}; app log {}",
+                    shot.display(),
+                    self.driver_log.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG of the webview as screenshots/<name>.png and returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // WebKit takes the snapshot from what it last painted: let two frames pass so that what the
+        // DOM already says is on screen too.
+        let _ = self
+            .client()
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\n\
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await;
+        let png = self
+            .client()
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot failed: {e}"));
+        let path = self.dir().join("screenshots").join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("cannot save the screenshot");
+        path
+    }
+
+    /// The test's X display, e.g. ":3", for X clients a test runs itself.
+    pub fn display_name(&self) -> String {
+        self.display.name()
+    }
+
+    /// The X clipboard's text (CLIPBOARD selection) on the test's display, if anything owns it.
+    pub fn clipboard(&self) -> Option<String> {
+        let mut cmd = x_command(&self.display, &self.id, "xclip");
+        cmd.args(["-o", "-selection", "clipboard"]);
+        procs::run(cmd, Duration::from_secs(5)).ok()
+    }
+
+    /// Sets the X clipboard to `text` (xclip keeps serving it until another client takes it).
+    pub fn set_clipboard(&self, text: &str) {
+        let file = self.dir().join("tmp").join("clipboard-in");
+        std::fs::write(&file, text).expect("cannot write the clipboard text");
+        let mut cmd = x_command(&self.display, &self.id, "xclip");
+        cmd.args(["-selection", "clipboard", "-i"]).arg(&file);
+        procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Every desktop notification sent on the test's bus so far, oldest first.
+    pub fn notifications(&self) -> Vec<Notification> {
+        self.bus.notifications()
+    }
+
+    /// Waits for a notification that `pick` accepts.
+    pub async fn wait_for_notification(
+        &self,
+        timeout: Duration,
+        mut pick: impl FnMut(&Notification) -> bool,
+    ) -> Notification {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(n) = self.notifications().into_iter().find(|n| pick(n)) {
+                return n;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no matching notification within {timeout:?}; got {:?}",
+                self.notifications()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The app's main X window (title "LinkDrop"), as the X server sees it.
+    pub fn x_window(&self) -> XWindow {
+        let mut cmd = x_command(&self.display, &self.id, "xdotool");
+        cmd.args(["search", "--onlyvisible", "--name", "^LinkDrop$"]);
+        let ids = procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        let id: u64 = ids
+            .lines()
+            .find_map(|l| l.trim().parse().ok())
+            .expect("no visible X window titled LinkDrop");
+        let mut cmd = x_command(&self.display, &self.id, "xdotool");
+        cmd.args(["getwindowgeometry", "--shell"])
+            .arg(id.to_string());
+        let out = procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        let field = |name: &str| -> i64 {
+            out.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                .unwrap_or_else(|| panic!("xdotool gave no {name}: {out}"))
+        };
+        XWindow {
+            id,
+            x: field("X") as i32,
+            y: field("Y") as i32,
+            width: field("WIDTH") as u32,
+            height: field("HEIGHT") as u32,
+        }
+    }
+
+    /// Drags `files` from another application's window (a real GTK drag source) onto the element
+    /// `css` of the app, with the X pointer (xdotool), as a person would.
+    pub async fn drag_files_onto(&self, files: &[&Path], css: &str) -> DragOutcome {
+        let (ex, ey, ew, eh) = self
+            .find(css)
+            .await
+            .rectangle()
+            .await
+            .unwrap_or_else(|e| panic!("no rectangle for {css:?}: {e}"));
+        let window = self.x_window();
+        let target = (
+            window.x + (ex + ew / 2.0) as i32,
+            window.y + (ey + eh / 2.0) as i32,
+        );
+
+        let mut cmd = Command::new(python());
+        cmd.arg(helper("drag_source.py"))
+            .arg((SCREEN.0 - 220).to_string())
+            .arg((SCREEN.1 - 140).to_string())
+            .args(files)
+            .env("DISPLAY", self.display.name())
+            .env("GDK_BACKEND", "x11")
+            .env("NO_AT_BRIDGE", "1")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address);
+        let logs = self.dir().join("logs");
+        let mut source = Proc::spawn_piped("drag-source", cmd, &self.id, &logs);
+        let lines = Lines::collect(&mut source);
+        let ready = lines.wait_for(Duration::from_secs(10), |l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            v.get("ready")?;
+            let n = |k: &str| v.get(k).and_then(|x| x.as_i64()).unwrap_or(0) as i32;
+            Some((n("x") + n("width") / 2, n("y") + n("height") / 2))
+        });
+        let Some(start) = ready else {
+            source.check_alive();
+            panic!("the drag source window did not show within 10 s");
+        };
+
+        // Press on the source, move over in steps (GTK starts the drag after a few pixels; XDND
+        // sends positions as the pointer moves), linger on the target, release.
+        let xdotool = |args: &[String]| {
+            let mut cmd = x_command(&self.display, &self.id, "xdotool");
+            cmd.args(args);
+            procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        };
+        let mv = |x: i32, y: i32| vec!["mousemove".to_owned(), x.to_string(), y.to_string()];
+        xdotool(&mv(start.0, start.1));
+        xdotool(&["mousedown".into(), "1".into()]);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let steps = 12;
+        for i in 1..=steps {
+            let x = start.0 + (target.0 - start.0) * i / steps;
+            let y = start.1 + (target.1 - start.1) * i / steps;
+            xdotool(&mv(x, y));
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        for (dx, dy) in [(3, 2), (-2, 1), (0, 0)] {
+            xdotool(&mv(target.0 + dx, target.1 + dy));
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+        xdotool(&["mouseup".into(), "1".into()]);
+
+        let end = lines.wait_for(Duration::from_secs(10), |l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            v.get("end")?;
+            Some(v.get("failed").and_then(|f| f.as_str()).map(str::to_owned))
+        });
+        let data_requested = lines.wait_for(Duration::ZERO, |l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            v.get("data_requested")?.as_str().map(str::to_owned)
+        });
+        eprintln!("drag source said: {:?}", lines.snapshot());
+        let _ = source.child.kill();
+        let _ = source.child.wait();
+        let failed = end.unwrap_or_else(|| {
+            panic!(
+                "the drag did not end within 10 s; source said {:?}",
+                lines.snapshot()
+            )
+        });
+        DragOutcome {
+            data_requested,
+            failed,
+        }
+    }
+
+    /// Pid of the app process (the `linkdrop` that WebKitWebDriver started), if it runs.
+    pub fn app_pid(&self) -> Option<u32> {
+        let bin = std::fs::canonicalize(&self.app_bin).ok()?;
+        procs::pids_with_env(&format!("{}={}", procs::ID_ENV, self.id))
+            .into_iter()
+            .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == bin))
+    }
+
+    /// Everything tauri-driver, WebKitWebDriver and the app wrote on stderr so far.
+    pub fn app_log(&self) -> String {
+        procs::read_lossy(&self.driver_log)
+    }
+
+    /// Ends the WebDriver session (which closes the app) and then every process of the test.
+    pub async fn close(mut self) -> Teardown {
+        if let Some(client) = self.client.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), client.close()).await;
+        }
+        self.teardown()
+    }
+
+    fn teardown(&mut self) -> Teardown {
+        self.torn_down = true;
+        let killed = procs::end_all(&self.id, Duration::from_secs(5));
+        for proc in &mut self.procs {
+            let _ = proc.child.kill();
+            let _ = proc.child.wait();
+        }
+        let left = procs::pids_with_env(&format!("{}={}", procs::ID_ENV, self.id));
+        if let Some(dir) = self.dir.take() {
+            let keep = std::thread::panicking() || std::env::var_os("LINKDROP_E2E_KEEP").is_some();
+            if keep {
+                eprintln!("e2e: kept the test's files in {}", dir.keep().display());
+            }
+        }
+        Teardown { killed, left }
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        if !self.torn_down {
+            let report = self.teardown();
+            if !report.killed.is_empty() || !report.left.is_empty() {
+                eprintln!("e2e: teardown {report:?}");
+            }
+        }
+    }
+}
+
+/// The binary under test: `LINKDROP_E2E_APP`, else the one cargo built for this test run.
+fn app_binary() -> PathBuf {
+    std::env::var_os("LINKDROP_E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_linkdrop")))
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("LINKDROP_TAURI_DRIVER") {
+        return path.into();
+    }
+    let cached = std::env::var_os("HOME")
+        .map(|home| Path::new(&home).join(".cache/linkdrop/tools/bin/tauri-driver"));
+    match cached {
+        Some(path) if path.exists() => path,
+        _ => "tauri-driver".into(),
+    }
+}
+
+fn webkit_webdriver() -> PathBuf {
+    std::env::var_os("LINKDROP_WEBKIT_WEBDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/usr/bin/WebKitWebDriver".into())
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+fn listening(port: u16) -> bool {
+    TcpStream::connect_timeout(
+        &SocketAddr::from(([127, 0, 0, 1], port)),
+        Duration::from_millis(200),
+    )
+    .is_ok()
+}

@@ -1,0 +1,171 @@
+//! The window as a person uses it: files dragged from another application, the link in the system
+//! clipboard and a notification, a big upload cancelled, a file that cannot be shared.
+
+use std::time::Duration;
+
+use crate::harness::App;
+
+/// The link a finished row shows (its full text is in the title; the row shortens it visibly).
+async fn link_of_done_row(app: &App) -> String {
+    app.wait_for_text(".row[data-phase='done'] .countdown", "expires in")
+        .await;
+    app.find(".row[data-phase='done'] .link")
+        .await
+        .attr("title")
+        .await
+        .unwrap()
+        .expect("the link has its full URL as a title")
+}
+
+#[tokio::test]
+async fn a_dropped_file_becomes_a_link_in_the_clipboard_that_downloads_the_same_bytes() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let file = app.dir().join("holiday plan (v2).txt");
+    let contents = b"day 1: beach\nday 2: more beach\n";
+    std::fs::write(&file, contents).unwrap();
+
+    let outcome = app.drag_files_onto(&[&file], "section.zone").await;
+    assert!(
+        outcome.failed.is_none() && outcome.data_requested.is_some(),
+        "the drop did not reach the window: {outcome:?}"
+    );
+
+    let url = link_of_done_row(&app).await;
+    assert_eq!(
+        app.text(".row[data-phase='done'] .name").await,
+        "holiday plan (v2).txt"
+    );
+    assert_eq!(
+        app.clipboard().as_deref(),
+        Some(url.as_str()),
+        "the clipboard holds the link"
+    );
+
+    let response = reqwest::get(&url).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("holiday%20plan%20%28v2%29.txt"),
+        "{disposition}"
+    );
+    assert_eq!(response.bytes().await.unwrap().as_ref(), contents);
+
+    let note = app
+        .wait_for_notification(Duration::from_secs(10), |n| {
+            n.summary.starts_with("Link copied")
+        })
+        .await;
+    assert_eq!(note.summary, "Link copied — expires in 1 hour");
+    assert_eq!(note.body, "holiday plan (v2).txt");
+    assert_eq!(note.app_name, "LinkDrop");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+#[tokio::test]
+async fn cancelling_a_large_upload_stops_it_and_leaves_no_parts() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    // A sparse 4 GiB file: costs no disk, takes long enough to upload to be cancelled mid-way.
+    let big = app.dir().join("disk image.iso");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+
+    let outcome = app.drag_files_onto(&[&big], "section.zone").await;
+    assert!(
+        outcome.failed.is_none() && outcome.data_requested.is_some(),
+        "{outcome:?}"
+    );
+    // Uploading: the rate shows once progress arrives.
+    app.wait_for_text(".row[data-phase='uploading'] .status", "/s")
+        .await;
+    let uploads = app.dirs.data.join("store").join("uploads");
+    assert_eq!(
+        std::fs::read_dir(&uploads).unwrap().count(),
+        1,
+        "one multipart upload running"
+    );
+
+    app.find(".row[data-phase='uploading'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text(".row .cancelled", "Cancelled").await;
+
+    // The multipart upload is aborted: the store lists none and keeps no parts.
+    let objects = app.dirs.data.join("store").join("objects");
+    let leftovers = || -> Vec<String> {
+        let parts = std::fs::read_dir(&objects)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".upload"));
+        let records = std::fs::read_dir(&uploads)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned());
+        parts.chain(records).collect()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !leftovers().is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the multipart upload was not cleaned up: {:?}",
+            leftovers()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        app.clipboard().is_none_or(|c| !c.contains("disk")),
+        "no link was copied"
+    );
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+#[tokio::test]
+async fn a_file_that_cannot_be_read_gets_an_error_row_and_no_link() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    // Permissions do not stop root (these tests run as root in CI), and a named pipe cannot be read
+    // as a file whoever you are: the row must say so in plain words.
+    let pipe = app.dir().join("not really a file");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .unwrap();
+    assert!(made.success());
+
+    let outcome = app.drag_files_onto(&[&pipe], "section.zone").await;
+    assert!(
+        outcome.failed.is_none() && outcome.data_requested.is_some(),
+        "{outcome:?}"
+    );
+    let message = app.wait_for_text(".row .error", "not a regular file").await;
+    assert!(message.contains("not really a file"), "{message}");
+    assert_eq!(
+        app.find(".row .error")
+            .await
+            .attr("data-code")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("not_a_file")
+    );
+    assert!(
+        app.clipboard().is_none_or(|c| !c.starts_with("http")),
+        "no link was copied"
+    );
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
