@@ -18,7 +18,7 @@ use crate::expiry::Expiry;
 use crate::local_store::{self, ServeConfig, Server};
 use crate::paths::Paths;
 use crate::profiles::{CredentialSource, Profile};
-use crate::share::{Session, ShareError, ShareableFile};
+use crate::share::{Context, Session, ShareError, ShareableFile};
 
 /// Environment variable a `profile add … --credentials keychain` reads the secret from.
 pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
@@ -156,27 +156,6 @@ pub fn run(command: Command) -> ExitCode {
     })
 }
 
-struct Context {
-    paths: Paths,
-    keychain: Keychain,
-}
-
-impl Context {
-    async fn load_profiles(
-        &self,
-    ) -> Result<crate::profiles::ProfileBook, local_store::LocalStoreError> {
-        let (paths, keychain) = (self.paths.clone(), self.keychain.clone());
-        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
-            .await
-            .unwrap_or_else(|e| {
-                Err(local_store::LocalStoreError::Io {
-                    path: PathBuf::new(),
-                    source: std::io::Error::other(e),
-                })
-            })
-    }
-}
-
 async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     let mut failed = false;
     // Every file is checked before anything is uploaded.
@@ -196,7 +175,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let profile = match context
-        .load_profiles()
+        .profiles()
         .await
         .map_err(ShareError::from)
         .and_then(|book| Ok(book.pick(args.profile.as_deref())?.clone()))
@@ -322,7 +301,7 @@ enum ProfileCliError {
 }
 
 async fn profile_inner(context: &Context, command: ProfileCommand) -> Result<(), ProfileCliError> {
-    let mut book = context.load_profiles().await?;
+    let mut book = context.profiles().await?;
     match command {
         ProfileCommand::Add(args) => {
             let profile = Profile {
@@ -436,7 +415,7 @@ async fn serve(context: &Context, args: ServeArgs) -> ExitCode {
 }
 
 async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCliError> {
-    let book = context.load_profiles().await?;
+    let book = context.profiles().await?;
     let profile = match &args.profile {
         Some(name) => book.get(name)?.clone(),
         None => book

@@ -93,6 +93,20 @@ pub struct Context {
     pub keychain: Keychain,
 }
 
+impl Context {
+    /// The profile book, with the local profile made on first run (off the async workers: the
+    /// keychain blocks on D-Bus).
+    pub async fn profiles(&self) -> Result<crate::profiles::ProfileBook, LocalStoreError> {
+        let (paths, keychain) = (self.paths.clone(), self.keychain.clone());
+        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
+            .await
+            .map_err(|e| LocalStoreError::Io {
+                path: self.paths.config_dir.clone(),
+                source: std::io::Error::other(e),
+            })?
+    }
+}
+
 /// Shares whatever is at `path` with the named (or default) profile: a file as it is, a folder as a
 /// zip archive. The one entry point for front ends that take any path a user drops.
 pub async fn share_path(
@@ -128,15 +142,7 @@ pub async fn share_path(
         name: file.name.clone(),
         size: file.size,
     });
-    let book = {
-        let (paths, keychain) = (context.paths.clone(), context.keychain.clone());
-        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
-            .await
-            .map_err(|e| LocalStoreError::Io {
-                path: context.paths.config_dir.clone(),
-                source: std::io::Error::other(e),
-            })??
-    };
+    let book = context.profiles().await?;
     let profile = book.pick(profile)?.clone();
     let session = Session::open(profile, &context.paths, &context.keychain).await?;
     let progress: ProgressFn = Arc::new(move |p: upload::Progress| {

@@ -10,7 +10,6 @@ use tauri::{AppHandle, State};
 
 use super::{Desktop, UiError, notify};
 use crate::expiry::Expiry;
-use crate::local_store;
 use crate::share::{self, Share, ShareEvent};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -49,16 +48,11 @@ pub struct ShareRequest {
 }
 
 async fn profile_book(desktop: &Desktop) -> Result<crate::profiles::ProfileBook, UiError> {
-    let (paths, keychain) = (
-        desktop.context.paths.clone(),
-        desktop.context.keychain.clone(),
-    );
-    tauri::async_runtime::spawn_blocking(move || {
-        local_store::load_or_init_profiles(&paths, &keychain)
-    })
-    .await
-    .map_err(|e| UiError::new("internal", e))?
-    .map_err(|e| UiError::new("profile", e))
+    desktop
+        .context
+        .profiles()
+        .await
+        .map_err(|e| UiError::new("profile", e))
 }
 
 #[tauri::command]
