@@ -27,7 +27,9 @@ run: build
 
 test: deps lint build test-servers
 	cd ui && npm test
-	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" tests/support/secret-session.sh \
+	# One test at a time: each end-to-end test runs a whole desktop (Xvfb, WebKit, the app, a store),
+	# and two of them at once on CI's two cores only trade determinism for a few seconds.
+	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" RUST_TEST_THREADS=1 tests/support/secret-session.sh \
 		cargo test --locked --all-targets
 
 deps: apt-deps ui-deps
