@@ -44,6 +44,44 @@ pub enum Command {
     Profile(ProfileCommand),
     /// Run the embedded local S3-compatible store in the foreground
     Serve(ServeArgs),
+    /// List the links LinkDrop handed out, newest first
+    History(HistoryArgs),
+    /// Presign a shared object again, without uploading it again
+    Reissue(ReissueArgs),
+    /// Delete a shared object, which kills every link to it (the entry stays, marked revoked)
+    Revoke { id: String },
+    /// Remove an entry from the history (the object stays unless --delete-object)
+    Forget {
+        id: String,
+        /// Delete the object too
+        #[arg(long)]
+        delete_object: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only entries whose file name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only entries in this state
+    #[arg(long, value_parser = ["active", "expired", "revoked", "missing"])]
+    pub state: Option<String>,
+    /// Print one JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReissueArgs {
+    /// The id `share --json` printed
+    pub id: String,
+    /// How long the new link works (default: the profile's, or 1h)
+    #[arg(long, short = 'e', value_name = "DURATION")]
+    pub expires: Option<Expiry>,
+    /// Print the same JSON object as `share --json`
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -152,6 +190,17 @@ pub fn run(command: Command) -> ExitCode {
             Command::Share(args) => share(&context, args).await,
             Command::Profile(cmd) => profile(&context, cmd).await,
             Command::Serve(args) => serve(&context, args).await,
+            Command::History(args) => history(&context, args),
+            Command::Reissue(args) => reissue(&context, args).await,
+            Command::Revoke { id } => finish(crate::ledger::revoke(&context, &id).await, "revoked"),
+            Command::Forget { id, delete_object } => finish(
+                crate::ledger::forget(&context, &id, delete_object).await,
+                if delete_object {
+                    "forgot and deleted"
+                } else {
+                    "forgot"
+                },
+            ),
         }
     })
 }
@@ -215,10 +264,11 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     for file in &files {
         let progress = progress_printer(show_progress, file.name.clone());
         match session.share(file, args.expires, progress, &cancel).await {
-            Ok(share) => {
+            Ok(mut share) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
+                crate::ledger::record(context, &mut share, &session.bucket().endpoint);
                 let line = if args.json {
                     serde_json::to_string(&share).unwrap_or_default()
                 } else {
@@ -258,6 +308,92 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn history(context: &Context, args: HistoryArgs) -> ExitCode {
+    let entries = match context
+        .history()
+        .and_then(|h| h.list(args.search.as_deref(), u32::MAX, 0))
+    {
+        Ok(entries) => entries,
+        Err(e) => {
+            report(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    let now = chrono::Utc::now();
+    let shown: Vec<(String, &crate::history::HistoryEntry)> = entries
+        .iter()
+        .map(|e| {
+            let state = if e.is_expired(now) {
+                "expired".to_owned()
+            } else {
+                serde_json::to_value(e.state)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default()
+            };
+            (state, e)
+        })
+        .filter(|(state, _)| args.state.as_deref().is_none_or(|s| s == state))
+        .collect();
+    if args.json {
+        let list: Vec<serde_json::Value> = shown
+            .iter()
+            .map(|(state, e)| {
+                let mut v = serde_json::to_value(e).unwrap_or_default();
+                v["state"] = serde_json::Value::String(state.clone());
+                v
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        for (state, e) in shown {
+            println!(
+                "{}\t{state}\t{}\t{}",
+                e.id,
+                e.expires_at.format("%Y-%m-%d %H:%M"),
+                e.name
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
+    match crate::ledger::reissue(context, &args.id, args.expires).await {
+        Ok(share) => {
+            for warning in &share.warnings {
+                report(format!("warning: {}: {warning}", share.name));
+            }
+            if args.json {
+                println!("{}", serde_json::to_string(&share).unwrap_or_default());
+            } else {
+                println!("{}", share.url);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report(e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn finish(
+    result: Result<crate::history::HistoryEntry, crate::ledger::LedgerError>,
+    done: &str,
+) -> ExitCode {
+    match result {
+        Ok(entry) => {
+            eprintln!("linkdrop: {done} {} ({})", entry.name, entry.id);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report(e);
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -9,6 +9,8 @@ pub mod content_disposition;
 pub mod credentials;
 pub mod desktop;
 pub mod expiry;
+pub mod history;
+pub mod ledger;
 pub mod local_store;
 pub mod object_key;
 pub mod paths;

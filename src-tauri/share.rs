@@ -151,7 +151,9 @@ pub async fn share_path(
             total: p.total,
         })
     });
-    session.share(&file, expiry, progress, cancel).await
+    let mut share = session.share(&file, expiry, progress, cancel).await?;
+    crate::ledger::record(context, &mut share, &session.bucket().endpoint);
+    Ok(share)
 }
 
 /// One shared file: what `share --json` prints, one object per file.
@@ -288,6 +290,11 @@ impl Session {
 
     pub fn bucket(&self) -> &Bucket {
         &self.bucket
+    }
+
+    /// When the signing credentials stop working, if they are temporary.
+    pub fn credentials_expiry(&self) -> Option<std::time::SystemTime> {
+        self.credentials.expiry()
     }
 
     /// Uploads the file under a fresh unguessable key and presigns a link to it.

@@ -563,6 +563,134 @@ fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
     assert_eq!(leftovers, 0, "the temporary archive is removed");
 }
 
+fn history_entry(env: &TestEnv, id: &str) -> Option<Value> {
+    let output = env.run(&["history", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let list: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .cloned()
+}
+
+fn head(backend: &Backend, key: &str) -> Option<(Option<String>, Option<String>)> {
+    let client = backend.client();
+    let (bucket, key) = (backend.bucket.clone(), key.to_owned());
+    common::block_on(async move {
+        client
+            .head_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .ok()
+            .map(|h| {
+                (
+                    h.e_tag().map(str::to_owned),
+                    h.last_modified().map(|t| t.to_string()),
+                )
+            })
+    })
+}
+
+/// The ledger: every share is listed; an expired link is re-issued without uploading again; a link
+/// to an object deleted elsewhere is not handed out; revoking kills the link.
+fn scenario_the_history_reissues_and_revokes(env: &TestEnv, backend: &Backend) {
+    let file = env.file("ledger.txt", b"in the ledger");
+    let share = &share_json(env, backend, &[&file], "1s")[0];
+    let id = share["id"].as_str().unwrap();
+    let key = share["key"].as_str().unwrap();
+    let entry = history_entry(env, id).expect("the share is in the history");
+    for field in ["id", "name", "url", "expires_at", "state", "bucket", "key"] {
+        assert!(entry.get(field).is_some(), "{field} missing in {entry}");
+    }
+    assert_eq!(entry["url"], share["url"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(download(share["url"].as_str().unwrap()).0, 403);
+    assert_eq!(history_entry(env, id).unwrap()["state"], "expired");
+    let listed = stdout(&env.run(&[
+        "history", "--json", "--state", "expired", "--search", "LEDGER",
+    ]));
+    assert!(listed.contains(id), "{listed}");
+
+    let before = head(backend, key).unwrap();
+    let output = env.run(&["reissue", id, "--expires", "1h", "--json"]);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    let reissued: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(reissued["id"], id);
+    assert_ne!(reissued["url"], share["url"]);
+    let (status, body, _) = download(reissued["url"].as_str().unwrap());
+    assert_eq!(
+        (status, body.as_slice()),
+        (200, &b"in the ledger"[..]),
+        "[{}]",
+        backend.name
+    );
+    assert_eq!(
+        head(backend, key).unwrap(),
+        before,
+        "re-issuing uploaded nothing"
+    );
+    let entry = history_entry(env, id).unwrap();
+    assert_eq!(
+        (entry["state"].as_str(), entry["issued"].as_u64()),
+        (Some("active"), Some(2))
+    );
+
+    // Deleted elsewhere: no link to a 404, and the entry says so.
+    let client = backend.client();
+    let (bucket, k) = (backend.bucket.clone(), key.to_owned());
+    common::block_on(async move {
+        client
+            .delete_object()
+            .bucket(&bucket)
+            .key(&k)
+            .send()
+            .await
+            .unwrap()
+    });
+    let output = env.run(&["reissue", id]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("no longer in bucket"),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    assert_eq!(stdout(&output), "");
+    assert_eq!(history_entry(env, id).unwrap()["state"], "missing");
+
+    // Revoke: the object goes, every link to it dies, the entry stays.
+    let other = env.file("revoke me.txt", b"soon gone");
+    let share = &share_json(env, backend, &[&other], "1h")[0];
+    let id = share["id"].as_str().unwrap();
+    let output = env.run(&["revoke", id]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let status = download(share["url"].as_str().unwrap()).0;
+    assert!(
+        status == 403 || status == 404,
+        "[{}] revoked link answered {status}",
+        backend.name
+    );
+    assert_eq!(history_entry(env, id).unwrap()["state"], "revoked");
+    let output = env.run(&["forget", id]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(history_entry(env, id).is_none());
+    let output = env.run(&["reissue", "no-such-id"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("linkdrop history"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// Ctrl-C in the terminal: the command stops, says so, and aborts its multipart upload.
 fn scenario_ctrl_c_aborts_the_upload(env: &TestEnv, backend: &Backend) {
     let before = backend.keys();
@@ -771,6 +899,7 @@ fn run_all(env: &TestEnv, backend: &Backend) {
     scenario_a_cancelled_multipart_upload_leaves_nothing(env, backend);
     scenario_ctrl_c_aborts_the_upload(env, backend);
     scenario_a_folder_is_shared_as_a_zip(env, backend);
+    scenario_the_history_reissues_and_revokes(env, backend);
 }
 
 #[test]

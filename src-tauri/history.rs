@@ -1,0 +1,378 @@
+//! The link ledger: every link LinkDrop handed out, in SQLite in the data dir. WAL mode and a busy
+//! timeout let the window and the command line write at once; each change is one transaction, so a
+//! crash or kill never leaves half an entry. No secret is ever stored here.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::share::Share;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot open the link history at {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the link history could not be read or written: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("no link with id {id:?} in the history: `linkdrop history` lists them")]
+    NotFound { id: String },
+}
+
+/// Where a link stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkState {
+    Active,
+    Revoked,
+    /// The object is gone or changed at the server: re-issuing would hand out a broken link.
+    Missing,
+}
+
+impl LinkState {
+    fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Active => "active",
+            LinkState::Revoked => "revoked",
+            LinkState::Missing => "missing",
+        }
+    }
+
+    fn parse(s: &str) -> LinkState {
+        match s {
+            "revoked" => LinkState::Revoked,
+            "missing" => LinkState::Missing,
+            _ => LinkState::Active,
+        }
+    }
+}
+
+/// One entry of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryEntry {
+    pub id: String,
+    pub profile: String,
+    pub endpoint: String,
+    pub bucket: String,
+    pub key: String,
+    pub version_id: Option<String>,
+    pub e_tag: Option<String>,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub created_at: DateTime<Utc>,
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+    pub state: LinkState,
+    pub issued: u32,
+}
+
+impl HistoryEntry {
+    /// An active link past its expiry is expired; the stored state says only what the server knows.
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.state == LinkState::Active && self.expires_at <= now
+    }
+}
+
+/// Schema versions, applied in order; `PRAGMA user_version` says how many are in.
+const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
+        id TEXT PRIMARY KEY,
+        profile TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version_id TEXT,
+        e_tag TEXT,
+        name TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        content_type TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        url TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        issued INTEGER NOT NULL
+    );
+    CREATE INDEX entries_created ON entries (created_at DESC);"];
+
+pub struct History {
+    db: Connection,
+}
+
+impl History {
+    pub fn open(path: &Path) -> Result<History, HistoryError> {
+        let open_err = |source| HistoryError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let mut db = Connection::open(path).map_err(open_err)?;
+        // Another process may hold the write lock for a moment: wait rather than fail.
+        db.busy_timeout(Duration::from_secs(10)).map_err(open_err)?;
+        db.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        db.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        migrate(&mut db).map_err(open_err)?;
+        Ok(History { db })
+    }
+
+    /// Records a fresh share as an active link issued once.
+    pub fn record(&self, share: &Share, endpoint: &str) -> Result<(), HistoryError> {
+        self.db.execute(
+            "INSERT INTO entries (id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
+                content_type, created_at, url, expires_at, state, issued)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active', 1)",
+            params![
+                share.id,
+                share.profile,
+                endpoint,
+                share.bucket,
+                share.key,
+                share.e_tag,
+                share.name,
+                i64::try_from(share.size).unwrap_or(i64::MAX),
+                share.content_type,
+                Utc::now().to_rfc3339(),
+                share.url,
+                share.expires_at.to_rfc3339(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn get(&self, id: &str) -> Result<HistoryEntry, HistoryError> {
+        self.db
+            .query_row(&format!("{SELECT} WHERE id = ?1"), [id], row_to_entry)
+            .optional()?
+            .ok_or_else(|| HistoryError::NotFound { id: id.to_owned() })
+    }
+
+    /// Newest first; `search` matches the file name, case-insensitively.
+    pub fn list(
+        &self,
+        search: Option<&str>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let pattern = format!("%{}%", search.unwrap_or("").replace(['%', '_'], ""));
+        let mut statement = self.db.prepare_cached(&format!(
+            "{SELECT} WHERE name LIKE ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
+        ))?;
+        let rows = statement.query_map(params![pattern, limit, offset], row_to_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A new link for the same object (re-issue): one more issue, active again.
+    pub fn reissued(
+        &self,
+        id: &str,
+        url: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), HistoryError> {
+        let changed = self.db.execute(
+            "UPDATE entries SET url = ?2, expires_at = ?3, state = 'active', issued = issued + 1 WHERE id = ?1",
+            params![id, url, expires_at.to_rfc3339()],
+        )?;
+        if changed == 0 {
+            return Err(HistoryError::NotFound { id: id.to_owned() });
+        }
+        Ok(())
+    }
+
+    pub fn set_state(&self, id: &str, state: LinkState) -> Result<(), HistoryError> {
+        let changed = self.db.execute(
+            "UPDATE entries SET state = ?2 WHERE id = ?1",
+            params![id, state.as_str()],
+        )?;
+        if changed == 0 {
+            return Err(HistoryError::NotFound { id: id.to_owned() });
+        }
+        Ok(())
+    }
+
+    pub fn remove(&self, id: &str) -> Result<(), HistoryError> {
+        if self.db.execute("DELETE FROM entries WHERE id = ?1", [id])? == 0 {
+            return Err(HistoryError::NotFound { id: id.to_owned() });
+        }
+        Ok(())
+    }
+}
+
+const SELECT: &str = "SELECT id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
+    content_type, created_at, url, expires_at, state, issued FROM entries";
+
+fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
+    let time = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
+        let text: String = row.get(i)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.to_utc())
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })
+    };
+    Ok(HistoryEntry {
+        id: row.get(0)?,
+        profile: row.get(1)?,
+        endpoint: row.get(2)?,
+        bucket: row.get(3)?,
+        key: row.get(4)?,
+        version_id: row.get(5)?,
+        e_tag: row.get(6)?,
+        name: row.get(7)?,
+        size: u64::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
+        content_type: row.get(9)?,
+        created_at: time(10)?,
+        url: row.get(11)?,
+        expires_at: time(12)?,
+        state: LinkState::parse(&row.get::<_, String>(13)?),
+        issued: row.get(14)?,
+    })
+}
+
+fn migrate(db: &mut Connection) -> rusqlite::Result<()> {
+    let tx = db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let applied: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (index, migration) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(applied).unwrap_or(0))
+    {
+        tx.execute_batch(migration)?;
+        tx.pragma_update(
+            None,
+            "user_version",
+            i64::try_from(index + 1).unwrap_or(i64::MAX),
+        )?;
+    }
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(id: &str, name: &str) -> Share {
+        Share {
+            id: id.into(),
+            url: format!("http://127.0.0.1:1/b/{id}/{name}?X-Amz-Signature=abc"),
+            expires_at: Utc::now() + chrono::TimeDelta::hours(1),
+            name: name.into(),
+            size: 42,
+            content_type: "text/plain".into(),
+            profile: "local".into(),
+            bucket: "b".into(),
+            key: format!("{id}/{name}"),
+            e_tag: Some("\"etag\"".into()),
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn entries_round_trip_newest_first_and_search_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::open(&dir.path().join("history.sqlite3")).unwrap();
+        history
+            .record(&share("a", "Report.pdf"), "http://127.0.0.1:1")
+            .unwrap();
+        history
+            .record(&share("b", "photo.png"), "http://127.0.0.1:1")
+            .unwrap();
+        let all = history.list(None, 10, 0).unwrap();
+        assert_eq!(
+            all.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
+        let found = history.list(Some("report"), 10, 0).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].name, "Report.pdf");
+        assert_eq!(found[0].state, LinkState::Active);
+        assert_eq!(found[0].issued, 1);
+        assert_eq!(
+            history.list(Some("%"), 10, 0).unwrap().len(),
+            2,
+            "wildcards are literal"
+        );
+    }
+
+    #[test]
+    fn reissue_revoke_and_remove_change_one_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        history.record(&share("a", "a.txt"), "e").unwrap();
+        let later = Utc::now() + chrono::TimeDelta::days(1);
+        let later = later.with_timezone(&Utc);
+        history.reissued("a", "http://new", later).unwrap();
+        let entry = history.get("a").unwrap();
+        assert_eq!((entry.url.as_str(), entry.issued), ("http://new", 2));
+        history.set_state("a", LinkState::Revoked).unwrap();
+        assert_eq!(history.get("a").unwrap().state, LinkState::Revoked);
+        assert!(matches!(
+            history.set_state("zz", LinkState::Missing),
+            Err(HistoryError::NotFound { .. })
+        ));
+        history.remove("a").unwrap();
+        assert!(matches!(
+            history.get("a"),
+            Err(HistoryError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn reopening_keeps_entries_and_does_not_migrate_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        History::open(&path)
+            .unwrap()
+            .record(&share("a", "a.txt"), "e")
+            .unwrap();
+        let history = History::open(&path).unwrap();
+        assert_eq!(history.list(None, 10, 0).unwrap().len(), 1);
+        let version: i64 = history
+            .db
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn two_writers_at_once_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        History::open(&path).unwrap();
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let history = History::open(&path).unwrap();
+                    for i in 0..300 {
+                        history
+                            .record(&share(&format!("{w}-{i}"), "f.txt"), "e")
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        assert_eq!(
+            History::open(&path)
+                .unwrap()
+                .list(None, 1000, 0)
+                .unwrap()
+                .len(),
+            600
+        );
+    }
+}
