@@ -197,6 +197,20 @@ impl History {
         Ok(())
     }
 
+    /// SQLite's own check of the file: "ok" when nothing is corrupt.
+    pub fn integrity_check(&self) -> Result<String, HistoryError> {
+        Ok(self
+            .db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    pub fn count(&self) -> Result<u64, HistoryError> {
+        let n: i64 = self
+            .db
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
     pub fn remove(&self, id: &str) -> Result<(), HistoryError> {
         if self.db.execute("DELETE FROM entries WHERE id = ?1", [id])? == 0 {
             return Err(HistoryError::NotFound { id: id.to_owned() });
