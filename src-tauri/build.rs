@@ -8,6 +8,10 @@ fn main() {
             "share_file",
             "cancel_share",
             "copy_link",
+            "history_page",
+            "reissue_link",
+            "revoke_link",
+            "forget_link",
         ]),
     ))
     .expect("failed to run the Tauri build script");

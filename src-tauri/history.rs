@@ -25,8 +25,9 @@ pub enum HistoryError {
 }
 
 /// Where a link stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(export_to = "LinkState.ts")]
 pub enum LinkState {
     Active,
     Revoked,
@@ -53,7 +54,8 @@ impl LinkState {
 }
 
 /// One entry of the ledger.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "HistoryEntry.ts")]
 pub struct HistoryEntry {
     pub id: String,
     pub profile: String,
@@ -65,8 +67,10 @@ pub struct HistoryEntry {
     pub name: String,
     pub size: u64,
     pub content_type: String,
+    #[ts(type = "string")]
     pub created_at: DateTime<Utc>,
     pub url: String,
+    #[ts(type = "string")]
     pub expires_at: DateTime<Utc>,
     pub state: LinkState,
     pub issued: u32,

@@ -10,6 +10,8 @@ use tauri::{AppHandle, State};
 
 use super::{Desktop, UiError, notify};
 use crate::expiry::Expiry;
+use crate::history::HistoryEntry;
+use crate::ledger;
 use crate::share::{self, Share, ShareEvent};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -118,6 +120,66 @@ pub async fn share_file(
     .await;
     desktop.forget(&request.upload_id);
     notify::announce(&app, &request.path, &result);
+    notify::history_changed(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn history_page(
+    desktop: State<'_, Desktop>,
+    search: Option<String>,
+    limit: u32,
+    offset: u32,
+) -> Result<Vec<HistoryEntry>, UiError> {
+    desktop
+        .context
+        .history()
+        .and_then(|h| h.list(search.as_deref(), limit, offset))
+        .map_err(|e| UiError::new("history", e))
+}
+
+#[tauri::command]
+pub async fn reissue_link(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    id: String,
+    expires: String,
+) -> Result<Share, UiError> {
+    let expiry: Expiry = expires
+        .parse()
+        .map_err(|e: crate::expiry::ExpiryError| UiError::new("expiry", e))?;
+    let result = ledger::reissue(&desktop.context, &id, Some(expiry))
+        .await
+        .map_err(UiError::from);
+    notify::announce(&app, &id, &result);
+    notify::history_changed(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn revoke_link(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    id: String,
+) -> Result<HistoryEntry, UiError> {
+    let result = ledger::revoke(&desktop.context, &id)
+        .await
+        .map_err(UiError::from);
+    notify::history_changed(&app);
+    result
+}
+
+#[tauri::command]
+pub async fn forget_link(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    id: String,
+    delete_object: bool,
+) -> Result<HistoryEntry, UiError> {
+    let result = ledger::forget(&desktop.context, &id, delete_object)
+        .await
+        .map_err(UiError::from);
+    notify::history_changed(&app);
     result
 }
 

@@ -35,6 +35,21 @@ impl UiError {
     }
 }
 
+impl From<crate::ledger::LedgerError> for UiError {
+    fn from(e: crate::ledger::LedgerError) -> Self {
+        use crate::ledger::LedgerError;
+        let code = match &e {
+            LedgerError::Share(inner) => inner.code(),
+            LedgerError::History(crate::history::HistoryError::NotFound { .. }) => "not_in_history",
+            LedgerError::History(_) => "history",
+            LedgerError::ObjectMissing { .. } => "object_missing",
+            LedgerError::ObjectChanged { .. } => "object_changed",
+            LedgerError::Revoked { .. } => "revoked",
+        };
+        UiError::new(code, &e)
+    }
+}
+
 impl From<crate::share::ShareError> for UiError {
     fn from(e: crate::share::ShareError) -> Self {
         UiError::new(e.code(), &e)
@@ -104,6 +119,10 @@ pub fn run() -> ExitCode {
             commands::share_file,
             commands::cancel_share,
             commands::copy_link,
+            commands::history_page,
+            commands::reissue_link,
+            commands::revoke_link,
+            commands::forget_link,
         ])
         .run(tauri::generate_context!());
     match result {
@@ -149,6 +168,8 @@ mod bindings {
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);
         check::<super::commands::ProfileSummary>(&mut stale);
+        check::<crate::history::HistoryEntry>(&mut stale);
+        check::<crate::history::LinkState>(&mut stale);
         assert!(
             stale.is_empty(),
             "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"

@@ -1,7 +1,7 @@
 //! Telling the user: the link goes to the clipboard, and a desktop notification says so (or says
 //! what went wrong, when the window is not in sight).
 
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use super::UiError;
@@ -58,6 +58,13 @@ pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> Stri
         "Link copied — expires in {}",
         describe(std::time::Duration::from_secs(rounded))
     )
+}
+
+/// Tells every window the ledger changed, so a History view can refresh.
+pub fn history_changed(app: &AppHandle) {
+    if let Err(e) = app.emit("history-changed", ()) {
+        tracing::warn!("cannot tell the window the history changed: {e}");
+    }
 }
 
 fn notification_body(share: &Share) -> String {

@@ -5,14 +5,27 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
 
+import { listen } from '@tauri-apps/api/event';
+
 import type { AppInfo } from './bindings/AppInfo';
+import type { HistoryEntry } from './bindings/HistoryEntry';
+import type { LinkState } from './bindings/LinkState';
 import type { ProfileList } from './bindings/ProfileList';
 import type { Share } from './bindings/Share';
 import type { ShareEvent } from './bindings/ShareEvent';
 import type { ShareRequest } from './bindings/ShareRequest';
 import type { UiError } from './bindings/UiError';
 
-export type { AppInfo, ProfileList, Share, ShareEvent, ShareRequest, UiError };
+export type {
+  AppInfo,
+  HistoryEntry,
+  LinkState,
+  ProfileList,
+  Share,
+  ShareEvent,
+  ShareRequest,
+  UiError,
+};
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>('app_info');
@@ -42,6 +55,35 @@ export function cancelShare(uploadId: string): Promise<void> {
 
 export function copyLink(url: string): Promise<void> {
   return invoke<void>('copy_link', { url });
+}
+
+/** One page of the link history, newest first; `search` matches file names. */
+export function historyPage(
+  search: string | null,
+  limit: number,
+  offset: number,
+): Promise<HistoryEntry[]> {
+  return invoke<HistoryEntry[]>('history_page', { search, limit, offset });
+}
+
+/** A fresh link to an already uploaded object (checked first); it is copied like a new share. */
+export function reissueLink(id: string, expires: string): Promise<Share> {
+  return invoke<Share>('reissue_link', { id, expires });
+}
+
+/** Deletes the object, which kills every link to it; the entry stays, marked revoked. */
+export function revokeLink(id: string): Promise<HistoryEntry> {
+  return invoke<HistoryEntry>('revoke_link', { id });
+}
+
+/** Removes the entry from the history; with `deleteObject`, the object too. */
+export function forgetLink(id: string, deleteObject: boolean): Promise<HistoryEntry> {
+  return invoke<HistoryEntry>('forget_link', { id, deleteObject });
+}
+
+/** Called whenever the history changes (a share, re-issue, revoke or removal, from any window). */
+export function onHistoryChanged(handler: () => void): Promise<() => void> {
+  return listen('history-changed', () => handler());
 }
 
 /** The native file dialog; resolves to the chosen paths (empty when cancelled). */
