@@ -18,7 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use rand::distr::{Alphanumeric, SampleString};
 use s3s::dto::*;
-use s3s::{S3, S3Request, S3Response, S3Result, s3_error};
+use s3s::{S3, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -291,6 +291,29 @@ impl LocalStore {
         Ok(self.uploads.join(format!("{id}.json")))
     }
 
+    /// Removes whatever s3s-fs keeps for an upload: its parts, its owner record and its metadata.
+    /// Files that vanish meanwhile (a late part removing itself) are what we wanted anyway.
+    fn remove_upload_files(&self, upload_id: &str) {
+        let Some(id) = uuid_like(upload_id) else {
+            return;
+        };
+        let (parts, owner, metadata) = (
+            format!(".upload_id-{id}"),
+            format!(".upload-{id}.json"),
+            format!(".upload-{id}.metadata.json"),
+        );
+        let Ok(entries) = std::fs::read_dir(&self.objects) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if name.starts_with(&parts) || name == owner || name.ends_with(&metadata) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+
     fn forget_upload(&self, upload_id: &str) {
         if let Ok(path) = self.record_path(upload_id) {
             let _ = std::fs::remove_file(path);
@@ -532,8 +555,24 @@ impl S3 for LocalStore {
         // Forget the upload first: a part that finishes writing after this point sees it gone and
         // removes itself, and one that finished before is removed by the abort below.
         let upload_id = req.input.upload_id.clone();
+        let known = self.record_path(&upload_id)?.exists();
         self.forget_upload(&upload_id);
-        self.fs.abort_multipart_upload(req).await
+        if !known {
+            // Aborted before: a client aborts again when a late part shows up. S3 answers
+            // NoSuchUpload here; s3s-fs would say AccessDenied, which reads as a wrong secret.
+            self.remove_upload_files(&upload_id);
+            return Err(s3_error!(NoSuchUpload, "the multipart upload was aborted"));
+        }
+        match self.fs.abort_multipart_upload(req).await {
+            Err(e) if *e.code() == S3ErrorCode::InternalError => {
+                // A late part removed itself while s3s-fs was sweeping (its sweep stops at the
+                // first vanished file): finish the sweep here, tolerating such races.
+                tracing::debug!(upload_id, error = %e, "finishing an interrupted abort");
+                self.remove_upload_files(&upload_id);
+                Ok(S3Response::new(AbortMultipartUploadOutput::default()))
+            }
+            result => result,
+        }
     }
 
     async fn list_multipart_uploads(

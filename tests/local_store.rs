@@ -3,6 +3,7 @@
 
 mod common;
 
+use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumAlgorithm;
 use base64::Engine;
@@ -117,6 +118,22 @@ fn checksums_are_enforced_and_unfinished_uploads_listed() {
             .await
             .unwrap();
         assert!(listed.uploads().is_empty());
+
+        // Aborting again (the client's clean-up loop does when a late part shows up) answers like
+        // S3 does: the upload is gone, not "access denied".
+        let again = client
+            .abort_multipart_upload()
+            .bucket(&bucket)
+            .key("multi")
+            .upload_id(&upload_id)
+            .send()
+            .await
+            .expect_err("a second abort finds no upload");
+        assert_eq!(
+            again.as_service_error().and_then(|e| e.meta().code()),
+            Some("NoSuchUpload"),
+            "{again:?}"
+        );
     });
 }
 
