@@ -9,6 +9,7 @@ fn main() {
             "cancel_share",
             "copy_link",
             "history_page",
+            "history_counts",
             "reissue_link",
             "revoke_link",
             "forget_link",

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::credentials::Keychain;
 use crate::expiry::Expiry;
+use crate::history::{Filter, Query};
 use crate::local_store::{self, ServeConfig, Server};
 use crate::paths::Paths;
 use crate::profiles::{CredentialSource, Profile};
@@ -64,9 +65,9 @@ pub struct HistoryArgs {
     /// Only entries whose file name contains TEXT
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
-    /// Only entries in this state
-    #[arg(long, value_parser = ["active", "expired", "revoked", "missing"])]
-    pub state: Option<String>,
+    /// Only entries in this state (expiring-soon: less than a tenth of the link's lifetime left)
+    #[arg(long, value_enum, default_value_t = Filter::All)]
+    pub state: Filter,
     /// Print one JSON array
     #[arg(long)]
     pub json: bool,
@@ -312,9 +313,14 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
 }
 
 fn history(context: &Context, args: HistoryArgs) -> ExitCode {
+    let now = chrono::Utc::now();
+    let query = Query {
+        search: args.search,
+        filter: args.state,
+    };
     let entries = match context
         .history()
-        .and_then(|h| h.list(args.search.as_deref(), u32::MAX, 0))
+        .and_then(|h| h.list(&query, now, u32::MAX, 0))
     {
         Ok(entries) => entries,
         Err(e) => {
@@ -322,37 +328,22 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let now = chrono::Utc::now();
-    let shown: Vec<(String, &crate::history::HistoryEntry)> = entries
-        .iter()
-        .map(|e| {
-            let state = if e.is_expired(now) {
-                "expired".to_owned()
-            } else {
-                serde_json::to_value(e.state)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            };
-            (state, e)
-        })
-        .filter(|(state, _)| args.state.as_deref().is_none_or(|s| s == state))
-        .collect();
     if args.json {
-        let list: Vec<serde_json::Value> = shown
+        let list: Vec<serde_json::Value> = entries
             .iter()
-            .map(|(state, e)| {
+            .map(|e| {
                 let mut v = serde_json::to_value(e).unwrap_or_default();
-                v["state"] = serde_json::Value::String(state.clone());
+                v["state"] = e.shown_state(now).as_str().into();
                 v
             })
             .collect();
         println!("{}", serde_json::Value::Array(list));
     } else {
-        for (state, e) in shown {
+        for e in &entries {
             println!(
-                "{}\t{state}\t{}\t{}",
+                "{}\t{}\t{}\t{}",
                 e.id,
+                e.shown_state(now).as_str(),
                 e.expires_at.format("%Y-%m-%d %H:%M"),
                 e.name
             );

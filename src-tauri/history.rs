@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::share::Share;
 
@@ -44,7 +44,7 @@ impl LinkState {
         }
     }
 
-    fn parse(s: &str) -> LinkState {
+    fn from_sql(s: &str) -> LinkState {
         match s {
             "revoked" => LinkState::Revoked,
             "missing" => LinkState::Missing,
@@ -72,6 +72,9 @@ pub struct HistoryEntry {
     pub url: String,
     #[ts(type = "string")]
     pub expires_at: DateTime<Utc>,
+    /// When the current link was signed: with `expires_at`, its whole lifetime.
+    #[ts(type = "string")]
+    pub issued_at: DateTime<Utc>,
     pub state: LinkState,
     pub issued: u32,
 }
@@ -81,10 +84,104 @@ impl HistoryEntry {
     pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
         self.state == LinkState::Active && self.expires_at <= now
     }
+
+    /// What a user calls this entry's state: the stored one, or "expired".
+    pub fn shown_state(&self, now: DateTime<Utc>) -> Filter {
+        match self.state {
+            LinkState::Active if self.is_expired(now) => Filter::Expired,
+            LinkState::Active => Filter::Active,
+            LinkState::Revoked => Filter::Revoked,
+            LinkState::Missing => Filter::Missing,
+        }
+    }
+}
+
+/// Which entries a listing shows. "Expiring soon" is an active link with less than a tenth of its
+/// lifetime left: the window shows those in amber.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, clap::ValueEnum,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "HistoryFilter.ts", rename = "HistoryFilter")]
+pub enum Filter {
+    #[default]
+    All,
+    Active,
+    ExpiringSoon,
+    Expired,
+    Revoked,
+    Missing,
+}
+
+impl Filter {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Active => "active",
+            Filter::ExpiringSoon => "expiring_soon",
+            Filter::Expired => "expired",
+            Filter::Revoked => "revoked",
+            Filter::Missing => "missing",
+        }
+    }
+
+    /// The SQL condition, with `?2` the current time as RFC 3339.
+    fn condition(self) -> &'static str {
+        match self {
+            Filter::All => "1",
+            Filter::Active => "state = 'active' AND expires_at > ?2",
+            Filter::ExpiringSoon => EXPIRING_SOON,
+            Filter::Expired => "state = 'active' AND expires_at <= ?2",
+            Filter::Revoked => "state = 'revoked'",
+            Filter::Missing => "state = 'missing'",
+        }
+    }
+}
+
+const EXPIRING_SOON: &str = "state = 'active' AND expires_at > ?2
+    AND (julianday(expires_at) - julianday(?2)) * 10 < julianday(expires_at) - julianday(issued_at)";
+
+/// A search and a filter: what the window's History view and `linkdrop history` ask for.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Matches the file name, case-insensitively; `%` and `_` are literal.
+    pub search: Option<String>,
+    pub filter: Filter,
+}
+
+impl Query {
+    fn pattern(&self) -> String {
+        let text = self.search.as_deref().unwrap_or("");
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    }
+
+    fn clause(&self) -> String {
+        format!(
+            "WHERE name LIKE ?1 ESCAPE '\\' AND ({})",
+            self.filter.condition()
+        )
+    }
+}
+
+/// How many entries each filter shows, for one search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "HistoryCounts.ts", rename = "HistoryCounts")]
+pub struct Counts {
+    pub all: u64,
+    pub active: u64,
+    pub expiring_soon: u64,
+    pub expired: u64,
+    pub revoked: u64,
+    pub missing: u64,
 }
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many are in.
-const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE entries (
         id TEXT PRIMARY KEY,
         profile TEXT NOT NULL,
         endpoint TEXT NOT NULL,
@@ -101,7 +198,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
         state TEXT NOT NULL,
         issued INTEGER NOT NULL
     );
-    CREATE INDEX entries_created ON entries (created_at DESC);"];
+    CREATE INDEX entries_created ON entries (created_at DESC);",
+    // When the current link was signed, so its lifetime (and "expiring soon") survives a re-issue.
+    "ALTER TABLE entries ADD COLUMN issued_at TEXT NOT NULL DEFAULT '';
+    UPDATE entries SET issued_at = created_at;",
+];
 
 pub struct History {
     db: Connection,
@@ -131,8 +232,8 @@ impl History {
     pub fn record(&self, share: &Share, endpoint: &str) -> Result<(), HistoryError> {
         self.db.execute(
             "INSERT INTO entries (id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-                content_type, created_at, url, expires_at, state, issued)
-             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active', 1)",
+                content_type, created_at, url, expires_at, issued_at, state, issued)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, 'active', 1)",
             params![
                 share.id,
                 share.profile,
@@ -158,19 +259,70 @@ impl History {
             .ok_or_else(|| HistoryError::NotFound { id: id.to_owned() })
     }
 
-    /// Newest first; `search` matches the file name, case-insensitively.
+    /// Newest first, `limit` entries from `offset`, as seen at `now`.
     pub fn list(
         &self,
-        search: Option<&str>,
+        query: &Query,
+        now: DateTime<Utc>,
         limit: u32,
         offset: u32,
     ) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let pattern = format!("%{}%", search.unwrap_or("").replace(['%', '_'], ""));
         let mut statement = self.db.prepare_cached(&format!(
-            "{SELECT} WHERE name LIKE ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2 OFFSET ?3"
+            "{SELECT} {} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+            query.clause()
         ))?;
-        let rows = statement.query_map(params![pattern, limit, offset], row_to_entry)?;
+        let rows = statement.query_map(
+            params![query.pattern(), now.to_rfc3339(), limit, offset],
+            row_to_entry,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many entries `query` lists.
+    pub fn count(&self, query: &Query, now: DateTime<Utc>) -> Result<u64, HistoryError> {
+        let mut statement = self
+            .db
+            .prepare_cached(&format!("SELECT count(*) FROM entries {}", query.clause()))?;
+        // Not every filter looks at the clock: bind `?2` only when the statement has it.
+        let (pattern, now) = (query.pattern(), now.to_rfc3339());
+        let all = params![pattern, now];
+        let bound = &all[..statement.parameter_count()];
+        let n: i64 = statement.query_row(bound, |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// How many entries each filter shows for `search`, in one pass.
+    pub fn counts(&self, search: Option<&str>, now: DateTime<Utc>) -> Result<Counts, HistoryError> {
+        let query = Query {
+            search: search.map(str::to_owned),
+            filter: Filter::All,
+        };
+        let sum = |f: Filter| format!("coalesce(sum({}), 0)", f.condition());
+        let sql = format!(
+            "SELECT count(*), {}, {}, {}, {}, {} FROM entries {}",
+            sum(Filter::Active),
+            sum(Filter::ExpiringSoon),
+            sum(Filter::Expired),
+            sum(Filter::Revoked),
+            sum(Filter::Missing),
+            query.clause()
+        );
+        let mut statement = self.db.prepare_cached(&sql)?;
+        let n = |row: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
+            Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
+        };
+        Ok(
+            statement.query_row(params![query.pattern(), now.to_rfc3339()], |row| {
+                Ok(Counts {
+                    all: n(row, 0)?,
+                    active: n(row, 1)?,
+                    expiring_soon: n(row, 2)?,
+                    expired: n(row, 3)?,
+                    revoked: n(row, 4)?,
+                    missing: n(row, 5)?,
+                })
+            })?,
+        )
     }
 
     /// A new link for the same object (re-issue): one more issue, active again.
@@ -181,8 +333,9 @@ impl History {
         expires_at: DateTime<Utc>,
     ) -> Result<(), HistoryError> {
         let changed = self.db.execute(
-            "UPDATE entries SET url = ?2, expires_at = ?3, state = 'active', issued = issued + 1 WHERE id = ?1",
-            params![id, url, expires_at.to_rfc3339()],
+            "UPDATE entries SET url = ?2, expires_at = ?3, issued_at = ?4, state = 'active',
+                issued = issued + 1 WHERE id = ?1",
+            params![id, url, expires_at.to_rfc3339(), Utc::now().to_rfc3339()],
         )?;
         if changed == 0 {
             return Err(HistoryError::NotFound { id: id.to_owned() });
@@ -208,13 +361,6 @@ impl History {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
-    pub fn count(&self) -> Result<u64, HistoryError> {
-        let n: i64 = self
-            .db
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
     pub fn remove(&self, id: &str) -> Result<(), HistoryError> {
         if self.db.execute("DELETE FROM entries WHERE id = ?1", [id])? == 0 {
             return Err(HistoryError::NotFound { id: id.to_owned() });
@@ -224,7 +370,7 @@ impl History {
 }
 
 const SELECT: &str = "SELECT id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-    content_type, created_at, url, expires_at, state, issued FROM entries";
+    content_type, created_at, url, expires_at, issued_at, state, issued FROM entries";
 
 fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     let time = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -253,8 +399,9 @@ fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         created_at: time(10)?,
         url: row.get(11)?,
         expires_at: time(12)?,
-        state: LinkState::parse(&row.get::<_, String>(13)?),
-        issued: row.get(14)?,
+        issued_at: time(13)?,
+        state: LinkState::from_sql(&row.get::<_, String>(14)?),
+        issued: row.get(15)?,
     })
 }
 
@@ -296,6 +443,13 @@ mod tests {
         }
     }
 
+    fn search(text: &str) -> Query {
+        Query {
+            search: Some(text.into()),
+            filter: Filter::All,
+        }
+    }
+
     #[test]
     fn entries_round_trip_newest_first_and_search_by_name() {
         let dir = tempfile::tempdir().unwrap();
@@ -306,21 +460,27 @@ mod tests {
         history
             .record(&share("b", "photo.png"), "http://127.0.0.1:1")
             .unwrap();
-        let all = history.list(None, 10, 0).unwrap();
+        let all = history.list(&Query::default(), Utc::now(), 10, 0).unwrap();
         assert_eq!(
             all.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
             ["b", "a"]
         );
-        let found = history.list(Some("report"), 10, 0).unwrap();
+        let found = history.list(&search("report"), Utc::now(), 10, 0).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].name, "Report.pdf");
         assert_eq!(found[0].state, LinkState::Active);
         assert_eq!(found[0].issued, 1);
-        assert_eq!(
-            history.list(Some("%"), 10, 0).unwrap().len(),
-            2,
+        assert!(
+            history
+                .list(&search("%"), Utc::now(), 10, 0)
+                .unwrap()
+                .is_empty(),
             "wildcards are literal"
         );
+        history.record(&share("c", "100%_done.txt"), "e").unwrap();
+        let found = history.list(&search("0%_d"), Utc::now(), 10, 0).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, "c");
     }
 
     #[test]
@@ -347,6 +507,111 @@ mod tests {
     }
 
     #[test]
+    fn filters_and_counts_follow_the_clock_and_the_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        let now = Utc::now();
+        // Each issued an hour ago; what is left of its lifetime decides its filter.
+        for (id, left) in [
+            ("fresh", 3600),
+            ("soon", 300),
+            ("gone", -60),
+            ("revoked", 3600),
+        ] {
+            history
+                .record(&share(id, &format!("{id}.txt")), "e")
+                .unwrap();
+            history
+                .db
+                .execute(
+                    "UPDATE entries SET issued_at = ?2, expires_at = ?3 WHERE id = ?1",
+                    params![
+                        id,
+                        (now - chrono::TimeDelta::hours(1)).to_rfc3339(),
+                        (now + chrono::TimeDelta::seconds(left)).to_rfc3339()
+                    ],
+                )
+                .unwrap();
+        }
+        history.set_state("revoked", LinkState::Revoked).unwrap();
+        let ids = |filter: Filter| -> Vec<String> {
+            let query = Query {
+                search: None,
+                filter,
+            };
+            let mut ids: Vec<_> = history
+                .list(&query, now, 10, 0)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.id)
+                .collect();
+            ids.sort();
+            assert_eq!(history.count(&query, now).unwrap(), ids.len() as u64);
+            ids
+        };
+        assert_eq!(ids(Filter::Active), ["fresh", "soon"]);
+        assert_eq!(ids(Filter::ExpiringSoon), ["soon"]);
+        assert_eq!(ids(Filter::Expired), ["gone"]);
+        assert_eq!(ids(Filter::Revoked), ["revoked"]);
+        assert!(ids(Filter::Missing).is_empty());
+        assert_eq!(
+            history.counts(None, now).unwrap(),
+            Counts {
+                all: 4,
+                active: 2,
+                expiring_soon: 1,
+                expired: 1,
+                revoked: 1,
+                missing: 0
+            }
+        );
+        assert_eq!(history.counts(Some("so"), now).unwrap().expiring_soon, 1);
+        assert_eq!(history.counts(Some("so"), now).unwrap().all, 1);
+        // An hour later the fresh link is gone too.
+        let later = now + chrono::TimeDelta::hours(2);
+        assert_eq!(history.counts(None, later).unwrap().expired, 3);
+        let gone = history.get("gone").unwrap();
+        assert_eq!(gone.shown_state(now), Filter::Expired);
+    }
+
+    #[test]
+    fn reissue_restarts_the_lifetime() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = History::open(&dir.path().join("h.sqlite3")).unwrap();
+        history.record(&share("a", "a.txt"), "e").unwrap();
+        let first = history.get("a").unwrap();
+        assert_eq!(first.issued_at, first.created_at);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        history
+            .reissued("a", "http://new", Utc::now() + chrono::TimeDelta::hours(1))
+            .unwrap();
+        let again = history.get("a").unwrap();
+        assert!(again.issued_at > first.issued_at);
+        assert_eq!(again.created_at, first.created_at);
+    }
+
+    #[test]
+    fn a_first_version_ledger_is_migrated_without_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        {
+            let db = Connection::open(&path).unwrap();
+            db.execute_batch(MIGRATIONS[0]).unwrap();
+            db.execute(
+                "INSERT INTO entries VALUES ('a', 'local', 'e', 'b', 'a/a.txt', NULL, NULL, 'a.txt',
+                    1, 'text/plain', '2026-01-01T00:00:00+00:00', 'http://x',
+                    '2026-01-01T01:00:00+00:00', 'active', 1)",
+                [],
+            )
+            .unwrap();
+            db.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let entry = History::open(&path).unwrap().get("a").unwrap();
+        assert_eq!(entry.issued_at, entry.created_at);
+        assert_eq!(entry.name, "a.txt");
+    }
+
+    #[test]
     fn reopening_keeps_entries_and_does_not_migrate_twice() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.sqlite3");
@@ -355,7 +620,13 @@ mod tests {
             .record(&share("a", "a.txt"), "e")
             .unwrap();
         let history = History::open(&path).unwrap();
-        assert_eq!(history.list(None, 10, 0).unwrap().len(), 1);
+        assert_eq!(
+            history
+                .list(&Query::default(), Utc::now(), 10, 0)
+                .unwrap()
+                .len(),
+            1
+        );
         let version: i64 = history
             .db
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -387,7 +658,7 @@ mod tests {
         assert_eq!(
             History::open(&path)
                 .unwrap()
-                .list(None, 1000, 0)
+                .list(&Query::default(), Utc::now(), 1000, 0)
                 .unwrap()
                 .len(),
             600

@@ -70,7 +70,12 @@ fn two_processes_writing_at_once_lose_nothing() {
         "writer b failed (database is locked?)"
     );
     let history = History::open(&path).unwrap();
-    assert_eq!(history.count().unwrap(), 2000);
+    assert_eq!(
+        history
+            .count(&linkdrop::history::Query::default(), chrono::Utc::now())
+            .unwrap(),
+        2000
+    );
     assert_eq!(history.integrity_check().unwrap(), "ok");
 }
 
@@ -89,7 +94,10 @@ fn killing_a_writer_never_corrupts_the_ledger() {
         let history = History::open(&path).unwrap();
         assert_eq!(history.integrity_check().unwrap(), "ok", "round {round}");
         assert!(
-            history.count().unwrap() > 0,
+            history
+                .count(&linkdrop::history::Query::default(), chrono::Utc::now())
+                .unwrap()
+                > 0,
             "round {round}: the writer wrote nothing before the kill"
         );
     }

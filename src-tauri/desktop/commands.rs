@@ -10,7 +10,7 @@ use tauri::{AppHandle, State};
 
 use super::{Desktop, UiError, notify};
 use crate::expiry::Expiry;
-use crate::history::HistoryEntry;
+use crate::history::{Counts, Filter, HistoryEntry, Query};
 use crate::ledger;
 use crate::share::{self, Share, ShareEvent};
 
@@ -124,18 +124,48 @@ pub async fn share_file(
     result
 }
 
+/// One page of the History view, and how many entries its search and filter give in all.
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "HistoryPage.ts")]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    pub total: u64,
+}
+
 #[tauri::command]
 pub async fn history_page(
     desktop: State<'_, Desktop>,
     search: Option<String>,
+    filter: Filter,
     limit: u32,
     offset: u32,
-) -> Result<Vec<HistoryEntry>, UiError> {
+) -> Result<HistoryPage, UiError> {
+    let query = Query { search, filter };
+    let now = chrono::Utc::now();
+    let history = desktop.context.history().map_err(history_error)?;
+    Ok(HistoryPage {
+        entries: history
+            .list(&query, now, limit, offset)
+            .map_err(history_error)?,
+        total: history.count(&query, now).map_err(history_error)?,
+    })
+}
+
+/// How many entries each filter of the History view shows for a search.
+#[tauri::command]
+pub async fn history_counts(
+    desktop: State<'_, Desktop>,
+    search: Option<String>,
+) -> Result<Counts, UiError> {
     desktop
         .context
         .history()
-        .and_then(|h| h.list(search.as_deref(), limit, offset))
-        .map_err(|e| UiError::new("history", e))
+        .and_then(|h| h.counts(search.as_deref(), chrono::Utc::now()))
+        .map_err(history_error)
+}
+
+fn history_error(e: crate::history::HistoryError) -> UiError {
+    UiError::new("history", e)
 }
 
 #[tauri::command]
@@ -144,6 +174,7 @@ pub async fn reissue_link(
     desktop: State<'_, Desktop>,
     id: String,
     expires: String,
+    announce: bool,
 ) -> Result<Share, UiError> {
     let expiry: Expiry = expires
         .parse()
@@ -151,7 +182,11 @@ pub async fn reissue_link(
     let result = ledger::reissue(&desktop.context, &id, Some(expiry))
         .await
         .map_err(UiError::from);
-    notify::announce(&app, &id, &result);
+    // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue
+    // would only leave the last one there, so the window reports those itself.
+    if announce {
+        notify::announce(&app, &id, &result);
+    }
     notify::history_changed(&app);
     result
 }

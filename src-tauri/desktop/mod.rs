@@ -120,6 +120,7 @@ pub fn run() -> ExitCode {
             commands::cancel_share,
             commands::copy_link,
             commands::history_page,
+            commands::history_counts,
             commands::reissue_link,
             commands::revoke_link,
             commands::forget_link,
@@ -170,6 +171,9 @@ mod bindings {
         check::<super::commands::ProfileSummary>(&mut stale);
         check::<crate::history::HistoryEntry>(&mut stale);
         check::<crate::history::LinkState>(&mut stale);
+        check::<crate::history::Filter>(&mut stale);
+        check::<crate::history::Counts>(&mut stale);
+        check::<super::commands::HistoryPage>(&mut stale);
         assert!(
             stale.is_empty(),
             "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"

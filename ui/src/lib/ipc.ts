@@ -8,7 +8,10 @@ import { open } from '@tauri-apps/plugin-dialog';
 import { listen } from '@tauri-apps/api/event';
 
 import type { AppInfo } from './bindings/AppInfo';
+import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
+import type { HistoryFilter } from './bindings/HistoryFilter';
+import type { HistoryPage } from './bindings/HistoryPage';
 import type { LinkState } from './bindings/LinkState';
 import type { ProfileList } from './bindings/ProfileList';
 import type { Share } from './bindings/Share';
@@ -18,7 +21,10 @@ import type { UiError } from './bindings/UiError';
 
 export type {
   AppInfo,
+  HistoryCounts,
   HistoryEntry,
+  HistoryFilter,
+  HistoryPage,
   LinkState,
   ProfileList,
   Share,
@@ -57,18 +63,30 @@ export function copyLink(url: string): Promise<void> {
   return invoke<void>('copy_link', { url });
 }
 
-/** One page of the link history, newest first; `search` matches file names. */
+/**
+ * One page of the link history, newest first, with how many entries the search and filter give in
+ * all. `search` matches file names (case-insensitively, literally).
+ */
 export function historyPage(
   search: string | null,
+  filter: HistoryFilter,
   limit: number,
   offset: number,
-): Promise<HistoryEntry[]> {
-  return invoke<HistoryEntry[]>('history_page', { search, limit, offset });
+): Promise<HistoryPage> {
+  return invoke<HistoryPage>('history_page', { search, filter, limit, offset });
 }
 
-/** A fresh link to an already uploaded object (checked first); it is copied like a new share. */
-export function reissueLink(id: string, expires: string): Promise<Share> {
-  return invoke<Share>('reissue_link', { id, expires });
+/** How many entries each filter shows for `search`. */
+export function historyCounts(search: string | null): Promise<HistoryCounts> {
+  return invoke<HistoryCounts>('history_counts', { search });
+}
+
+/**
+ * A fresh link to an already uploaded object (checked first). With `announce` it is copied and
+ * notified like a new share; a bulk re-issue passes false and reports the outcome itself.
+ */
+export function reissueLink(id: string, expires: string, announce: boolean): Promise<Share> {
+  return invoke<Share>('reissue_link', { id, expires, announce });
 }
 
 /** Deletes the object, which kills every link to it; the entry stays, marked revoked. */

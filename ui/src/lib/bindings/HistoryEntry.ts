@@ -4,4 +4,8 @@ import type { LinkState } from "./LinkState";
 /**
  * One entry of the ledger.
  */
-export type HistoryEntry = { id: string, profile: string, endpoint: string, bucket: string, key: string, version_id: string | null, e_tag: string | null, name: string, size: number, content_type: string, created_at: string, url: string, expires_at: string, state: LinkState, issued: number, };
+export type HistoryEntry = { id: string, profile: string, endpoint: string, bucket: string, key: string, version_id: string | null, e_tag: string | null, name: string, size: number, content_type: string, created_at: string, url: string, expires_at: string, 
+/**
+ * When the current link was signed: with `expires_at`, its whole lifetime.
+ */
+issued_at: string, state: LinkState, issued: number, };
