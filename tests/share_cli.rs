@@ -682,6 +682,76 @@ fn scenario_the_history_reissues_and_revokes(env: &TestEnv, backend: &Backend) {
     let output = env.run(&["forget", id]);
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(history_entry(env, id).is_none());
+
+    // Forget keeps the object unless asked; with --delete-object the object goes too.
+    let kept = env.file("kept.txt", b"kept");
+    let share = &share_json(env, backend, &[&kept], "1h")[0];
+    let (id, key) = (
+        share["id"].as_str().unwrap(),
+        share["key"].as_str().unwrap(),
+    );
+    let output = env.run(&["forget", id]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(history_entry(env, id).is_none());
+    assert_eq!(
+        download(share["url"].as_str().unwrap()).0,
+        200,
+        "forget alone keeps the file"
+    );
+    assert!(head(backend, key).is_some());
+
+    let dropped = env.file("dropped.txt", b"dropped");
+    let share = &share_json(env, backend, &[&dropped], "1h")[0];
+    let (id, key) = (
+        share["id"].as_str().unwrap(),
+        share["key"].as_str().unwrap(),
+    );
+    let output = env.run(&["forget", id, "--delete-object"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(history_entry(env, id).is_none());
+    assert!(
+        head(backend, key).is_none(),
+        "[{}] the object is deleted",
+        backend.name
+    );
+    let status = download(share["url"].as_str().unwrap()).0;
+    assert!(
+        status == 403 || status == 404,
+        "[{}] {status}",
+        backend.name
+    );
+
+    // Replaced elsewhere under the same key: not the file that was shared, so no new link.
+    let replaced = env.file("replaced.txt", b"original bytes");
+    let share = &share_json(env, backend, &[&replaced], "1h")[0];
+    let (id, key) = (
+        share["id"].as_str().unwrap(),
+        share["key"].as_str().unwrap(),
+    );
+    let client = backend.client();
+    let (bucket, k) = (backend.bucket.clone(), key.to_owned());
+    common::block_on(async move {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(&k)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                b"other bytes",
+            ))
+            .send()
+            .await
+            .unwrap()
+    });
+    let output = env.run(&["reissue", id]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("was replaced"),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    assert_eq!(history_entry(env, id).unwrap()["state"], "missing");
+
     let output = env.run(&["reissue", "no-such-id"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
