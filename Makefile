@@ -20,7 +20,7 @@ SEAWEEDFS_VERSION := 4.48
 # WebDriver front for the real window in the end-to-end tests (3.x is an alpha).
 TAURI_DRIVER_VERSION := 2.1.0
 
-.PHONY: run test deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers clean
+.PHONY: run test bench deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers clean
 
 run: build
 	tests/support/run-app.sh "$(BIN)"
@@ -31,6 +31,10 @@ test: deps lint build test-servers
 	# and two of them at once on CI's two cores only trade determinism for a few seconds.
 	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" RUST_TEST_THREADS=1 tests/support/secret-session.sh \
 		cargo test --locked --all-targets
+
+# Speed targets live here, never in timed tests: criterion reports each against its last run.
+bench: deps ui
+	cargo bench --locked --bench history
 
 deps: apt-deps ui-deps
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use serde::{Deserialize, Serialize};
 
 use crate::share::Share;
@@ -125,21 +125,22 @@ impl Filter {
         }
     }
 
-    /// The SQL condition, with `?2` the current time as RFC 3339.
-    fn condition(self) -> &'static str {
-        match self {
-            Filter::All => "1",
-            Filter::Active => "state = 'active' AND expires_at > ?2",
+    /// The SQL condition, with `:now` the current time as RFC 3339; none for `All`.
+    fn condition(self) -> Option<&'static str> {
+        Some(match self {
+            Filter::All => return None,
+            Filter::Active => "state = 'active' AND expires_at > :now",
             Filter::ExpiringSoon => EXPIRING_SOON,
-            Filter::Expired => "state = 'active' AND expires_at <= ?2",
+            Filter::Expired => "state = 'active' AND expires_at <= :now",
             Filter::Revoked => "state = 'revoked'",
             Filter::Missing => "state = 'missing'",
-        }
+        })
     }
 }
 
-const EXPIRING_SOON: &str = "state = 'active' AND expires_at > ?2
-    AND (julianday(expires_at) - julianday(?2)) * 10 < julianday(expires_at) - julianday(issued_at)";
+// Times are stored as RFC 3339 in UTC, which compare as text in time order.
+const EXPIRING_SOON: &str = "state = 'active' AND expires_at > :now
+    AND (julianday(expires_at) - julianday(:now)) * 10 < julianday(expires_at) - julianday(issued_at)";
 
 /// A search and a filter: what the window's History view and `linkdrop history` ask for.
 #[derive(Debug, Clone, Default)]
@@ -150,21 +151,44 @@ pub struct Query {
 }
 
 impl Query {
+    fn search(&self) -> Option<&str> {
+        self.search.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The LIKE pattern for `:search`.
     fn pattern(&self) -> String {
-        let text = self.search.as_deref().unwrap_or("");
-        let escaped = text
+        let escaped = self
+            .search()
+            .unwrap_or("")
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         format!("%{escaped}%")
     }
 
+    /// The WHERE clause, empty when the query asks for everything (a count of everything is then
+    /// read from an index instead of every row).
     fn clause(&self) -> String {
-        format!(
-            "WHERE name LIKE ?1 ESCAPE '\\' AND ({})",
-            self.filter.condition()
-        )
+        let search = self.search().map(|_| "name LIKE :search ESCAPE '\\'");
+        let conditions: Vec<&str> = search.into_iter().chain(self.filter.condition()).collect();
+        if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE ({})", conditions.join(") AND ("))
+        }
     }
+}
+
+/// The named parameters `sql` uses, out of `values`: SQLite refuses a value for a name it lacks.
+fn bound<'a>(
+    sql: &str,
+    values: &[(&'static str, &'a dyn ToSql)],
+) -> Vec<(&'static str, &'a dyn ToSql)> {
+    values
+        .iter()
+        .filter(|(name, _)| sql.contains(name))
+        .copied()
+        .collect()
 }
 
 /// How many entries each filter shows, for one search.
@@ -180,9 +204,11 @@ pub struct Counts {
 }
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many are in.
-const MIGRATIONS: &[&str] = &[
-    "CREATE TABLE entries (
-        id TEXT PRIMARY KEY,
+const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
+        -- The order links were handed out in: the list's order, newest first, read straight
+        -- from the table without sorting (created_at may repeat or go back with the clock).
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
         profile TEXT NOT NULL,
         endpoint TEXT NOT NULL,
         bucket TEXT NOT NULL,
@@ -195,14 +221,11 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL,
         url TEXT NOT NULL,
         expires_at TEXT NOT NULL,
+        -- When the current link was signed: its lifetime (and 'expiring soon') after a re-issue.
+        issued_at TEXT NOT NULL,
         state TEXT NOT NULL,
         issued INTEGER NOT NULL
-    );
-    CREATE INDEX entries_created ON entries (created_at DESC);",
-    // When the current link was signed, so its lifetime (and "expiring soon") survives a re-issue.
-    "ALTER TABLE entries ADD COLUMN issued_at TEXT NOT NULL DEFAULT '';
-    UPDATE entries SET issued_at = created_at;",
-];
+    );"];
 
 pub struct History {
     db: Connection,
@@ -267,27 +290,31 @@ impl History {
         limit: u32,
         offset: u32,
     ) -> Result<Vec<HistoryEntry>, HistoryError> {
-        let mut statement = self.db.prepare_cached(&format!(
-            "{SELECT} {} ORDER BY created_at DESC, rowid DESC LIMIT ?3 OFFSET ?4",
+        let sql = format!(
+            "{SELECT} {} ORDER BY seq DESC LIMIT :limit OFFSET :offset",
             query.clause()
-        ))?;
-        let rows = statement.query_map(
-            params![query.pattern(), now.to_rfc3339(), limit, offset],
-            row_to_entry,
-        )?;
+        );
+        let (pattern, now) = (query.pattern(), now.to_rfc3339());
+        let values: [(&str, &dyn ToSql); 4] = [
+            (":search", &pattern),
+            (":now", &now),
+            (":limit", &limit),
+            (":offset", &offset),
+        ];
+        let mut statement = self.db.prepare_cached(&sql)?;
+        let rows = statement.query_map(bound(&sql, &values).as_slice(), row_to_entry)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// How many entries `query` lists.
     pub fn count(&self, query: &Query, now: DateTime<Utc>) -> Result<u64, HistoryError> {
-        let mut statement = self
-            .db
-            .prepare_cached(&format!("SELECT count(*) FROM entries {}", query.clause()))?;
-        // Not every filter looks at the clock: bind `?2` only when the statement has it.
+        let sql = format!("SELECT count(*) FROM entries {}", query.clause());
         let (pattern, now) = (query.pattern(), now.to_rfc3339());
-        let all = params![pattern, now];
-        let bound = &all[..statement.parameter_count()];
-        let n: i64 = statement.query_row(bound, |r| r.get(0))?;
+        let values: [(&str, &dyn ToSql); 2] = [(":search", &pattern), (":now", &now)];
+        let n: i64 = self
+            .db
+            .prepare_cached(&sql)?
+            .query_row(bound(&sql, &values).as_slice(), |r| r.get(0))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
@@ -297,7 +324,7 @@ impl History {
             search: search.map(str::to_owned),
             filter: Filter::All,
         };
-        let sum = |f: Filter| format!("coalesce(sum({}), 0)", f.condition());
+        let sum = |f: Filter| format!("coalesce(sum({}), 0)", f.condition().unwrap_or("1"));
         let sql = format!(
             "SELECT count(*), {}, {}, {}, {}, {} FROM entries {}",
             sum(Filter::Active),
@@ -307,22 +334,22 @@ impl History {
             sum(Filter::Missing),
             query.clause()
         );
-        let mut statement = self.db.prepare_cached(&sql)?;
+        let (pattern, now) = (query.pattern(), now.to_rfc3339());
+        let values: [(&str, &dyn ToSql); 2] = [(":search", &pattern), (":now", &now)];
         let n = |row: &rusqlite::Row<'_>, i: usize| -> rusqlite::Result<u64> {
             Ok(u64::try_from(row.get::<_, i64>(i)?).unwrap_or(0))
         };
-        Ok(
-            statement.query_row(params![query.pattern(), now.to_rfc3339()], |row| {
-                Ok(Counts {
-                    all: n(row, 0)?,
-                    active: n(row, 1)?,
-                    expiring_soon: n(row, 2)?,
-                    expired: n(row, 3)?,
-                    revoked: n(row, 4)?,
-                    missing: n(row, 5)?,
-                })
-            })?,
-        )
+        let mut statement = self.db.prepare_cached(&sql)?;
+        Ok(statement.query_row(bound(&sql, &values).as_slice(), |row| {
+            Ok(Counts {
+                all: n(row, 0)?,
+                active: n(row, 1)?,
+                expiring_soon: n(row, 2)?,
+                expired: n(row, 3)?,
+                revoked: n(row, 4)?,
+                missing: n(row, 5)?,
+            })
+        })?)
     }
 
     /// A new link for the same object (re-issue): one more issue, active again.
@@ -588,27 +615,6 @@ mod tests {
         let again = history.get("a").unwrap();
         assert!(again.issued_at > first.issued_at);
         assert_eq!(again.created_at, first.created_at);
-    }
-
-    #[test]
-    fn a_first_version_ledger_is_migrated_without_loss() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("h.sqlite3");
-        {
-            let db = Connection::open(&path).unwrap();
-            db.execute_batch(MIGRATIONS[0]).unwrap();
-            db.execute(
-                "INSERT INTO entries VALUES ('a', 'local', 'e', 'b', 'a/a.txt', NULL, NULL, 'a.txt',
-                    1, 'text/plain', '2026-01-01T00:00:00+00:00', 'http://x',
-                    '2026-01-01T01:00:00+00:00', 'active', 1)",
-                [],
-            )
-            .unwrap();
-            db.pragma_update(None, "user_version", 1).unwrap();
-        }
-        let entry = History::open(&path).unwrap().get("a").unwrap();
-        assert_eq!(entry.issued_at, entry.created_at);
-        assert_eq!(entry.name, "a.txt");
     }
 
     #[test]
