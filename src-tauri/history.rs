@@ -381,6 +381,14 @@ impl History {
         Ok(())
     }
 
+    /// A number that changes whenever another connection — another process, such as the command
+    /// line, or another part of this one — commits to the ledger. Cheap enough to poll.
+    pub fn data_version(&self) -> Result<i64, HistoryError> {
+        Ok(self
+            .db
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// SQLite's own check of the file: "ok" when nothing is corrupt.
     pub fn integrity_check(&self) -> Result<String, HistoryError> {
         Ok(self
@@ -615,6 +623,24 @@ mod tests {
         let again = history.get("a").unwrap();
         assert!(again.issued_at > first.issued_at);
         assert_eq!(again.created_at, first.created_at);
+    }
+
+    #[test]
+    fn data_version_moves_when_another_connection_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite3");
+        let (watcher, writer) = (History::open(&path).unwrap(), History::open(&path).unwrap());
+        let before = watcher.data_version().unwrap();
+        assert_eq!(watcher.data_version().unwrap(), before, "nothing changed");
+        writer.record(&share("a", "a.txt"), "e").unwrap();
+        let after = watcher.data_version().unwrap();
+        assert_ne!(after, before);
+        watcher.remove("a").unwrap();
+        assert_eq!(
+            watcher.data_version().unwrap(),
+            after,
+            "its own writes it knows about"
+        );
     }
 
     #[test]

@@ -29,8 +29,12 @@ pub enum LedgerError {
 }
 
 impl Context {
+    pub fn history_path(&self) -> std::path::PathBuf {
+        self.paths.data_dir.join("history.sqlite3")
+    }
+
     pub fn history(&self) -> Result<History, HistoryError> {
-        History::open(&self.paths.data_dir.join("history.sqlite3"))
+        History::open(&self.history_path())
     }
 }
 

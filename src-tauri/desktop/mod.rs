@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use serde::Serialize;
+use tauri::Manager;
 use tokio_util::sync::CancellationToken;
 
 use crate::credentials::Keychain;
@@ -112,6 +113,11 @@ pub fn run() -> ExitCode {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .setup(|app| {
+            let handle = app.handle().clone();
+            notify::watch_history(handle, &app.state::<Desktop>().context);
+            Ok(())
+        })
         .manage(desktop)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,

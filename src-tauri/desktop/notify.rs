@@ -6,7 +6,8 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use super::UiError;
 use crate::expiry::describe;
-use crate::share::Share;
+use crate::history::History;
+use crate::share::{Context, Share};
 
 pub fn copy(app: &AppHandle, text: &str) -> Result<(), tauri_plugin_clipboard_manager::Error> {
     app.clipboard().write_text(text)
@@ -64,6 +65,44 @@ pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> Stri
 pub fn history_changed(app: &AppHandle) {
     if let Err(e) = app.emit("history-changed", ()) {
         tracing::warn!("cannot tell the window the history changed: {e}");
+    }
+}
+
+/// Tells the window when someone else changed the ledger — `linkdrop share` in a terminal, a
+/// script — so that the History view shows it without a reload. Polls SQLite's data version: a
+/// read of a counter, once a second, on a thread of its own.
+pub fn watch_history(app: AppHandle, context: &Context) {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+    let path = context.history_path();
+    let watch = move || {
+        let (mut history, mut seen) = (None::<History>, None);
+        loop {
+            std::thread::sleep(EVERY);
+            // Opened here, and again after an error: the ledger may not exist yet.
+            if history.is_none() {
+                history = History::open(&path).ok();
+                seen = None; // versions of different connections do not compare
+            }
+            let Some(h) = &history else { continue };
+            match h.data_version() {
+                Ok(version) => {
+                    if seen.is_some_and(|s| s != version) {
+                        history_changed(&app);
+                    }
+                    seen = Some(version);
+                }
+                Err(e) => {
+                    tracing::debug!("cannot watch the history: {e}");
+                    history = None;
+                }
+            }
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("history-watch".into())
+        .spawn(watch)
+    {
+        tracing::warn!("cannot watch the history for changes: {e}");
     }
 }
 
