@@ -115,6 +115,14 @@ pub enum ProfileCommand {
     Remove { name: String },
     /// Make a profile the default
     Default { name: String },
+    /// Check that a profile works: credentials, bucket, region, write/read/link/delete, clock
+    Check {
+        /// The profile (default: the default profile)
+        name: Option<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -403,7 +411,7 @@ fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
 
 async fn profile(context: &Context, command: ProfileCommand) -> ExitCode {
     match profile_inner(context, command).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             report(e);
             ExitCode::FAILURE
@@ -427,7 +435,10 @@ enum ProfileCliError {
     Stdin(std::io::Error),
 }
 
-async fn profile_inner(context: &Context, command: ProfileCommand) -> Result<(), ProfileCliError> {
+async fn profile_inner(
+    context: &Context,
+    command: ProfileCommand,
+) -> Result<ExitCode, ProfileCliError> {
     let mut book = context.profiles().await?;
     match command {
         ProfileCommand::Add(args) => {
@@ -502,8 +513,45 @@ async fn profile_inner(context: &Context, command: ProfileCommand) -> Result<(),
             book.set_default(&name)?;
             book.save(&context.paths)?;
         }
+        ProfileCommand::Check { name, json } => {
+            return Ok(check(context, name.as_deref(), json).await);
+        }
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `profile check`: one line per step, its fix under it; exit status 1 when a step failed.
+async fn check(context: &Context, name: Option<&str>, json: bool) -> ExitCode {
+    use crate::check::Outcome;
+    let report = match crate::check::saved(context, name).await {
+        Ok(report) => report,
+        Err(e) => {
+            report(e);
+            return ExitCode::FAILURE;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    } else {
+        println!("Checking profile {}", report.profile);
+        for step in &report.steps {
+            let mark = match step.outcome {
+                Outcome::Passed => "ok  ",
+                Outcome::Warning => "warn",
+                Outcome::Failed => "FAIL",
+                Outcome::Skipped => "skip",
+            };
+            println!("  {mark}  {}: {}", step.title, step.detail);
+            if let Some(fix) = &step.fix {
+                println!("        fix: {fix}");
+            }
+        }
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// The secret from `LINKDROP_SECRET_ACCESS_KEY`, or stdin (hidden when typed at a terminal); never

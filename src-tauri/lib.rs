@@ -4,6 +4,7 @@
 //! profiles and read credentials, and are used by the command line and the window alike.
 
 pub mod archive;
+pub mod check;
 pub mod cli;
 pub mod content_disposition;
 pub mod credentials;

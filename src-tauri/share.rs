@@ -252,6 +252,21 @@ fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     "not a file"
 }
 
+/// Starts the embedded store behind a local-store profile when it is not running (off the async
+/// workers: it waits for the store to answer). True when it had to start it.
+pub async fn start_local_store(profile: &Profile, paths: &Paths) -> Result<bool, LocalStoreError> {
+    if !profile.local_store {
+        return Ok(false);
+    }
+    let (p, paths) = (profile.clone(), paths.clone());
+    tokio::task::spawn_blocking(move || local_store::ensure_running(&p, &paths))
+        .await
+        .map_err(|e| LocalStoreError::Io {
+            path: PathBuf::from("linkdrop serve"),
+            source: std::io::Error::other(e),
+        })?
+}
+
 /// A profile connected and ready to share into; open it once for many files.
 pub struct Session {
     pub profile: Profile,
@@ -267,17 +282,7 @@ impl Session {
         paths: &Paths,
         keychain: &Keychain,
     ) -> Result<Session, ShareError> {
-        let mut started_local_store = false;
-        if profile.local_store {
-            let (p, paths) = (profile.clone(), paths.clone());
-            started_local_store =
-                tokio::task::spawn_blocking(move || local_store::ensure_running(&p, &paths))
-                    .await
-                    .map_err(|e| LocalStoreError::Io {
-                        path: PathBuf::from("linkdrop serve"),
-                        source: std::io::Error::other(e),
-                    })??;
-        }
+        let started_local_store = start_local_store(&profile, paths).await?;
         let credentials = credentials::resolve(&profile, keychain).await?;
         let bucket = Bucket::connect(&profile, &credentials).await?;
         Ok(Session {
