@@ -384,9 +384,7 @@ impl History {
     /// A number that changes whenever another connection — another process, such as the command
     /// line, or another part of this one — commits to the ledger. Cheap enough to poll.
     pub fn data_version(&self) -> Result<i64, HistoryError> {
-        Ok(self
-            .db
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.db.query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// SQLite's own check of the file: "ok" when nothing is corrupt.
