@@ -153,6 +153,9 @@ pub struct ProfileAddArgs {
     /// Make it the default profile
     #[arg(long)]
     pub default: bool,
+    /// Accept a plain-HTTP endpoint on another computer (links and files travel unencrypted)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
 }
 
 #[derive(Debug, Args)]
@@ -453,6 +456,7 @@ async fn profile_inner(
                 credentials: args.credentials,
                 access_key_id: args.access_key_id,
                 local_store: false,
+                allow_insecure_http: args.allow_insecure_http,
             };
             let mut check = book.clone();
             check.add(profile.clone(), args.default)?;

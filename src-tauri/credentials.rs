@@ -242,6 +242,7 @@ mod tests {
             credentials: CredentialSource::Env,
             access_key_id: None,
             local_store: false,
+            allow_insecure_http: false,
         }
     }
 

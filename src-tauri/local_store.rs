@@ -92,6 +92,7 @@ pub fn load_or_init_profiles(
         credentials: CredentialSource::Keychain,
         access_key_id: Some(access_key_id),
         local_store: true,
+        allow_insecure_http: false,
     };
     let mut book = ProfileBook::default();
     book.add(profile, true)?;

@@ -42,6 +42,12 @@ pub enum ProfileError {
         "endpoint {endpoint:?} is not a URL: give it like https://s3.example.com or http://127.0.0.1:9000"
     )]
     InvalidEndpoint { endpoint: String },
+    #[error(
+        "endpoint {endpoint:?} is plain HTTP: anyone on the network between could read the files and \
+         reuse the links (a presigned link is a bearer token). Use https://, or allow insecure HTTP \
+         for this profile (--allow-insecure-http) if you trust that network"
+    )]
+    InsecureEndpoint { endpoint: String },
     #[error("credential source {input:?} is not known: use keychain, env or aws-profile:NAME")]
     InvalidCredentialSource { input: String },
     #[error("no profile is set up yet: add one with `linkdrop profile add`")]
@@ -125,6 +131,9 @@ pub struct Profile {
     /// Backed by the embedded local store, which LinkDrop starts when it is needed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub local_store: bool,
+    /// The user accepted a plain-HTTP endpoint that is not this computer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_insecure_http: bool,
 }
 
 impl Profile {
@@ -139,11 +148,14 @@ impl Profile {
             return Err(ProfileError::InvalidBucket { bucket: b.clone() });
         }
         if let Some(endpoint) = &self.endpoint {
-            let ok = url::Url::parse(endpoint)
-                .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-                .unwrap_or(false);
-            if !ok {
-                return Err(ProfileError::InvalidEndpoint {
+            let url = url::Url::parse(endpoint)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or_else(|| ProfileError::InvalidEndpoint {
+                    endpoint: endpoint.clone(),
+                })?;
+            if url.scheme() == "http" && !is_loopback(&url) && !self.allow_insecure_http {
+                return Err(ProfileError::InsecureEndpoint {
                     endpoint: endpoint.clone(),
                 });
             }
@@ -153,6 +165,16 @@ impl Profile {
 
     pub fn expiry_or_default(&self) -> Expiry {
         self.default_expiry.unwrap_or(Expiry::ONE_HOUR)
+    }
+}
+
+/// This computer: plain HTTP never leaves it.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -308,6 +330,7 @@ mod tests {
             credentials: CredentialSource::AwsProfile("work".to_owned()),
             access_key_id: None,
             local_store: false,
+            allow_insecure_http: false,
         }
     }
 
@@ -380,6 +403,25 @@ mod tests {
             Err(ProfileError::InvalidEndpoint { .. })
         ));
         assert!(profile("ok").validate().is_ok());
+    }
+
+    #[test]
+    fn plain_http_is_for_this_computer_unless_allowed() {
+        let mut p = profile("ok");
+        for local in [
+            "http://127.0.0.1:9000",
+            "http://[::1]:9000",
+            "http://localhost:9000",
+        ] {
+            p.endpoint = Some(local.into());
+            assert!(p.validate().is_ok(), "{local}");
+        }
+        p.endpoint = Some("http://minio.lan:9000".into());
+        let err = p.validate().unwrap_err();
+        assert!(matches!(err, ProfileError::InsecureEndpoint { .. }));
+        assert!(err.to_string().contains("--allow-insecure-http"), "{err}");
+        p.allow_insecure_http = true;
+        assert!(p.validate().is_ok());
     }
 
     #[test]
