@@ -202,6 +202,59 @@ fn env_credentials(
     })
 }
 
+/// A profile from the user's AWS shared config (`~/.aws/config`, `~/.aws/credentials`, or where
+/// `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` say), for "use my AWS profile".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export_to = "AwsProfile.ts")]
+pub struct AwsProfile {
+    pub name: String,
+    /// How it gets credentials, in words: "SSO", "assume role", "credential process", "access key".
+    pub kind: String,
+    pub region: Option<String>,
+}
+
+/// The profiles in the user's AWS shared config, sorted by name; none when there is no config.
+pub async fn aws_profiles() -> Vec<AwsProfile> {
+    aws_profiles_in(&aws_types::os_shim_internal::Env::real()).await
+}
+
+async fn aws_profiles_in(env: &aws_types::os_shim_internal::Env) -> Vec<AwsProfile> {
+    let fs = aws_types::os_shim_internal::Fs::real();
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = match aws_config::profile::load(&fs, env, &files, None).await {
+        Ok(set) => set,
+        Err(e) => {
+            tracing::debug!("no AWS shared config: {}", error_chain(&e));
+            return Vec::new();
+        }
+    };
+    let mut found: Vec<AwsProfile> = set
+        .profiles()
+        .filter_map(|name| set.get_profile(name))
+        .map(|p| {
+            let has = |key: &str| p.get(key).is_some_and(|v| !v.is_empty());
+            let kind = if has("sso_session") || has("sso_start_url") {
+                "SSO"
+            } else if has("role_arn") {
+                "assume role"
+            } else if has("credential_process") {
+                "credential process"
+            } else if has("aws_access_key_id") {
+                "access key"
+            } else {
+                "other"
+            };
+            AwsProfile {
+                name: p.name().to_owned(),
+                kind: kind.to_owned(),
+                region: p.get("region").map(str::to_owned),
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    found
+}
+
 /// An error and its causes on one line, the way a user reads them.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
@@ -220,6 +273,46 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn aws_profiles_are_listed_with_how_they_sign_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let (config, credentials) = (dir.path().join("config"), dir.path().join("credentials"));
+        std::fs::write(
+            &config,
+            "[profile work]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\nregion = eu-west-1\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n\
+             [profile admin]\nrole_arn = arn:aws:iam::1:role/admin\nsource_profile = default\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &credentials,
+            "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n",
+        )
+        .unwrap();
+        let env = aws_types::os_shim_internal::Env::from_slice(&[
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_SHARED_CREDENTIALS_FILE", credentials.to_str().unwrap()),
+        ]);
+        let found = aws_profiles_in(&env).await;
+        let summary: Vec<_> = found
+            .iter()
+            .map(|p| (p.name.as_str(), p.kind.as_str(), p.region.as_deref()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("admin", "assume role", None),
+                ("default", "access key", None),
+                ("work", "SSO", Some("eu-west-1")),
+            ]
+        );
+        let none = aws_types::os_shim_internal::Env::from_slice(&[
+            ("AWS_CONFIG_FILE", "/nonexistent/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
+        ]);
+        assert!(aws_profiles_in(&none).await.is_empty());
+    }
 
     #[test]
     fn keyring_errors_never_carry_the_secret() {

@@ -17,6 +17,7 @@ pub mod object_key;
 pub mod paths;
 pub mod presign;
 pub mod profiles;
+pub mod providers;
 pub mod share;
 pub mod storage;
 pub mod upload;
