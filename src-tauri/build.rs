@@ -13,6 +13,13 @@ fn main() {
             "reissue_link",
             "revoke_link",
             "forget_link",
+            "settings_profiles",
+            "save_profile",
+            "remove_profile",
+            "set_default_profile",
+            "check_profile",
+            "provider_presets",
+            "aws_profiles",
         ]),
     ))
     .expect("failed to run the Tauri build script");

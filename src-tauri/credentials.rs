@@ -123,6 +123,14 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// Long-lived keys, as typed into a form (not stored yet).
+    pub fn from_keys(access_key_id: String, secret: String) -> Resolved {
+        Resolved {
+            credentials: Credentials::new(access_key_id, secret, None, None, "linkdrop-form"),
+            region: None,
+        }
+    }
+
     /// When temporary credentials stop working; `None` for long-lived keys.
     pub fn expiry(&self) -> Option<SystemTime> {
         self.credentials.expiry()

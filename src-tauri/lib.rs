@@ -18,6 +18,7 @@ pub mod paths;
 pub mod presign;
 pub mod profiles;
 pub mod providers;
+pub mod settings;
 pub mod share;
 pub mod storage;
 pub mod upload;

@@ -9,9 +9,13 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use super::{Desktop, UiError, notify};
+use crate::check::Report;
+use crate::credentials::AwsProfile;
 use crate::expiry::Expiry;
 use crate::history::{Counts, Filter, HistoryEntry, Query};
 use crate::ledger;
+use crate::providers::{PROVIDERS, Provider};
+use crate::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
 use crate::share::{self, Share, ShareEvent};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -226,4 +230,91 @@ pub fn cancel_share(desktop: State<'_, Desktop>, upload_id: String) {
 #[tauri::command]
 pub fn copy_link(app: AppHandle, url: String) -> Result<(), UiError> {
     notify::copy(&app, &url).map_err(|e| UiError::new("clipboard", e))
+}
+
+fn settings_error(e: SettingsError) -> UiError {
+    UiError::new(e.code(), e)
+}
+
+/// Every profile with its fields (no secret) for the Settings view.
+#[tauri::command]
+pub async fn settings_profiles(desktop: State<'_, Desktop>) -> Result<Vec<ProfileView>, UiError> {
+    Ok(settings::list(&profile_book(&desktop).await?))
+}
+
+/// Saves a new profile (`original` null) or changes one; a typed secret goes to the keychain.
+#[tauri::command]
+pub async fn save_profile(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    original: Option<String>,
+    form: ProfileForm,
+    secret: SecretChange,
+    make_default: bool,
+) -> Result<ProfileView, UiError> {
+    let saved = settings::save(
+        &desktop.context,
+        original.as_deref(),
+        &form,
+        secret,
+        make_default,
+    )
+    .await
+    .map_err(settings_error)?;
+    notify::profiles_changed(&app);
+    let book = profile_book(&desktop).await?;
+    settings::list(&book)
+        .into_iter()
+        .find(|v| v.form.name == saved.name)
+        .ok_or_else(|| UiError::new("profile", "the profile vanished while saving"))
+}
+
+#[tauri::command]
+pub async fn remove_profile(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    name: String,
+) -> Result<(), UiError> {
+    settings::remove(&desktop.context, &name)
+        .await
+        .map_err(settings_error)?;
+    notify::profiles_changed(&app);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn set_default_profile(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    name: String,
+) -> Result<(), UiError> {
+    settings::set_default(&desktop.context, &name)
+        .await
+        .map_err(settings_error)?;
+    notify::profiles_changed(&app);
+    Ok(())
+}
+
+/// The connection check of what the form describes, with the secret it holds; saves nothing.
+#[tauri::command]
+pub async fn check_profile(
+    desktop: State<'_, Desktop>,
+    original: Option<String>,
+    form: ProfileForm,
+    secret: SecretChange,
+) -> Result<Report, UiError> {
+    settings::check_form(&desktop.context, original.as_deref(), &form, secret)
+        .await
+        .map_err(settings_error)
+}
+
+#[tauri::command]
+pub fn provider_presets() -> Vec<Provider> {
+    PROVIDERS.to_vec()
+}
+
+/// The profiles of the user's AWS shared config, for "use my AWS profile".
+#[tauri::command]
+pub async fn aws_profiles() -> Vec<AwsProfile> {
+    crate::credentials::aws_profiles().await
 }

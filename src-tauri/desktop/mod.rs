@@ -130,6 +130,13 @@ pub fn run() -> ExitCode {
             commands::reissue_link,
             commands::revoke_link,
             commands::forget_link,
+            commands::settings_profiles,
+            commands::save_profile,
+            commands::remove_profile,
+            commands::set_default_profile,
+            commands::check_profile,
+            commands::provider_presets,
+            commands::aws_profiles,
         ])
         .run(tauri::generate_context!());
     match result {
@@ -180,6 +187,15 @@ mod bindings {
         check::<crate::history::Filter>(&mut stale);
         check::<crate::history::Counts>(&mut stale);
         check::<super::commands::HistoryPage>(&mut stale);
+        check::<crate::check::Report>(&mut stale);
+        check::<crate::check::Step>(&mut stale);
+        check::<crate::check::StepId>(&mut stale);
+        check::<crate::check::Outcome>(&mut stale);
+        check::<crate::settings::ProfileForm>(&mut stale);
+        check::<crate::settings::ProfileView>(&mut stale);
+        check::<crate::settings::SecretChange>(&mut stale);
+        check::<crate::providers::Provider>(&mut stale);
+        check::<crate::credentials::AwsProfile>(&mut stale);
         assert!(
             stale.is_empty(),
             "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"
