@@ -5,6 +5,7 @@ import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
 import {
   flush,
+  makeEntry,
   makeShare,
   mockBackend,
   TWO_PROFILES,
@@ -423,5 +424,41 @@ describe('drag and drop', () => {
     await emit('tauri://drag-drop', { paths: ['/home/me/a.txt'], position });
     await flush();
     expect(backend.shares).toHaveLength(0);
+  });
+});
+
+describe('views', () => {
+  it('switches to the History tab and back without losing the shares in progress', async () => {
+    const backend = await start({
+      chosen: ['/home/me/a.txt'],
+      history: [makeEntry({ id: 'h1', name: 'older.pdf' })],
+    });
+    const [pending] = await choose(backend);
+    const shareTab = screen.getByRole('tab', { name: 'Share' });
+    const historyTab = screen.getByRole('tab', { name: 'History' });
+    expect(shareTab).toHaveAttribute('aria-selected', 'true');
+
+    await fireEvent.click(historyTab);
+    expect(historyTab).toHaveAttribute('aria-selected', 'true');
+    await waitFor(() =>
+      expect(document.querySelector("[data-entry-id='h1']")).toHaveTextContent('older.pdf'),
+    );
+    expect(screen.queryByRole('region', { name: 'Share files' })).toBeNull();
+
+    // The arrow keys move between tabs, as in any tab list.
+    await fireEvent.keyDown(historyTab, { key: 'ArrowLeft' });
+    expect(shareTab).toHaveAttribute('aria-selected', 'true');
+    expect(row('a.txt')).toBeInTheDocument();
+    pending?.resolve();
+    await waitFor(() => expect(row('a.txt')).toHaveAttribute('data-phase', 'done'));
+  });
+
+  it('goes back to the Share view when files are dropped on the History view', async () => {
+    const backend = await start();
+    await fireEvent.click(screen.getByRole('tab', { name: 'History' }));
+    await emit('tauri://drag-drop', { paths: ['/home/me/dropped.txt'], position: { x: 1, y: 1 } });
+    await waitFor(() => expect(backend.shares).toHaveLength(1));
+    expect(screen.getByRole('tab', { name: 'Share' })).toHaveAttribute('aria-selected', 'true');
+    expect(row('dropped.txt')).toBeInTheDocument();
   });
 });
