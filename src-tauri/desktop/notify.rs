@@ -84,25 +84,29 @@ pub fn watch_history(app: AppHandle, context: &Context) {
     let watch = move || {
         let (mut history, mut seen) = (None::<History>, None);
         loop {
-            std::thread::sleep(EVERY);
             // Opened here, and again after an error: the ledger may not exist yet.
             if history.is_none() {
                 history = History::open(&path).ok();
                 seen = None; // versions of different connections do not compare
             }
-            let Some(h) = &history else { continue };
-            match h.data_version() {
-                Ok(version) => {
-                    if seen.is_some_and(|s| s != version) {
-                        history_changed(&app);
+            if let Some(h) = &history {
+                match h.data_version() {
+                    Ok(version) => {
+                        // A change between the window's last read and the first version seen
+                        // here would go unnoticed: the first version counts as a change too.
+                        if seen != Some(version) {
+                            tracing::debug!("the history may have changed elsewhere");
+                            history_changed(&app);
+                        }
+                        seen = Some(version);
                     }
-                    seen = Some(version);
-                }
-                Err(e) => {
-                    tracing::debug!("cannot watch the history: {e}");
-                    history = None;
+                    Err(e) => {
+                        tracing::debug!("cannot watch the history: {e}");
+                        history = None;
+                    }
                 }
             }
+            std::thread::sleep(EVERY);
         }
     };
     if let Err(e) = std::thread::Builder::new()

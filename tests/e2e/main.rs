@@ -5,6 +5,7 @@
 // Not every test uses every helper.
 #[allow(dead_code)]
 mod harness;
+mod history;
 mod window;
 
 use harness::App;

@@ -175,27 +175,7 @@ impl App {
             .arg(webkit_webdriver());
         // A clean environment: nothing of the developer's desktop (DISPLAY, WAYLAND_DISPLAY, session
         // bus, XDG dirs, themes) reaches the app; WebKitWebDriver and the app inherit all of this.
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("LANG", "C.UTF-8")
-            .env("HOME", root.join("home"))
-            .env("TMPDIR", root.join("tmp"))
-            .env("XDG_DATA_HOME", root.join("xdg/data"))
-            .env("XDG_CONFIG_HOME", root.join("xdg/config"))
-            .env("XDG_CACHE_HOME", root.join("xdg/cache"))
-            .env("XDG_RUNTIME_DIR", root.join("xdg/runtime"))
-            .env("DISPLAY", self.display.name())
-            .env("GDK_BACKEND", "x11")
-            .env("NO_AT_BRIDGE", "1")
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
-            .env("LINKDROP_CONFIG_DIR", &self.dirs.config)
-            .env("LINKDROP_DATA_DIR", &self.dirs.data)
-            .env("LINKDROP_KEYCHAIN_SERVICE", &self.dirs.keychain_service)
-            .env(
-                "LINKDROP_LOG",
-                std::env::var("LINKDROP_E2E_LOG").unwrap_or_else(|_| "info,linkdrop=debug".into()),
-            )
-            .env("RUST_BACKTRACE", "1");
+        cmd.env_clear().envs(self.app_env(root));
         for (name, value) in &launch.env {
             cmd.env(name, value);
         }
@@ -233,6 +213,50 @@ impl App {
                 procs::read_lossy(&self.driver_log)
             ),
         }
+    }
+
+    /// The environment the app runs in: its own desktop, bus, dirs and keychain service.
+    fn app_env(&self, root: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
+        vec![
+            ("PATH", std::env::var_os("PATH").unwrap_or_default()),
+            ("LANG", "C.UTF-8".into()),
+            ("HOME", root.join("home").into()),
+            ("TMPDIR", root.join("tmp").into()),
+            ("XDG_DATA_HOME", root.join("xdg/data").into()),
+            ("XDG_CONFIG_HOME", root.join("xdg/config").into()),
+            ("XDG_CACHE_HOME", root.join("xdg/cache").into()),
+            ("XDG_RUNTIME_DIR", root.join("xdg/runtime").into()),
+            ("DISPLAY", self.display.name().into()),
+            ("GDK_BACKEND", "x11".into()),
+            ("NO_AT_BRIDGE", "1".into()),
+            ("DBUS_SESSION_BUS_ADDRESS", self.bus.address.clone().into()),
+            ("LINKDROP_CONFIG_DIR", self.dirs.config.clone().into()),
+            ("LINKDROP_DATA_DIR", self.dirs.data.clone().into()),
+            (
+                "LINKDROP_KEYCHAIN_SERVICE",
+                self.dirs.keychain_service.clone().into(),
+            ),
+            (
+                "LINKDROP_LOG",
+                std::env::var("LINKDROP_E2E_LOG")
+                    .unwrap_or_else(|_| "info,linkdrop=debug".into())
+                    .into(),
+            ),
+            ("RUST_BACKTRACE", "1".into()),
+        ]
+    }
+
+    /// Runs the same binary's command line (`linkdrop share ...`) as this app's user: same dirs,
+    /// keychain and bus. Returns its stdout; panics with its stderr when it fails.
+    pub fn cli(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(&self.app_bin);
+        cmd.env_clear()
+            .envs(self.app_env(self.dir()))
+            .env(procs::ID_ENV, &self.id)
+            .env(procs::OWNER_ENV, std::process::id().to_string())
+            .args(args);
+        procs::run(cmd, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("linkdrop {}: {e}", args.join(" ")))
     }
 
     pub fn client(&self) -> &Client {

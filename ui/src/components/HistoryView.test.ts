@@ -81,6 +81,22 @@ describe('HistoryView', () => {
     expect(countdown()).not.toHaveClass('soon');
   });
 
+  it('updates the counts when a link expires, with no change to the ledger', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'Date'] });
+    const history = [
+      makeEntry({ id: 'a', expires_at: new Date(Date.now() + 5_000).toISOString() }),
+    ];
+    const { backend } = await open({ history });
+    const count = (filter: string) =>
+      document.querySelector(`[data-filter='${filter}'] .count`)?.textContent;
+    expect([count('active'), count('expired')]).toEqual(['1', '0']);
+    const before = backend.callsOf('history_counts').length;
+    await vi.advanceTimersByTimeAsync(6_000);
+    await flush();
+    expect(backend.callsOf('history_counts').length).toBeGreaterThan(before);
+    expect([count('active'), count('expired')]).toEqual(['0', '1']);
+  });
+
   it('keeps only a window of 100,000 entries in the page and loads pages as they scroll in', async () => {
     const { backend } = await open({ history: makeEntries(100_000) });
     expect(screen.getByText('100000 links')).toBeInTheDocument();
