@@ -8,12 +8,20 @@ import { open } from '@tauri-apps/plugin-dialog';
 import { listen } from '@tauri-apps/api/event';
 
 import type { AppInfo } from './bindings/AppInfo';
+import type { AwsProfile } from './bindings/AwsProfile';
+import type { CheckOutcome } from './bindings/CheckOutcome';
+import type { CheckReport } from './bindings/CheckReport';
+import type { CheckStep } from './bindings/CheckStep';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
 import type { HistoryPage } from './bindings/HistoryPage';
 import type { LinkState } from './bindings/LinkState';
+import type { ProfileForm } from './bindings/ProfileForm';
 import type { ProfileList } from './bindings/ProfileList';
+import type { ProfileView } from './bindings/ProfileView';
+import type { Provider } from './bindings/Provider';
+import type { SecretChange } from './bindings/SecretChange';
 import type { Share } from './bindings/Share';
 import type { ShareEvent } from './bindings/ShareEvent';
 import type { ShareRequest } from './bindings/ShareRequest';
@@ -21,12 +29,20 @@ import type { UiError } from './bindings/UiError';
 
 export type {
   AppInfo,
+  AwsProfile,
+  CheckOutcome,
+  CheckReport,
+  CheckStep,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
   HistoryPage,
   LinkState,
+  ProfileForm,
   ProfileList,
+  ProfileView,
+  Provider,
+  SecretChange,
   Share,
   ShareEvent,
   ShareRequest,
@@ -102,6 +118,56 @@ export function forgetLink(id: string, deleteObject: boolean): Promise<HistoryEn
 /** Called whenever the history changes (a share, re-issue, revoke or removal, from any window). */
 export function onHistoryChanged(handler: () => void): Promise<() => void> {
   return listen('history-changed', () => handler());
+}
+
+/** Every profile with its fields (never a secret), for the Settings view. */
+export function settingsProfiles(): Promise<ProfileView[]> {
+  return invoke<ProfileView[]>('settings_profiles');
+}
+
+/**
+ * Saves a new profile (`original` null) or changes one, renaming it when the name changed. A typed
+ * secret goes straight to the OS keychain; it is never sent back.
+ */
+export function saveProfile(
+  original: string | null,
+  form: ProfileForm,
+  secret: SecretChange,
+  makeDefault: boolean,
+): Promise<ProfileView> {
+  return invoke<ProfileView>('save_profile', { original, form, secret, makeDefault });
+}
+
+/** Removes a profile and its keychain entry; the bucket is not touched. */
+export function removeProfile(name: string): Promise<void> {
+  return invoke<void>('remove_profile', { name });
+}
+
+export function setDefaultProfile(name: string): Promise<void> {
+  return invoke<void>('set_default_profile', { name });
+}
+
+/** The connection check of what a form describes, with the secret it holds; saves nothing. */
+export function checkProfile(
+  original: string | null,
+  form: ProfileForm,
+  secret: SecretChange,
+): Promise<CheckReport> {
+  return invoke<CheckReport>('check_profile', { original, form, secret });
+}
+
+export function providerPresets(): Promise<Provider[]> {
+  return invoke<Provider[]>('provider_presets');
+}
+
+/** The profiles of the user's AWS shared config (~/.aws/config). */
+export function awsProfiles(): Promise<AwsProfile[]> {
+  return invoke<AwsProfile[]>('aws_profiles');
+}
+
+/** Called whenever profiles are added, changed or removed. */
+export function onProfilesChanged(handler: () => void): Promise<() => void> {
+  return listen('profiles-changed', () => handler());
 }
 
 /** The native file dialog; resolves to the chosen paths (empty when cancelled). */

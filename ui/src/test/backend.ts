@@ -8,6 +8,12 @@ import { tick } from 'svelte';
 import { shownState } from '../lib/history.svelte';
 import type {
   AppInfo,
+  AwsProfile,
+  CheckReport,
+  ProfileForm,
+  ProfileView,
+  Provider,
+  SecretChange,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
@@ -132,6 +138,120 @@ function durationMs(text: string): number {
   return total * 1000;
 }
 
+export const PROVIDERS: Provider[] = [
+  {
+    id: 'aws',
+    name: 'AWS S3',
+    endpoint: null,
+    endpoint_example: null,
+    default_region: 'us-east-1',
+    fixed_region: false,
+    regions: ['us-east-1', 'eu-west-1'],
+    account_label: null,
+    path_style: false,
+    help: 'An IAM access key.',
+  },
+  {
+    id: 'r2',
+    name: 'Cloudflare R2',
+    endpoint: 'https://{account}.r2.cloudflarestorage.com',
+    endpoint_example: null,
+    default_region: 'auto',
+    fixed_region: true,
+    regions: ['auto'],
+    account_label: 'Account ID',
+    path_style: true,
+    help: 'An R2 API token.',
+  },
+  {
+    id: 'b2',
+    name: 'Backblaze B2',
+    endpoint: 'https://s3.{region}.backblazeb2.com',
+    endpoint_example: null,
+    default_region: 'us-west-004',
+    fixed_region: false,
+    regions: ['us-west-004', 'eu-central-003'],
+    account_label: null,
+    path_style: false,
+    help: 'A B2 application key.',
+  },
+  {
+    id: 'minio',
+    name: 'MinIO',
+    endpoint: '',
+    endpoint_example: 'http://127.0.0.1:9000',
+    default_region: 'us-east-1',
+    fixed_region: false,
+    regions: ['us-east-1'],
+    account_label: null,
+    path_style: true,
+    help: 'A MinIO access key.',
+  },
+  {
+    id: 'custom',
+    name: 'Other S3-compatible',
+    endpoint: '',
+    endpoint_example: 'https://s3.example.com',
+    default_region: 'us-east-1',
+    fixed_region: false,
+    regions: [],
+    account_label: null,
+    path_style: true,
+    help: 'Any S3 server.',
+  },
+];
+
+export function makeProfileView(fields: Partial<ProfileForm> = {}, isDefault = false): ProfileView {
+  return {
+    form: {
+      name: 'work',
+      bucket: 'work-bucket',
+      endpoint: null,
+      region: 'eu-west-1',
+      prefix: '',
+      path_style: false,
+      default_expiry: null,
+      credentials: 'keychain',
+      access_key_id: 'AKIAWORK',
+      allow_insecure_http: false,
+      ...fields,
+    },
+    is_default: isDefault,
+    local_store: false,
+  };
+}
+
+/** A connection check where every step passed, or `failing` failed with a fix. */
+export function makeReport(profile: string, failing: string | null = null): CheckReport {
+  const ids = [
+    'endpoint',
+    'credentials',
+    'bucket',
+    'region',
+    'write',
+    'read',
+    'link',
+    'delete',
+    'clock',
+    'lifetime',
+  ] as const;
+  let failed = false;
+  return {
+    profile,
+    steps: ids.map((id) => {
+      if (id === failing) {
+        failed = true;
+        return { id, title: id, outcome: 'failed', detail: `${id} failed`, fix: `fix the ${id}` };
+      }
+      return failed
+        ? { id, title: id, outcome: 'skipped', detail: 'not checked', fix: null }
+        : { id, title: id, outcome: 'passed', detail: `${id} ok`, fix: null };
+    }),
+    detected_region: null,
+    longest_link_secs: 604800,
+  };
+}
+
 export const ONE_PROFILE: ProfileList = {
   default: 'default',
   profiles: [{ name: 'default', bucket: 'bucket', endpoint: null, default_expiry: null }],
@@ -167,6 +287,11 @@ export type BackendOptions = {
   gate?: () => Promise<void>;
   /** Answers history_page calls only when this resolves (to test stale answers). */
   pageGate?: (args: Record<string, unknown>) => Promise<void>;
+  /** The Settings view's profiles; the fake changes them as the real backend would. */
+  settings?: ProfileView[];
+  awsProfiles?: AwsProfile[];
+  /** The connection check's answer for a form and the secret it holds. */
+  check?: (form: ProfileForm, secret: SecretChange) => CheckReport;
 };
 
 export type Backend = {
@@ -174,6 +299,7 @@ export type Backend = {
   shares: PendingShare[];
   callsOf: (cmd: string) => Call[];
   history: HistoryEntry[];
+  settings: ProfileView[];
   /** The most ledger actions that were in flight at once. */
   maxInFlight: number;
 };
@@ -183,6 +309,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const calls: Call[] = [];
   const shares: PendingShare[] = [];
   const history = options.history ?? [];
+  const settings = options.settings ?? [];
   let inFlight = 0;
   const state = { maxInFlight: 0 };
 
@@ -249,6 +376,43 @@ export function mockBackend(options: BackendOptions = {}): Backend {
         }
         case 'copy_link':
           return null;
+        case 'settings_profiles':
+          return settings.map((v) => ({ ...v, form: { ...v.form } }));
+        case 'provider_presets':
+          return PROVIDERS;
+        case 'aws_profiles':
+          return options.awsProfiles ?? [];
+        case 'check_profile': {
+          const form = args.form as ProfileForm;
+          return options.check?.(form, args.secret as SecretChange) ?? makeReport(form.name);
+        }
+        case 'save_profile': {
+          const form = args.form as ProfileForm;
+          const original = args.original as string | null;
+          const taken = settings.some((v) => v.form.name === form.name && v.form.name !== original);
+          if (taken) {
+            throw { code: 'profile', message: `a profile named "${form.name}" exists already` };
+          }
+          const index = settings.findIndex((v) => v.form.name === original);
+          const makeDefault = args.makeDefault === true;
+          const view: ProfileView = {
+            form,
+            is_default: makeDefault || (index >= 0 && settings[index]?.is_default === true),
+            local_store: index >= 0 && settings[index]?.local_store === true,
+          };
+          if (view.is_default) for (const v of settings) v.is_default = false;
+          if (index >= 0) settings[index] = view;
+          else settings.push(view);
+          return view;
+        }
+        case 'remove_profile': {
+          const index = settings.findIndex((v) => v.form.name === args.name);
+          settings.splice(index, 1);
+          return null;
+        }
+        case 'set_default_profile':
+          for (const v of settings) v.is_default = v.form.name === args.name;
+          return null;
         case 'history_page': {
           const list = matching(args.search, args.filter as HistoryFilter);
           const offset = Number(args.offset);
@@ -307,6 +471,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
     shares,
     callsOf: (cmd) => calls.filter((c) => c.cmd === cmd),
     history,
+    settings,
     get maxInFlight() {
       return state.maxInFlight;
     },
