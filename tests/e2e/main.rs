@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod harness;
 mod history;
+mod settings;
 mod window;
 
 use harness::App;

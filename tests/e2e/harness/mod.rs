@@ -259,6 +259,24 @@ impl App {
             .unwrap_or_else(|e| panic!("linkdrop {}: {e}", args.join(" ")))
     }
 
+    /// Like `cli`, for a command that may fail: its exit code, stdout and stderr.
+    pub fn cli_status(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let output = Command::new(&self.app_bin)
+            .env_clear()
+            .envs(self.app_env(self.dir()))
+            .env(procs::ID_ENV, &self.id)
+            .env(procs::OWNER_ENV, std::process::id().to_string())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run linkdrop {}: {e}", args.join(" ")));
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
     pub fn client(&self) -> &Client {
         self.client.as_ref().expect("the session is closed")
     }

@@ -1,0 +1,145 @@
+//! The Settings view against the real backend, keychain and store: the connection check of the
+//! local profile passes every step; a profile added with a wrong secret fails its credentials line
+//! with the fix, can still be saved on request (the secret lands in the keychain, not on disk),
+//! shows up in the Share view's picker, and goes with its keychain entry when removed.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{App, UI_TIMEOUT};
+
+async fn click(app: &App, css: &str) {
+    app.find(css).await.click().await.unwrap();
+}
+
+async fn fill(app: &App, label: &str, value: &str) {
+    let input = app
+        .client()
+        .find(fantoccini::Locator::XPath(&format!(
+            "//label[normalize-space(text())='{label}']/following-sibling::input[1]"
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("no field {label}: {e}"));
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn wait_for_attr(app: &App, css: &str, attr: &str, want: &str) {
+    let deadline = Instant::now() + UI_TIMEOUT * 2;
+    loop {
+        let now = match app.client().find(fantoccini::Locator::Css(css)).await {
+            Ok(e) => e.attr(attr).await.unwrap_or_default(),
+            Err(_) => None,
+        };
+        if now.as_deref() == Some(want) {
+            return;
+        }
+        if Instant::now() >= deadline {
+            let shot = app.screenshot("wait-for-attr").await;
+            panic!(
+                "{css} {attr}={now:?}, not {want:?}; screenshot {}",
+                shot.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn profiles_are_checked_added_and_removed_from_the_window() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    click(&app, "button[role='tab'][data-view='settings']").await;
+
+    // The local profile, checked through the window against the real embedded store.
+    click(&app, "[data-profile='local'] [data-action='edit']").await;
+    click(&app, "[data-action='test']").await;
+    wait_for_attr(&app, "[data-step='link']", "data-outcome", "passed").await;
+    for step in [
+        "endpoint",
+        "credentials",
+        "bucket",
+        "write",
+        "read",
+        "delete",
+        "clock",
+    ] {
+        wait_for_attr(
+            &app,
+            &format!("[data-step='{step}']"),
+            "data-outcome",
+            "passed",
+        )
+        .await;
+    }
+    click(&app, "form.editor button:not([data-action])").await; // Cancel
+
+    // A second profile on the same store, with a wrong secret.
+    let book: toml::Value =
+        toml::from_str(&std::fs::read_to_string(app.dirs.config.join("profiles.toml")).unwrap())
+            .unwrap();
+    let local = &book["profile"][0];
+    let endpoint = local["endpoint"].as_str().unwrap();
+    let key_id = local["access_key_id"].as_str().unwrap();
+    let wrong = "not-the-secret-e2e-0123456789";
+    click(&app, "[data-action='add-profile']").await;
+    let provider = app.find("form.editor select").await;
+    provider.select_by_value("custom").await.unwrap();
+    fill(&app, "Name", "second").await;
+    fill(&app, "Bucket", "linkdrop").await;
+    fill(&app, "Endpoint", endpoint).await;
+    fill(&app, "Access key ID", key_id).await;
+    fill(&app, "Secret access key", wrong).await;
+    click(&app, "[data-action='save']").await;
+    wait_for_attr(&app, "[data-step='credentials']", "data-outcome", "failed").await;
+    let line = app.text("[data-step='credentials']").await;
+    assert!(line.contains("secret access key"), "{line}");
+    assert!(!line.contains(wrong));
+    click(&app, "[data-action='save-anyway']").await;
+    app.find("[data-profile='second']").await;
+
+    let on_disk = std::fs::read_to_string(app.dirs.config.join("profiles.toml")).unwrap();
+    assert!(on_disk.contains("name = \"second\""), "{on_disk}");
+    assert!(
+        !on_disk.contains(wrong),
+        "the secret is not in the config file"
+    );
+    // The secret is in the keychain: the command line signs with it (and is refused).
+    let report: Value =
+        serde_json::from_str(&app.cli_status(&["profile", "check", "second", "--json"]).1).unwrap();
+    let credentials = report["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "credentials")
+        .unwrap();
+    assert_eq!(credentials["outcome"], "failed", "{report}");
+
+    // Two profiles: the Share view offers the choice.
+    click(&app, "button[role='tab'][data-view='share']").await;
+    app.wait_for_text(".options", "second").await;
+
+    // Removing it asks first, then removes the profile and its keychain entry.
+    click(&app, "button[role='tab'][data-view='settings']").await;
+    click(&app, "[data-profile='second'] [data-action='remove']").await;
+    click(&app, "dialog[open] [data-confirm]").await;
+    let deadline = Instant::now() + UI_TIMEOUT;
+    while app
+        .client()
+        .find(fantoccini::Locator::Css("[data-profile='second']"))
+        .await
+        .is_ok()
+    {
+        assert!(Instant::now() < deadline, "the profile stayed in the list");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let on_disk = std::fs::read_to_string(app.dirs.config.join("profiles.toml")).unwrap();
+    assert!(!on_disk.contains("\"second\""), "{on_disk}");
+    let (code, _, err) = app.cli_status(&["profile", "check", "second"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no profile named \"second\""), "{err}");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
