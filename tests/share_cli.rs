@@ -905,6 +905,45 @@ fn scenario_temporary_credentials_shorten_the_link_and_say_so(env: &TestEnv, bac
 fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
     let stored = env.keychain().secret(&backend.profile).unwrap();
     assert_eq!(stored, backend.secret);
+
+    // A full flow with every log on: share, re-issue, the connection check, and error paths. The
+    // secret is in no output.
+    let file = env.file("secretive.txt", b"nothing to see");
+    let traced = |args: &[&str]| {
+        let output = env
+            .linkdrop(args)
+            .env("LINKDROP_LOG", "trace")
+            .output()
+            .unwrap();
+        format!("{}{}", stdout(&output), stderr(&output))
+    };
+    let mut said = traced(&[
+        "share",
+        "--json",
+        "--profile",
+        &backend.profile,
+        file.to_str().unwrap(),
+    ]);
+    let id = said
+        .lines()
+        .find_map(|l| serde_json::from_str::<Value>(l).ok())
+        .and_then(|v| v["id"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("[{}] no share in {said}", backend.name));
+    said += &traced(&["reissue", &id, "--expires", "1h"]);
+    said += &traced(&["profile", "check", &backend.profile]);
+    said += &traced(&["share", "--profile", "no-bucket", file.to_str().unwrap()]);
+    said += &traced(&["share", "--profile", "wrong-secret", file.to_str().unwrap()]);
+    assert!(
+        said.len() > 10_000,
+        "the trace logs are on: {} bytes",
+        said.len()
+    );
+    assert!(
+        !said.contains(&backend.secret),
+        "[{}] the secret is in the output",
+        backend.name
+    );
+
     let mut leaks = Vec::new();
     for root in [env.config_dir(), env.data_dir()] {
         for entry in walk(&root) {
