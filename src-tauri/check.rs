@@ -363,9 +363,14 @@ fn clock(report: &mut Report, bucket: &Bucket) {
         .map(|s| s.abs().to_std().unwrap_or_default())
         .unwrap_or_default();
     if skew > CLOCK_TOLERANCE {
+        // The Date header has whole seconds: "9 minutes 59 seconds" would be false precision.
+        let minutes = Duration::from_secs((skew.as_secs() + 30) / 60 * 60);
         report.warn(
             StepId::Clock,
-            format!("this computer's clock is {} off the server's", describe(skew)),
+            format!(
+                "this computer's clock is about {} off the server's",
+                describe(minutes)
+            ),
             "set the clock right (enable NTP); LinkDrop signs links by the server's clock meanwhile",
         );
     } else {

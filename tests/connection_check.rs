@@ -224,3 +224,53 @@ fn a_skewed_server_clock_is_a_warning_and_a_missing_server_a_failure() {
         let _ = env.keychain().delete(id);
     }
 }
+
+#[test]
+fn temporary_credentials_say_how_long_a_link_can_live() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    // An AWS profile whose credential_process hands out keys that die in 10 minutes.
+    let script = env.dir.path().join("credential-process.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '{{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}}' \
+             '{}' '{}' \"$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)\"\n",
+            backend.access_key_id, backend.secret
+        ),
+    )
+    .unwrap();
+    common::set_mode(&script, 0o755);
+    std::fs::write(
+        env.dir.path().join("aws-config"),
+        format!(
+            "[profile temp]\ncredential_process = {}\n",
+            script.display()
+        ),
+    )
+    .unwrap();
+    let output = env.run(&[
+        "profile",
+        "add",
+        "temporary",
+        "--bucket",
+        &backend.bucket,
+        "--endpoint",
+        &backend.endpoint,
+        "--path-style",
+        "--credentials",
+        "aws-profile:temp",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (code, report, text) = check(&env, "temporary");
+    assert_eq!(code, Some(0), "a warning is not a failure: {text}");
+    let lifetime = step(&report, "lifetime");
+    assert_eq!(lifetime["outcome"], "warning", "{report}");
+    assert!(
+        lifetime["detail"].as_str().unwrap().contains("at most"),
+        "{lifetime}"
+    );
+    let longest = report["longest_link_secs"].as_u64().unwrap();
+    assert!((500..=600).contains(&longest), "{longest}");
+    assert!(!text.contains(&backend.secret), "the secret leaked: {text}");
+}
