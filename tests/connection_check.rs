@@ -112,28 +112,6 @@ fn seaweedfs() {
     let _ = env.keychain().delete(&backend.profile);
 }
 
-fn add_profile(env: &TestEnv, backend: &Backend, name: &str, endpoint: &str, region: &str) {
-    let output = env
-        .linkdrop(&[
-            "profile",
-            "add",
-            name,
-            "--bucket",
-            &backend.bucket,
-            "--endpoint",
-            endpoint,
-            "--region",
-            region,
-            "--path-style",
-            "--access-key-id",
-            &backend.access_key_id,
-        ])
-        .env("LINKDROP_SECRET_ACCESS_KEY", &backend.secret)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
-}
-
 fn upstream(backend: &Backend) -> SocketAddr {
     backend
         .endpoint
@@ -153,13 +131,7 @@ fn a_bucket_in_another_region_is_found_and_the_profile_fixed() {
             ..Default::default()
         },
     );
-    add_profile(
-        &env,
-        &backend,
-        "moved",
-        &format!("http://{proxy}"),
-        "us-east-1",
-    );
+    backend.add_profile_at(&env, "moved", &format!("http://{proxy}"), "us-east-1");
     let (code, report, text) = check(&env, "moved");
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(report["detected_region"], "eu-central-1");
@@ -193,13 +165,7 @@ fn a_skewed_server_clock_is_a_warning_and_a_missing_server_a_failure() {
             ..Default::default()
         },
     );
-    add_profile(
-        &env,
-        &backend,
-        "skewed",
-        &format!("http://{proxy}"),
-        "us-east-1",
-    );
+    backend.add_profile_at(&env, "skewed", &format!("http://{proxy}"), "us-east-1");
     let (code, report, text) = check(&env, "skewed");
     assert_eq!(code, Some(0), "a warning is not a failure: {text}");
     let clock = step(&report, "clock");
@@ -211,7 +177,7 @@ fn a_skewed_server_clock_is_a_warning_and_a_missing_server_a_failure() {
     assert!(clock["fix"].as_str().unwrap().contains("NTP"), "{clock}");
 
     let closed = format!("http://127.0.0.1:{}", common::free_port());
-    add_profile(&env, &backend, "nowhere", &closed, "us-east-1");
+    backend.add_profile_at(&env, "nowhere", &closed, "us-east-1");
     let (code, report, text) = check(&env, "nowhere");
     assert_eq!(code, Some(1), "{text}");
     let endpoint = step(&report, "endpoint");
@@ -230,25 +196,7 @@ fn temporary_credentials_say_how_long_a_link_can_live() {
     let env = TestEnv::new();
     let backend = Backend::embedded(&env);
     // An AWS profile whose credential_process hands out keys that die in 10 minutes.
-    let script = env.dir.path().join("credential-process.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '{{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}}' \
-             '{}' '{}' \"$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)\"\n",
-            backend.access_key_id, backend.secret
-        ),
-    )
-    .unwrap();
-    common::set_mode(&script, 0o755);
-    std::fs::write(
-        env.dir.path().join("aws-config"),
-        format!(
-            "[profile temp]\ncredential_process = {}\n",
-            script.display()
-        ),
-    )
-    .unwrap();
+    common::temporary_aws_profile(&env, &backend, "temp", 10);
     let output = env.run(&[
         "profile",
         "add",

@@ -34,21 +34,11 @@ fn form(backend: &Backend, name: &str) -> ProfileForm {
 
 /// Every file under the test's config and data dirs, as text.
 fn everything_on_disk(env: &TestEnv) -> String {
-    let mut all = String::new();
-    let mut stack = vec![env.config_dir(), env.data_dir()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                all.push_str(&String::from_utf8_lossy(
-                    &std::fs::read(&path).unwrap_or_default(),
-                ));
-            }
-        }
-    }
-    all
+    [env.config_dir(), env.data_dir()]
+        .iter()
+        .flat_map(|root| common::files_under(root))
+        .map(|path| String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned())
+        .collect()
 }
 
 #[test]

@@ -822,25 +822,7 @@ fn scenario_ctrl_c_aborts_the_upload(env: &TestEnv, backend: &Backend) {
 /// Temporary credentials that expire before the link would: the link's real expiry is theirs, and
 /// the result says so.
 fn scenario_temporary_credentials_shorten_the_link_and_say_so(env: &TestEnv, backend: &Backend) {
-    let script = env.dir.path().join("credential-process.sh");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nprintf '{{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}}' \
-             '{}' '{}' \"$(date -u -d '+10 minutes' +%Y-%m-%dT%H:%M:%SZ)\"\n",
-            backend.access_key_id, backend.secret
-        ),
-    )
-    .unwrap();
-    common::set_mode(&script, 0o755);
-    std::fs::write(
-        env.dir.path().join("aws-config"),
-        format!(
-            "[profile temp]\ncredential_process = {}\n",
-            script.display()
-        ),
-    )
-    .unwrap();
+    common::temporary_aws_profile(env, backend, "temp", 10);
     let output = env.run(&[
         "profile",
         "add",
@@ -946,7 +928,7 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
 
     let mut leaks = Vec::new();
     for root in [env.config_dir(), env.data_dir()] {
-        for entry in walk(&root) {
+        for entry in common::files_under(&root) {
             let bytes = std::fs::read(&entry).unwrap_or_default();
             if bytes
                 .windows(backend.secret.len())
@@ -977,22 +959,6 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
             .iter()
             .all(|p| p["name"] != "wrong-secret")
     );
-}
-
-fn walk(root: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files
 }
 
 fn run_all(env: &TestEnv, backend: &Backend) {

@@ -32,26 +32,7 @@ fn share_through(
     proxy: SocketAddr,
     region: &str,
 ) -> Value {
-    let endpoint = format!("http://{proxy}");
-    let output = env
-        .linkdrop(&[
-            "profile",
-            "add",
-            profile,
-            "--bucket",
-            &backend.bucket,
-            "--endpoint",
-            &endpoint,
-            "--region",
-            region,
-            "--path-style",
-            "--access-key-id",
-            &backend.access_key_id,
-        ])
-        .env("LINKDROP_SECRET_ACCESS_KEY", &backend.secret)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr(&output));
+    backend.add_profile_at(env, profile, &format!("http://{proxy}"), region);
     let file = env.file(&format!("{profile}.txt"), profile.as_bytes());
     let output = env.run(&[
         "share",

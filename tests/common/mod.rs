@@ -107,6 +107,46 @@ impl Drop for TestEnv {
     }
 }
 
+/// Every file below `root`, recursively.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// An AWS shared-config profile `name` in this world whose credential_process hands out the
+/// backend's keys as temporary credentials that expire in `minutes`.
+pub fn temporary_aws_profile(env: &TestEnv, backend: &Backend, name: &str, minutes: u32) {
+    let script = env.dir.path().join(format!("credential-process-{name}.sh"));
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '{{\"Version\":1,\"AccessKeyId\":\"%s\",\"SecretAccessKey\":\"%s\",\"Expiration\":\"%s\"}}' \
+             '{}' '{}' \"$(date -u -d '+{minutes} minutes' +%Y-%m-%dT%H:%M:%SZ)\"\n",
+            backend.access_key_id, backend.secret
+        ),
+    )
+    .unwrap();
+    set_mode(&script, 0o755);
+    let config = env.dir.path().join("aws-config");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str(&format!(
+        "[profile {name}]\ncredential_process = {}\n",
+        script.display()
+    ));
+    std::fs::write(config, text).unwrap();
+}
+
 pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
@@ -254,6 +294,30 @@ impl Backend {
             "profile add failed: {}",
             stderr(&output)
         );
+    }
+
+    /// Adds a keychain profile for this server's bucket reached at `endpoint` (a proxy in front of
+    /// it, say), claiming `region`.
+    pub fn add_profile_at(&self, env: &TestEnv, name: &str, endpoint: &str, region: &str) {
+        let output = env
+            .linkdrop(&[
+                "profile",
+                "add",
+                name,
+                "--bucket",
+                &self.bucket,
+                "--endpoint",
+                endpoint,
+                "--region",
+                region,
+                "--path-style",
+                "--access-key-id",
+                &self.access_key_id,
+            ])
+            .env("LINKDROP_SECRET_ACCESS_KEY", &self.secret)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
     }
 
     pub fn client(&self) -> aws_sdk_s3::Client {

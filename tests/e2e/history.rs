@@ -1,11 +1,11 @@
 //! The History view: links shared from the command line show up in the window's ledger, count down
 //! live, turn to "expired", and come back to life with one click, without uploading again.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{App, UI_TIMEOUT};
+use crate::harness::App;
 
 /// Shares `contents` as `name` through the command line, like a script would; returns its JSON.
 fn share_from_the_command_line(app: &App, name: &str, contents: &[u8], expires: &str) -> Value {
@@ -41,22 +41,8 @@ async fn open_history(app: &App) {
 
 /// Waits until the row of `id` has `data-state` = `state`.
 async fn wait_for_state(app: &App, id: &str, state: &str) {
-    let css = format!("[data-entry-id='{id}']");
-    let deadline = Instant::now() + UI_TIMEOUT;
-    loop {
-        let now = app.find(&css).await.attr("data-state").await.unwrap();
-        if now.as_deref() == Some(state) {
-            return;
-        }
-        if Instant::now() >= deadline {
-            let shot = app.screenshot("wait-for-state").await;
-            panic!(
-                "row {id} stayed {now:?}, not {state:?}; screenshot {}",
-                shot.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_attr(&format!("[data-entry-id='{id}']"), "data-state", state)
+        .await;
 }
 
 #[tokio::test]

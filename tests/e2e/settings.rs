@@ -25,27 +25,6 @@ async fn fill(app: &App, label: &str, value: &str) {
     input.send_keys(value).await.unwrap();
 }
 
-async fn wait_for_attr(app: &App, css: &str, attr: &str, want: &str) {
-    let deadline = Instant::now() + UI_TIMEOUT * 2;
-    loop {
-        let now = match app.client().find(fantoccini::Locator::Css(css)).await {
-            Ok(e) => e.attr(attr).await.unwrap_or_default(),
-            Err(_) => None,
-        };
-        if now.as_deref() == Some(want) {
-            return;
-        }
-        if Instant::now() >= deadline {
-            let shot = app.screenshot("wait-for-attr").await;
-            panic!(
-                "{css} {attr}={now:?}, not {want:?}; screenshot {}",
-                shot.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn profiles_are_checked_added_and_removed_from_the_window() {
     let app = App::launch().await;
@@ -55,7 +34,8 @@ async fn profiles_are_checked_added_and_removed_from_the_window() {
     // The local profile, checked through the window against the real embedded store.
     click(&app, "[data-profile='local'] [data-action='edit']").await;
     click(&app, "[data-action='test']").await;
-    wait_for_attr(&app, "[data-step='link']", "data-outcome", "passed").await;
+    app.wait_for_attr("[data-step='link']", "data-outcome", "passed")
+        .await;
     for step in [
         "endpoint",
         "credentials",
@@ -65,13 +45,8 @@ async fn profiles_are_checked_added_and_removed_from_the_window() {
         "delete",
         "clock",
     ] {
-        wait_for_attr(
-            &app,
-            &format!("[data-step='{step}']"),
-            "data-outcome",
-            "passed",
-        )
-        .await;
+        app.wait_for_attr(&format!("[data-step='{step}']"), "data-outcome", "passed")
+            .await;
     }
     click(&app, "form.editor button:not([data-action])").await; // Cancel
 
@@ -92,7 +67,8 @@ async fn profiles_are_checked_added_and_removed_from_the_window() {
     fill(&app, "Access key ID", key_id).await;
     fill(&app, "Secret access key", wrong).await;
     click(&app, "[data-action='save']").await;
-    wait_for_attr(&app, "[data-step='credentials']", "data-outcome", "failed").await;
+    app.wait_for_attr("[data-step='credentials']", "data-outcome", "failed")
+        .await;
     let line = app.text("[data-step='credentials']").await;
     assert!(line.contains("secret access key"), "{line}");
     assert!(!line.contains(wrong));

@@ -337,6 +337,28 @@ impl App {
         }
     }
 
+    /// Waits until the first element matching `css` has `attr` = `want`.
+    pub async fn wait_for_attr(&self, css: &str, attr: &str, want: &str) {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            let now = match self.client().find(Locator::Css(css)).await {
+                Ok(element) => element.attr(attr).await.unwrap_or_default(),
+                Err(_) => None,
+            };
+            if now.as_deref() == Some(want) {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("wait-for-attr").await;
+                panic!(
+                    "{css:?} has {attr}={now:?}, not {want:?}, after {UI_TIMEOUT:?}; screenshot {}",
+                    shot.display()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Saves a PNG of the webview as screenshots/<name>.png and returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         // WebKit takes the snapshot from what it last painted: let two frames pass so that what the
