@@ -21,6 +21,7 @@ pub mod providers;
 pub mod settings;
 pub mod share;
 pub mod storage;
+pub mod tray_menu;
 pub mod upload;
 
 use std::process::ExitCode;
