@@ -20,6 +20,7 @@ fn main() {
             "check_profile",
             "provider_presets",
             "aws_profiles",
+            "take_pending_shares",
         ]),
     ))
     .expect("failed to run the Tauri build script");

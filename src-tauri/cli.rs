@@ -29,11 +29,15 @@ pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
     name = "linkdrop",
     version,
     about = "Share files through your own S3 bucket as expiring links",
-    long_about = "Share files through your own S3 bucket as expiring links.\n\nWith no command, opens the LinkDrop window."
+    long_about = "Share files through your own S3 bucket as expiring links.\n\nWith no command, opens the LinkDrop window (and shares the FILEs given).",
+    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Files to share in the window (what a file manager's "Open with LinkDrop" passes)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -99,6 +103,10 @@ pub struct ShareArgs {
     /// Print one JSON object per file (JSON Lines) instead of bare links
     #[arg(long)]
     pub json: bool,
+    /// Share in the running LinkDrop window, with its progress and notification (the default at
+    /// a terminal without --json); without a running window, share here
+    #[arg(long, conflicts_with = "json")]
+    pub window: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -218,6 +226,21 @@ pub fn run(command: Command) -> ExitCode {
 }
 
 async fn share(context: &Context, args: ShareArgs) -> ExitCode {
+    // At a terminal (or when asked), a running window does the sharing: progress there, the
+    // link in the clipboard. Scripts (--json, or output not to a terminal) keep getting links here.
+    if args.window || (!args.json && std::io::stdout().is_terminal()) {
+        match tokio::task::spawn_blocking(crate::handover::send_to_running_window).await {
+            Ok(Ok(true)) => {
+                eprintln!(
+                    "linkdrop: sharing in the LinkDrop window; the link goes to the clipboard"
+                );
+                return ExitCode::SUCCESS;
+            }
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => report(format!("{e}; sharing here instead")),
+            Err(e) => report(format!("{e}; sharing here instead")),
+        }
+    }
     let mut failed = false;
     // Every file is checked before anything is uploaded.
     let files: Vec<ShareableFile> = args

@@ -10,6 +10,7 @@ pub mod content_disposition;
 pub mod credentials;
 pub mod desktop;
 pub mod expiry;
+pub mod handover;
 pub mod history;
 pub mod ledger;
 pub mod local_store;
@@ -34,7 +35,7 @@ pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         Some(command) => cli::run(command),
-        None => desktop::run(),
+        None => desktop::run(cli.files),
     }
 }
 

@@ -47,7 +47,6 @@ pub enum Action {
     ShareCopied,
     Recent(String),
     DefaultExpiry(Expiry),
-    ToggleDropTarget,
     Open,
     Quit,
 }
@@ -59,7 +58,6 @@ impl Action {
             Action::ShareCopied => "share-copied".into(),
             Action::Recent(id) => format!("recent:{id}"),
             Action::DefaultExpiry(e) => format!("expiry:{e}"),
-            Action::ToggleDropTarget => "drop-target".into(),
             Action::Open => "open".into(),
             Action::Quit => "quit".into(),
         }
@@ -70,7 +68,6 @@ impl Action {
         Some(match id {
             "share-file" => Action::ShareFile,
             "share-copied" => Action::ShareCopied,
-            "drop-target" => Action::ToggleDropTarget,
             "open" => Action::Open,
             "quit" => Action::Quit,
             _ => {
@@ -95,7 +92,6 @@ pub struct State {
     pub default_expiry: Expiry,
     /// Uploads running right now.
     pub uploading: usize,
-    pub drop_target_shown: bool,
     pub now: DateTime<Utc>,
 }
 
@@ -191,11 +187,6 @@ pub fn build(state: &State) -> Vec<Item> {
             enabled: true,
             items: expiry,
         },
-        Item::Check {
-            id: Action::ToggleDropTarget.id(),
-            label: "Drop target window".into(),
-            checked: state.drop_target_shown,
-        },
         Item::Separator,
         action(Action::Open, "Open LinkDrop", true),
         action(Action::Quit, "Quit", true),
@@ -255,7 +246,6 @@ mod tests {
             copied,
             default_expiry: Expiry::ONE_HOUR,
             uploading: 0,
-            drop_target_shown: false,
             now: Utc::now(),
         }
     }
@@ -356,7 +346,6 @@ mod tests {
             Action::ShareFile,
             Action::ShareCopied,
             Action::DefaultExpiry("7d".parse().unwrap()),
-            Action::ToggleDropTarget,
             Action::Open,
             Action::Quit,
         ] {

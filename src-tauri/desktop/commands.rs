@@ -12,6 +12,7 @@ use super::{Desktop, UiError, notify};
 use crate::check::Report;
 use crate::credentials::AwsProfile;
 use crate::expiry::Expiry;
+use crate::handover::SharePaths;
 use crate::history::{Counts, Filter, HistoryEntry, Query};
 use crate::ledger;
 use crate::providers::{PROVIDERS, Provider};
@@ -317,4 +318,13 @@ pub fn provider_presets() -> Vec<Provider> {
 #[tauri::command]
 pub async fn aws_profiles() -> Vec<AwsProfile> {
     crate::credentials::aws_profiles().await
+}
+
+/// Files handed to the app before the window listened; from now on they come as `share-paths`.
+#[tauri::command]
+pub fn take_pending_shares(desktop: State<'_, Desktop>) -> Vec<SharePaths> {
+    desktop
+        .ui_listening
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    std::mem::take(&mut *desktop.pending.lock().unwrap_or_else(|p| p.into_inner()))
 }

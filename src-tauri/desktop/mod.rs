@@ -3,16 +3,20 @@
 
 mod commands;
 mod notify;
+mod tray;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::Serialize;
-use tauri::Manager;
+use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
 use crate::credentials::Keychain;
+use crate::handover::SharePaths;
 use crate::paths::Paths;
 use crate::share::Context;
 
@@ -63,6 +67,12 @@ pub struct Desktop {
     in_flight: tokio::sync::Semaphore,
     /// Cancellation of each running share, by the upload id the UI gave it.
     cancels: Mutex<HashMap<String, CancellationToken>>,
+    /// Files handed over (tray, a second `linkdrop`) before the window listened for them.
+    pending: Mutex<Vec<SharePaths>>,
+    /// The window has taken its pending files and listens for `share-paths`.
+    ui_listening: AtomicBool,
+    /// Closing the window hides it in the tray (only when there is a tray to come back from).
+    keep_in_tray: AtomicBool,
 }
 
 impl Desktop {
@@ -82,6 +92,11 @@ impl Desktop {
             .remove(upload_id);
     }
 
+    /// Shares running (or waiting their turn) from the window.
+    fn uploading(&self) -> usize {
+        self.cancels.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     fn cancel(&self, upload_id: &str) {
         if let Some(token) = self
             .cancels
@@ -94,7 +109,34 @@ impl Desktop {
     }
 }
 
-pub fn run() -> ExitCode {
+/// Gives files to the window to share, as if dropped on it: it shows their progress (hidden or
+/// not) and its notification says when each link is copied.
+fn deliver(app: &AppHandle, request: SharePaths) {
+    let desktop = app.state::<Desktop>();
+    if desktop.ui_listening.load(Ordering::SeqCst) {
+        if let Err(e) = app.emit("share-paths", &request) {
+            tracing::warn!("cannot give the files to the window: {e}");
+        }
+    } else {
+        desktop
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(request);
+    }
+}
+
+fn show_main_window(app: &AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Opens the window; `files` (from "Open with LinkDrop") are shared in it. When LinkDrop already
+/// runs, the single-instance plugin hands this process's arguments to it and exits.
+pub fn run(files: Vec<PathBuf>) -> ExitCode {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -109,14 +151,50 @@ pub fn run() -> ExitCode {
         },
         in_flight: tokio::sync::Semaphore::new(SHARES_IN_FLIGHT),
         cancels: Mutex::default(),
+        pending: Mutex::new(
+            crate::handover::request(
+                &std::env::args().collect::<Vec<_>>(),
+                &std::env::current_dir().unwrap_or_default(),
+            )
+            .filter(|_| !files.is_empty())
+            .into_iter()
+            .collect(),
+        ),
+        ui_listening: AtomicBool::new(false),
+        keep_in_tray: AtomicBool::new(false),
     };
     let result = tauri::Builder::default()
+        // First, so that a second start hands over before anything else is set up.
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            show_main_window(app);
+            if let Some(request) = crate::handover::request(&argv, std::path::Path::new(&cwd)) {
+                deliver(app, request);
+            }
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             let handle = app.handle().clone();
-            notify::watch_history(handle, &app.state::<Desktop>().context);
+            notify::watch_history(handle.clone(), &app.state::<Desktop>().context);
+            let tray = tray::install(&handle);
+            app.state::<Desktop>()
+                .keep_in_tray
+                .store(tray, Ordering::SeqCst);
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // With a tray, closing the window keeps LinkDrop running there: uploads go on and
+            // report by notification. "Quit" in the tray menu ends it.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && window.label() == "main"
+                && window
+                    .state::<Desktop>()
+                    .keep_in_tray
+                    .load(Ordering::SeqCst)
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
         })
         .manage(desktop)
         .invoke_handler(tauri::generate_handler![
@@ -137,6 +215,7 @@ pub fn run() -> ExitCode {
             commands::check_profile,
             commands::provider_presets,
             commands::aws_profiles,
+            commands::take_pending_shares,
         ])
         .run(tauri::generate_context!());
     match result {

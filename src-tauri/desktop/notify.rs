@@ -32,6 +32,36 @@ pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
             e.message.clone(),
         ),
     };
+    show(summary, body);
+}
+
+/// A link from the tray's recent links is in the clipboard; `reissued` when it had expired.
+pub fn link_copied(
+    name: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    warnings: &[String],
+    reissued: bool,
+) {
+    let left = summary_expiry(expires_at, chrono::Utc::now());
+    let summary = if reissued {
+        format!("Link re-issued and copied — expires in {left}")
+    } else {
+        format!("Link copied — expires in {left}")
+    };
+    let mut body = name.to_owned();
+    for warning in warnings {
+        body.push('\n');
+        body.push_str(warning);
+    }
+    show(summary, body);
+}
+
+/// Something went wrong away from the window (the tray): a notification says what.
+pub fn problem(summary: &str, detail: &str) {
+    show(summary.to_owned(), detail.to_owned());
+}
+
+fn show(summary: String, body: String) {
     // D-Bus round trips: keep them off the async runtime.
     std::thread::spawn(move || {
         let shown = notify_rust::Notification::new()
@@ -45,19 +75,26 @@ pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
     });
 }
 
-/// "Link copied — expires in 1 hour", with the real expiry (which temporary credentials may cut).
-pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> String {
-    let left = (share.expires_at - now).to_std().unwrap_or_default();
-    // Round to the minute above a minute: "59 minutes 59 seconds" reads worse than "1 hour".
-    let secs = left.as_secs();
+/// "1 hour", "10 minutes", "45 seconds": the time left, rounded to the minute above a minute.
+fn summary_expiry(
+    expires_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let secs = (expires_at - now).to_std().unwrap_or_default().as_secs();
+    // "59 minutes 59 seconds" reads worse than "1 hour".
     let rounded = if secs >= 60 {
         (secs + 30) / 60 * 60
     } else {
         secs
     };
+    describe(std::time::Duration::from_secs(rounded))
+}
+
+/// "Link copied — expires in 1 hour", with the real expiry (which temporary credentials may cut).
+pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> String {
     format!(
         "Link copied — expires in {}",
-        describe(std::time::Duration::from_secs(rounded))
+        summary_expiry(share.expires_at, now)
     )
 }
 

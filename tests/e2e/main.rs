@@ -7,6 +7,7 @@
 mod harness;
 mod history;
 mod settings;
+mod tray;
 mod window;
 
 use harness::App;

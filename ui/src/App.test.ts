@@ -462,3 +462,23 @@ describe('views', () => {
     expect(row('dropped.txt')).toBeInTheDocument();
   });
 });
+
+describe('files from outside the window', () => {
+  it('shares files from the tray or another linkdrop with the expiry they came with', async () => {
+    const backend = await start({
+      pendingShares: [{ paths: ['/home/me/early.txt'], expires: null }],
+    });
+    await waitFor(() => expect(backend.shares).toHaveLength(1));
+    expect(backend.shares[0]?.request).toMatchObject({ path: '/home/me/early.txt', expires: '1h' });
+
+    await fireEvent.click(screen.getByRole('tab', { name: 'History' }));
+    await emit('share-paths', { paths: ['/home/me/from tray.pdf'], expires: '7d' });
+    await waitFor(() => expect(backend.shares).toHaveLength(2));
+    expect(backend.shares[1]?.request).toMatchObject({
+      path: '/home/me/from tray.pdf',
+      expires: '7d',
+    });
+    expect(screen.getByRole('tab', { name: 'Share' })).toHaveAttribute('aria-selected', 'true');
+    expect(row('from tray.pdf')).toBeInTheDocument();
+  });
+});

@@ -41,6 +41,7 @@ w.__TAURI_INTERNALS__ = {
       case 'list_profiles': return { default: 'p', profiles: [{ name: 'p', bucket: 'b', endpoint: null, default_expiry: null }] };
       case 'plugin:event|listen': return nextId++;
       case 'plugin:dialog|open': return ['/tmp/report.pdf'];
+      case 'take_pending_shares': return [];
       case 'share_file': {
         const id = Number(String(args.onEvent.toJSON()).split(':')[1]);
         callbacks.get(id)?.({ index: 0, message: { kind: 'progress', sent: 10, total: 10 } });

@@ -62,6 +62,8 @@ pub struct Notification {
 
 pub struct Bus {
     pub address: String,
+    /// What the tray host saw: `{"registered": …}` per tray item.
+    pub tray: Lines,
     notifications: Lines,
 }
 
@@ -147,9 +149,25 @@ impl Bus {
                 "the notification stand-in did not own org.freedesktop.Notifications within 10 s"
             );
         }
+        // A panel's tray host, so tray icons register as StatusNotifierItems on this bus.
+        let mut cmd = Command::new(python());
+        cmd.arg(helper("tray_host.py"))
+            .arg("serve")
+            .env("DBUS_SESSION_BUS_ADDRESS", &address);
+        let mut host = Proc::spawn_piped("tray-host", cmd, id, logs);
+        let tray = Lines::collect(&mut host);
+        let ready = tray.wait_for(Duration::from_secs(10), |l| {
+            l.contains("\"ready\"").then_some(())
+        });
+        procs.push(host);
+        if ready.is_none() {
+            procs.last_mut().unwrap().check_alive();
+            panic!("the tray host stand-in did not own org.kde.StatusNotifierWatcher within 10 s");
+        }
         Bus {
             address,
             notifications,
+            tray,
         }
     }
 

@@ -402,6 +402,26 @@ impl App {
         procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
     }
 
+    /// Waits until a tray item registered with the test's tray host; returns what it registered.
+    pub fn wait_for_tray_item(&self) -> String {
+        self.bus
+            .tray
+            .wait_for(UI_TIMEOUT, |l| {
+                l.contains("\"registered\"").then(|| l.to_owned())
+            })
+            .expect("no tray item registered with the tray host")
+    }
+
+    /// Runs tests/e2e/helpers/tray_host.py with `args` on the test's bus (the tray menu as a
+    /// panel reads it and clicks in it); its stdout.
+    pub fn tray(&self, args: &[&str]) -> String {
+        let mut cmd = Command::new(python());
+        cmd.arg(helper("tray_host.py"))
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address);
+        procs::run(cmd, Duration::from_secs(15)).unwrap_or_else(|e| panic!("tray_host.py: {e}"))
+    }
+
     /// Every desktop notification sent on the test's bus so far, oldest first.
     pub fn notifications(&self) -> Vec<Notification> {
         self.bus.notifications()

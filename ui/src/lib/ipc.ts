@@ -165,6 +165,18 @@ export function awsProfiles(): Promise<AwsProfile[]> {
   return invoke<AwsProfile[]>('aws_profiles');
 }
 
+/** Files to share that reached the app from outside the window (tray, a second `linkdrop`). */
+export type SharePaths = { paths: string[]; expires: string | null };
+
+export function onSharePaths(handler: (request: SharePaths) => void): Promise<() => void> {
+  return listen<SharePaths>('share-paths', (event) => handler(event.payload));
+}
+
+/** Files handed over before the window listened (`linkdrop FILE` starting the app). */
+export function takePendingShares(): Promise<SharePaths[]> {
+  return invoke<SharePaths[]>('take_pending_shares');
+}
+
 /** Called whenever profiles are added, changed or removed. */
 export function onProfilesChanged(handler: () => void): Promise<() => void> {
   return listen('profiles-changed', () => handler());

@@ -287,6 +287,8 @@ export type BackendOptions = {
   gate?: () => Promise<void>;
   /** Answers history_page calls only when this resolves (to test stale answers). */
   pageGate?: (args: Record<string, unknown>) => Promise<void>;
+  /** Files handed to the app before the window listened. */
+  pendingShares?: Array<{ paths: string[]; expires: string | null }>;
   /** The Settings view's profiles; the fake changes them as the real backend would. */
   settings?: ProfileView[];
   awsProfiles?: AwsProfile[];
@@ -376,6 +378,8 @@ export function mockBackend(options: BackendOptions = {}): Backend {
         }
         case 'copy_link':
           return null;
+        case 'take_pending_shares':
+          return options.pendingShares ?? [];
         case 'settings_profiles':
           return settings.map((v) => ({ ...v, form: { ...v.form } }));
         case 'provider_presets':

@@ -1,0 +1,241 @@
+//! The tray icon and its menu: the model comes from `tray_menu` (tested without a display); this
+//! turns it into a Tauri menu, keeps it current, and carries out the clicks.
+
+use std::time::Duration;
+
+use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Wry};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+use tauri_plugin_dialog::DialogExt;
+
+use super::{Desktop, notify};
+use crate::expiry::Expiry;
+use crate::handover::SharePaths;
+use crate::history::Query;
+use crate::profiles::ProfileBook;
+use crate::tray_menu::{self, Action, Item};
+
+pub const TRAY_ID: &str = "linkdrop";
+/// How often the menu is brought up to date (clipboard, countdowns, uploads in flight).
+const REFRESH: Duration = Duration::from_secs(2);
+
+/// Creates the tray icon; `false` when the desktop has no tray to put it in.
+pub fn install(app: &AppHandle) -> bool {
+    let items = tray_menu::build(&state(app));
+    let built = to_menu(app, &items).and_then(|menu| {
+        let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+            .tooltip("LinkDrop")
+            .menu(&menu)
+            .show_menu_on_left_click(true)
+            .on_menu_event(|app, event| on_click(app, event.id().as_ref()));
+        if let Some(icon) = app.default_window_icon() {
+            builder = builder.icon(icon.clone());
+        }
+        builder.build(app)
+    });
+    if let Err(e) = built {
+        tracing::warn!("no tray icon: {e}");
+        return false;
+    }
+    let app = app.clone();
+    let keep_current = move || {
+        let mut shown = items;
+        loop {
+            std::thread::sleep(REFRESH);
+            let state = state(&app);
+            let items = tray_menu::build(&state);
+            let Some(tray) = app.tray_by_id(TRAY_ID) else {
+                return;
+            };
+            if items != shown {
+                match to_menu(&app, &items) {
+                    Ok(menu) => {
+                        let _ = tray.set_menu(Some(menu));
+                        shown = items;
+                    }
+                    Err(e) => tracing::warn!("cannot update the tray menu: {e}"),
+                }
+            }
+            // The label next to the icon says uploads are running.
+            let title = (state.uploading > 0).then(|| format!("↑{}", state.uploading));
+            let _ = tray.set_title(title.as_deref());
+        }
+    };
+    if let Err(e) = std::thread::Builder::new()
+        .name("tray".into())
+        .spawn(keep_current)
+    {
+        tracing::warn!("the tray menu will not update: {e}");
+    }
+    true
+}
+
+/// What the menu shows now.
+fn state(app: &AppHandle) -> tray_menu::State {
+    let desktop = app.state::<Desktop>();
+    let context = &desktop.context;
+    let now = chrono::Utc::now();
+    let recent = context
+        .history()
+        .and_then(|h| h.list(&Query::default(), now, tray_menu::RECENT as u32, 0))
+        .unwrap_or_default();
+    let copied = app
+        .clipboard()
+        .read_text()
+        .map(|text| tray_menu::copied_files(&text))
+        .unwrap_or_default();
+    tray_menu::State {
+        recent,
+        copied,
+        default_expiry: default_expiry(app),
+        uploading: desktop.uploading(),
+        now,
+    }
+}
+
+/// The default profile's default link lifetime: what the tray shares with.
+fn default_expiry(app: &AppHandle) -> Expiry {
+    let desktop = app.state::<Desktop>();
+    ProfileBook::load(&desktop.context.paths)
+        .ok()
+        .flatten()
+        .and_then(|book| book.pick(None).ok().map(|p| p.expiry_or_default()))
+        .unwrap_or(Expiry::ONE_HOUR)
+}
+
+fn to_menu(app: &AppHandle, items: &[Item]) -> tauri::Result<Menu<Wry>> {
+    let built = items
+        .iter()
+        .map(|item| to_item(app, item))
+        .collect::<tauri::Result<Vec<_>>>()?;
+    let refs: Vec<&dyn IsMenuItem<Wry>> = built.iter().map(|b| b.as_ref()).collect();
+    Menu::with_items(app, &refs)
+}
+
+fn to_item(app: &AppHandle, item: &Item) -> tauri::Result<Box<dyn IsMenuItem<Wry>>> {
+    Ok(match item {
+        Item::Action { id, label, enabled } => Box::new(MenuItem::with_id(
+            app,
+            id.as_str(),
+            label,
+            *enabled,
+            None::<&str>,
+        )?),
+        Item::Check { id, label, checked } => Box::new(CheckMenuItem::with_id(
+            app,
+            id.as_str(),
+            label,
+            true,
+            *checked,
+            None::<&str>,
+        )?),
+        Item::Submenu {
+            label,
+            enabled,
+            items,
+        } => {
+            let built = items
+                .iter()
+                .map(|i| to_item(app, i))
+                .collect::<tauri::Result<Vec<_>>>()?;
+            let refs: Vec<&dyn IsMenuItem<Wry>> = built.iter().map(|b| b.as_ref()).collect();
+            Box::new(Submenu::with_items(app, label, *enabled, &refs)?)
+        }
+        Item::Separator => Box::new(PredefinedMenuItem::separator(app)?),
+    })
+}
+
+fn on_click(app: &AppHandle, id: &str) {
+    let Some(action) = Action::from_id(id) else {
+        return;
+    };
+    match action {
+        Action::ShareFile => {
+            let app = app.clone();
+            app.clone().dialog().file().pick_files(move |chosen| {
+                let paths: Vec<String> = chosen
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|p| p.into_path().ok())
+                    .map(|p| p.display().to_string())
+                    .collect();
+                share(&app, paths);
+            });
+        }
+        Action::ShareCopied => {
+            let text = app.clipboard().read_text().unwrap_or_default();
+            let paths = tray_menu::copied_files(&text)
+                .into_iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            share(app, paths);
+        }
+        Action::Recent(id) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move { copy_recent(&app, &id).await });
+        }
+        Action::DefaultExpiry(expiry) => set_default_expiry(app, expiry),
+        Action::Open => super::show_main_window(app),
+        Action::Quit => app.exit(0),
+    }
+}
+
+/// Shares with the default profile and its default expiry, through the window (which shows the
+/// progress when open, and whose notification says when the link is copied).
+fn share(app: &AppHandle, paths: Vec<String>) {
+    if paths.is_empty() {
+        return;
+    }
+    let expires = Some(default_expiry(app).to_string());
+    super::deliver(app, SharePaths { paths, expires });
+}
+
+/// Copies a recent link; an expired one is re-issued first (and the notification says so).
+async fn copy_recent(app: &AppHandle, id: &str) {
+    let desktop = app.state::<Desktop>();
+    let entry = match desktop.context.history().and_then(|h| h.get(id)) {
+        Ok(entry) => entry,
+        Err(e) => return notify::problem("Could not copy the link", &e.to_string()),
+    };
+    if !entry.is_expired(chrono::Utc::now()) {
+        if let Err(e) = notify::copy(app, &entry.url) {
+            return notify::problem("Could not copy the link", &e.to_string());
+        }
+        return notify::link_copied(&entry.name, entry.expires_at, &[], false);
+    }
+    let expiry = default_expiry(app);
+    match crate::ledger::reissue(&desktop.context, id, Some(expiry)).await {
+        Ok(share) => {
+            if let Err(e) = notify::copy(app, &share.url) {
+                return notify::problem("Could not copy the link", &e.to_string());
+            }
+            notify::link_copied(&share.name, share.expires_at, &share.warnings, true);
+        }
+        Err(e) => notify::problem(
+            &format!("Could not re-issue {}", entry.name),
+            &e.to_string(),
+        ),
+    }
+    notify::history_changed(app);
+}
+
+fn set_default_expiry(app: &AppHandle, expiry: Expiry) {
+    let desktop = app.state::<Desktop>();
+    let paths = &desktop.context.paths;
+    let saved = ProfileBook::load(paths)
+        .ok()
+        .flatten()
+        .ok_or_else(|| "no profiles yet".to_owned())
+        .and_then(|mut book| {
+            let name = book.pick(None).map_err(|e| e.to_string())?.name.clone();
+            book.get_mut(&name)
+                .map_err(|e| e.to_string())?
+                .default_expiry = Some(expiry);
+            book.save(paths).map_err(|e| e.to_string())
+        });
+    match saved {
+        Ok(()) => notify::profiles_changed(app),
+        Err(e) => notify::problem("Could not change the default expiry", &e),
+    }
+}

@@ -1,0 +1,124 @@
+//! Handing files to a running LinkDrop window: `linkdrop share FILE` at a terminal, `linkdrop
+//! FILE` from a file manager's "Open with", or a second `linkdrop` started while one runs. The
+//! window owns a D-Bus name (through tauri-plugin-single-instance); the second process calls its
+//! `ExecuteCallback(argv, cwd)` and the window shares what `request` makes of them.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// The app's identifier (tauri.conf.json) with the plugin's suffix, and the object path from it.
+pub const BUS_NAME: &str = "app.linkdrop.desktop.SingleInstance";
+const OBJECT_PATH: &str = "/app/linkdrop/desktop/SingleInstance";
+const INTERFACE: &str = "org.SingleInstance.DBus";
+
+/// Files for the window to share, and the expiry asked for (`None`: the window's choice).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SharePaths {
+    pub paths: Vec<String>,
+    pub expires: Option<String>,
+}
+
+/// What a second `linkdrop` asks of the running window: files to share, or just to be shown.
+pub fn request(argv: &[String], cwd: &Path) -> Option<SharePaths> {
+    let cli = Cli::try_parse_from(argv).ok()?;
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        }
+        .display()
+        .to_string()
+    };
+    match cli.command {
+        Some(Command::Share(args)) => Some(SharePaths {
+            paths: args.files.iter().map(absolute).collect(),
+            expires: args.expires.map(|e| e.to_string()),
+        }),
+        None if !cli.files.is_empty() => Some(SharePaths {
+            paths: cli.files.iter().map(absolute).collect(),
+            expires: None,
+        }),
+        _ => None,
+    }
+}
+
+/// Gives this process's arguments to the running window. `Ok(false)` when no window runs (or
+/// there is no session bus): then the caller carries on by itself.
+pub fn send_to_running_window() -> Result<bool, String> {
+    let Ok(connection) = zbus::blocking::Connection::session() else {
+        return Ok(false);
+    };
+    let owned = zbus::names::BusName::try_from(BUS_NAME)
+        .ok()
+        .zip(zbus::blocking::fdo::DBusProxy::new(&connection).ok())
+        .and_then(|(name, bus)| bus.name_has_owner(name).ok())
+        .unwrap_or(false);
+    if !owned {
+        return Ok(false);
+    }
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cwd = std::env::current_dir()
+        .unwrap_or_default()
+        .display()
+        .to_string();
+    connection
+        .call_method(
+            Some(BUS_NAME),
+            OBJECT_PATH,
+            Some(INTERFACE),
+            "ExecuteCallback",
+            &(argv, cwd),
+        )
+        .map(|_| true)
+        .map_err(|e| format!("the running LinkDrop window did not take the files: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn share_and_open_with_become_files_for_the_window() {
+        let cwd = Path::new("/home/me");
+        assert_eq!(
+            request(
+                &argv(&[
+                    "linkdrop",
+                    "share",
+                    "a.txt",
+                    "/tmp/b.pdf",
+                    "--expires",
+                    "1d"
+                ]),
+                cwd
+            ),
+            Some(SharePaths {
+                paths: vec!["/home/me/a.txt".into(), "/tmp/b.pdf".into()],
+                expires: Some("1d".into()),
+            })
+        );
+        assert_eq!(
+            request(&argv(&["linkdrop", "report.pdf"]), cwd),
+            Some(SharePaths {
+                paths: vec!["/home/me/report.pdf".into()],
+                expires: None,
+            })
+        );
+        assert_eq!(
+            request(&argv(&["linkdrop"]), cwd),
+            None,
+            "just show the window"
+        );
+        assert_eq!(request(&argv(&["linkdrop", "history"]), cwd), None);
+    }
+}
