@@ -21,6 +21,9 @@ fn main() {
             "provider_presets",
             "aws_profiles",
             "take_pending_shares",
+            "desktop_prefs",
+            "set_share_shortcut",
+            "set_start_at_login",
         ]),
     ))
     .expect("failed to run the Tauri build script");

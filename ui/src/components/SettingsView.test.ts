@@ -117,7 +117,7 @@ describe('SettingsView', () => {
       },
     });
     await waitFor(() => expect(profileRow('cloudflare')).toBeInTheDocument());
-    expect(screen.getByRole('status')).toHaveTextContent('Saved profile cloudflare.');
+    expect(screen.getByText('Saved profile cloudflare.')).toHaveAttribute('role', 'status');
     // The secret went to the backend once, and the form is gone.
     expect(screen.queryByLabelText('Secret access key')).toBeNull();
   });
