@@ -13,7 +13,7 @@ BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0
+	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0 python3-xlib desktop-file-utils
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48

@@ -35,9 +35,22 @@ pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// How the window starts (or what a running one is asked to do) when no command is given.
+#[derive(Debug, Default, Args)]
+pub struct WindowArgs {
     /// Files to share in the window (what a file manager's "Open with LinkDrop" passes)
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Start in the tray without showing the window (how LinkDrop starts at login)
+    #[arg(long)]
+    pub hidden: bool,
+    /// Open the file dialog and share what is chosen (the desktop entry's "Share link…" action)
+    #[arg(long, conflicts_with = "files")]
+    pub choose_files: bool,
 }
 
 #[derive(Debug, Subcommand)]

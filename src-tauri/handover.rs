@@ -21,9 +21,24 @@ pub struct SharePaths {
     pub expires: Option<String>,
 }
 
-/// What a second `linkdrop` asks of the running window: files to share, or just to be shown.
-pub fn request(argv: &[String], cwd: &Path) -> Option<SharePaths> {
-    let cli = Cli::try_parse_from(argv).ok()?;
+/// What a second `linkdrop` asks of the running app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// Share these files in the window.
+    Share(SharePaths),
+    /// Open the file dialog and share what is chosen ("Share link…" in the desktop entry).
+    ChooseFiles,
+    /// Just show the window.
+    Show,
+    /// Nothing: a second start at login (`--hidden`) finds LinkDrop already in the tray.
+    Nothing,
+}
+
+/// What a second `linkdrop` started with `argv` in `cwd` asks of the running app.
+pub fn request(argv: &[String], cwd: &Path) -> Request {
+    let Ok(cli) = Cli::try_parse_from(argv) else {
+        return Request::Show;
+    };
     let absolute = |p: &PathBuf| {
         if p.is_absolute() {
             p.clone()
@@ -34,15 +49,17 @@ pub fn request(argv: &[String], cwd: &Path) -> Option<SharePaths> {
         .to_string()
     };
     match cli.command {
-        Some(Command::Share(args)) => Some(SharePaths {
+        Some(Command::Share(args)) => Request::Share(SharePaths {
             paths: args.files.iter().map(absolute).collect(),
             expires: args.expires.map(|e| e.to_string()),
         }),
-        None if !cli.files.is_empty() => Some(SharePaths {
-            paths: cli.files.iter().map(absolute).collect(),
+        None if cli.window.choose_files => Request::ChooseFiles,
+        None if cli.window.hidden && cli.window.files.is_empty() => Request::Nothing,
+        None if !cli.window.files.is_empty() => Request::Share(SharePaths {
+            paths: cli.window.files.iter().map(absolute).collect(),
             expires: None,
         }),
-        _ => None,
+        _ => Request::Show,
     }
 }
 
@@ -102,23 +119,32 @@ mod tests {
                 ]),
                 cwd
             ),
-            Some(SharePaths {
+            Request::Share(SharePaths {
                 paths: vec!["/home/me/a.txt".into(), "/tmp/b.pdf".into()],
                 expires: Some("1d".into()),
             })
         );
         assert_eq!(
             request(&argv(&["linkdrop", "report.pdf"]), cwd),
-            Some(SharePaths {
+            Request::Share(SharePaths {
                 paths: vec!["/home/me/report.pdf".into()],
                 expires: None,
             })
         );
         assert_eq!(
-            request(&argv(&["linkdrop"]), cwd),
-            None,
-            "just show the window"
+            request(&argv(&["linkdrop", "--choose-files"]), cwd),
+            Request::ChooseFiles
         );
-        assert_eq!(request(&argv(&["linkdrop", "history"]), cwd), None);
+        assert_eq!(request(&argv(&["linkdrop"]), cwd), Request::Show);
+        assert_eq!(
+            request(&argv(&["linkdrop", "--hidden"]), cwd),
+            Request::Nothing,
+            "a second start at login leaves LinkDrop in the tray"
+        );
+        assert_eq!(request(&argv(&["linkdrop", "history"]), cwd), Request::Show);
+        assert_eq!(
+            request(&argv(&["linkdrop", "--no-such-flag"]), cwd),
+            Request::Show
+        );
     }
 }

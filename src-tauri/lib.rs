@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod local_store;
 pub mod object_key;
 pub mod paths;
+pub mod preferences;
 pub mod presign;
 pub mod profiles;
 pub mod providers;
@@ -35,7 +36,7 @@ pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         Some(command) => cli::run(command),
-        None => desktop::run(cli.files),
+        None => desktop::run(cli.window),
     }
 }
 

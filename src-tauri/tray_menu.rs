@@ -1,6 +1,6 @@
-//! What the tray menu shows, computed without a display: the items, which are greyed out, and the
-//! labels of the recent links with their time left. The shell turns this model into a Tauri menu
-//! and maps clicks on item ids back to actions.
+//! What the tray shows, computed without a display: the menu's items, which are greyed out, the
+//! labels of the recent links with their time left, and the icon while uploads run. The shell
+//! turns this model into a Tauri menu and icon and maps clicks on item ids back to actions.
 
 use std::path::PathBuf;
 
@@ -45,6 +45,7 @@ pub enum Item {
 pub enum Action {
     ShareFile,
     ShareCopied,
+    DropTarget,
     Recent(String),
     DefaultExpiry(Expiry),
     Open,
@@ -56,6 +57,7 @@ impl Action {
         match self {
             Action::ShareFile => "share-file".into(),
             Action::ShareCopied => "share-copied".into(),
+            Action::DropTarget => "drop-target".into(),
             Action::Recent(id) => format!("recent:{id}"),
             Action::DefaultExpiry(e) => format!("expiry:{e}"),
             Action::Open => "open".into(),
@@ -68,6 +70,7 @@ impl Action {
         Some(match id {
             "share-file" => Action::ShareFile,
             "share-copied" => Action::ShareCopied,
+            "drop-target" => Action::DropTarget,
             "open" => Action::Open,
             "quit" => Action::Quit,
             _ => {
@@ -90,9 +93,109 @@ pub struct State {
     pub copied: Vec<PathBuf>,
     /// The default profile's default expiry.
     pub default_expiry: Expiry,
-    /// Uploads running right now.
-    pub uploading: usize,
+    /// Uploads running right now, and how far along.
+    pub activity: Activity,
+    /// The small always-on-top drop target window is showing.
+    pub drop_target: bool,
     pub now: DateTime<Utc>,
+}
+
+/// The uploads running (or waiting their turn) and their bytes so far, summed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export_to = "Activity.ts")]
+pub struct Activity {
+    pub uploads: u32,
+    pub sent: u64,
+    pub total: u64,
+}
+
+impl Activity {
+    /// How much is sent, in eighths: what the tray icon draws, so that it changes a few times per
+    /// upload rather than at every progress event. 0 before any size is known.
+    pub fn eighths(&self) -> u8 {
+        if self.total == 0 {
+            return 0;
+        }
+        (self.sent.min(self.total) as u128 * 8 / self.total as u128) as u8
+    }
+
+    /// How much of the bytes known so far is sent; `None` before any size is known.
+    pub fn percent(&self) -> Option<u8> {
+        (self.total > 0)
+            .then(|| (self.sent.min(self.total) as u128 * 100 / self.total as u128) as u8)
+    }
+
+    /// The label beside the tray icon: "↑ 2 · 45%"; `None` when nothing runs.
+    pub fn title(&self) -> Option<String> {
+        if self.uploads == 0 {
+            return None;
+        }
+        Some(match self.percent() {
+            Some(percent) => format!("↑ {} · {percent}%", self.uploads),
+            None => format!("↑ {}", self.uploads),
+        })
+    }
+}
+
+/// The tray icon while uploads run: `rgba` (the idle icon, `size`×`size`) with a progress badge in
+/// its lower right corner, a pie filled `eighths`/8 clockwise from twelve o'clock. Edges are
+/// smoothed by sampling each pixel 4×4 times.
+pub fn activity_icon(rgba: &[u8], size: u32, eighths: u8) -> Vec<u8> {
+    const RING: [u8; 3] = [255, 255, 255];
+    const TRACK: [u8; 3] = [30, 58, 138];
+    const FILL: [u8; 3] = [74, 222, 128];
+    let mut out = rgba.to_vec();
+    let s = size as f64;
+    let radius = s * 0.3;
+    let (cx, cy) = (s - radius - s * 0.02, s - radius - s * 0.02);
+    let ring = (s * 0.06).max(1.0);
+    let filled = f64::from(eighths.min(8)) / 8.0;
+    for y in 0..size {
+        for x in 0..size {
+            let mut cover = [0u32; 3]; // samples of ring, track and fill
+            for sy in 0..4 {
+                for sx in 0..4 {
+                    let px = f64::from(x) + (f64::from(sx) + 0.5) / 4.0 - cx;
+                    let py = f64::from(y) + (f64::from(sy) + 0.5) / 4.0 - cy;
+                    let d = (px * px + py * py).sqrt();
+                    if d > radius {
+                        continue;
+                    }
+                    if d > radius - ring {
+                        cover[0] += 1;
+                        continue;
+                    }
+                    // Clockwise from twelve o'clock, in turns.
+                    let turn = (px.atan2(-py) / std::f64::consts::TAU).rem_euclid(1.0);
+                    cover[if turn < filled { 2 } else { 1 }] += 1;
+                }
+            }
+            let samples: u32 = cover.iter().sum();
+            if samples == 0 {
+                continue;
+            }
+            let i = ((y * size + x) * 4) as usize;
+            let Some(pixel) = out.get_mut(i..i + 4) else {
+                continue;
+            };
+            let alpha = f64::from(samples) / 16.0;
+            for c in 0..3 {
+                let badge = (f64::from(RING[c]) * f64::from(cover[0])
+                    + f64::from(TRACK[c]) * f64::from(cover[1])
+                    + f64::from(FILL[c]) * f64::from(cover[2]))
+                    / f64::from(samples);
+                let under = f64::from(pixel[c]) * f64::from(pixel[3]) / 255.0;
+                let base_alpha = f64::from(pixel[3]) / 255.0;
+                let out_alpha = alpha + base_alpha * (1.0 - alpha);
+                pixel[c] = ((badge * alpha + under * (1.0 - alpha)) / out_alpha.max(1e-9))
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+            let base_alpha = f64::from(pixel[3]) / 255.0;
+            pixel[3] = ((alpha + base_alpha * (1.0 - alpha)) * 255.0).round() as u8;
+        }
+    }
+    out
 }
 
 /// "report.pdf — 3 h 12 min left", "report.pdf — expired, click to re-issue", …
@@ -162,14 +265,16 @@ pub fn build(state: &State) -> Vec<Item> {
         })
         .collect();
     let mut items = vec![];
-    if state.uploading > 0 {
+    let uploads = state.activity.uploads;
+    if uploads > 0 {
+        let plural = if uploads == 1 { "" } else { "s" };
+        let label = match state.activity.percent() {
+            Some(percent) => format!("Uploading {uploads} file{plural}… {percent}%"),
+            None => format!("Uploading {uploads} file{plural}…"),
+        };
         items.push(Item::Action {
             id: "uploading".into(),
-            label: format!(
-                "Uploading {} file{}…",
-                state.uploading,
-                if state.uploading == 1 { "" } else { "s" }
-            ),
+            label,
             enabled: false,
         });
         items.push(Item::Separator);
@@ -177,6 +282,11 @@ pub fn build(state: &State) -> Vec<Item> {
     items.extend([
         action(Action::ShareFile, "Share file…", true),
         action(Action::ShareCopied, &copied_label, !state.copied.is_empty()),
+        Item::Check {
+            id: Action::DropTarget.id(),
+            label: "Drop target".into(),
+            checked: state.drop_target,
+        },
         Item::Submenu {
             label: "Recent links".into(),
             enabled: !recent.is_empty(),
@@ -245,7 +355,8 @@ mod tests {
             recent,
             copied,
             default_expiry: Expiry::ONE_HOUR,
-            uploading: 0,
+            activity: Activity::default(),
+            drop_target: false,
             now: Utc::now(),
         }
     }
@@ -345,6 +456,7 @@ mod tests {
         for a in [
             Action::ShareFile,
             Action::ShareCopied,
+            Action::DropTarget,
             Action::DefaultExpiry("7d".parse().unwrap()),
             Action::Open,
             Action::Quit,
@@ -356,18 +468,86 @@ mod tests {
     }
 
     #[test]
-    fn uploads_show_at_the_top() {
+    fn uploads_show_at_the_top_with_their_progress() {
         let mut s = state(vec![], vec![]);
-        s.uploading = 2;
-        let items = build(&s);
+        s.activity = Activity {
+            uploads: 2,
+            sent: 0,
+            total: 0,
+        };
         assert_eq!(
-            items[0],
+            build(&s)[0],
             Item::Action {
                 id: "uploading".into(),
                 label: "Uploading 2 files…".into(),
                 enabled: false
             }
         );
+        s.activity = Activity {
+            uploads: 1,
+            sent: 450,
+            total: 1000,
+        };
+        assert!(
+            matches!(&build(&s)[0], Item::Action { label, .. } if label == "Uploading 1 file… 45%")
+        );
+        assert_eq!(s.activity.title().as_deref(), Some("↑ 1 · 45%"));
+        assert_eq!(s.activity.eighths(), 3);
+        assert_eq!(Activity::default().title(), None);
+        assert!(!matches!(
+            &build(&state(vec![], vec![]))[0],
+            Item::Action { id, .. } if id == "uploading"
+        ));
+    }
+
+    #[test]
+    fn the_drop_target_item_is_checked_while_it_shows() {
+        let mut s = state(vec![], vec![]);
+        let checked = |s: &State| match find(&build(s), "Drop target") {
+            Item::Check { checked, id, .. } => {
+                assert_eq!(Action::from_id(id), Some(Action::DropTarget));
+                *checked
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(!checked(&s));
+        s.drop_target = true;
+        assert!(checked(&s));
+    }
+
+    /// The badge's pixel at (x, y) of a `size` icon.
+    fn pixel(icon: &[u8], size: u32, x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * size + x) * 4) as usize;
+        icon[i..i + 4].try_into().unwrap()
+    }
+
+    #[test]
+    fn the_activity_icon_draws_progress_in_the_corner_and_leaves_the_rest() {
+        let size = 64;
+        let idle: Vec<u8> = (0..size * size).flat_map(|_| [10, 20, 30, 255]).collect();
+        let none = activity_icon(&idle, size, 0);
+        let half = activity_icon(&idle, size, 4);
+        let full = activity_icon(&idle, size, 8);
+        // Top left: the icon itself, untouched.
+        assert_eq!(pixel(&half, size, 2, 2), [10, 20, 30, 255]);
+        // The badge's centre is 0.3 of the size from the corner; sample left and right of it.
+        let (cx, cy) = (size - 21, size - 21);
+        let right = (cx + 8, cy + 2);
+        let left = (cx - 8, cy + 2);
+        // Half done: the right half (clockwise from twelve) is filled, the left is not.
+        assert_eq!(pixel(&half, size, right.0, right.1), [74, 222, 128, 255]);
+        assert_eq!(pixel(&half, size, left.0, left.1), [30, 58, 138, 255]);
+        assert_eq!(pixel(&none, size, right.0, right.1), [30, 58, 138, 255]);
+        assert_eq!(pixel(&full, size, left.0, left.1), [74, 222, 128, 255]);
+        assert_ne!(none, half);
+        assert_ne!(half, full);
+        // Drawn on a transparent icon, the badge is opaque where it covers.
+        let clear = vec![0u8; (size * size * 4) as usize];
+        assert_eq!(
+            pixel(&activity_icon(&clear, size, 8), size, right.0, right.1)[3],
+            255
+        );
+        assert_eq!(pixel(&activity_icon(&clear, size, 8), size, 1, 1)[3], 0);
     }
 
     #[test]

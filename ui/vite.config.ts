@@ -1,4 +1,5 @@
 /// <reference types="vitest/config" />
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 
@@ -17,6 +18,13 @@ export default defineConfig({
     target: 'safari15',
     outDir: 'dist',
     emptyOutDir: true,
+    // Two pages: the main window, and the small always-on-top drop target.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('index.html', import.meta.url)),
+        drop: fileURLToPath(new URL('drop.html', import.meta.url)),
+      },
+    },
     // The CSP allows only `script-src 'self'` and `style-src 'self'`: CSS is
     // emitted as its own file (vite-plugin-svelte's default emitCss) and the
     // entry script is an external module, so index.html has nothing inline.

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 
 use super::{Desktop, UiError, notify};
 use crate::check::Report;
@@ -15,6 +15,7 @@ use crate::expiry::Expiry;
 use crate::handover::SharePaths;
 use crate::history::{Counts, Filter, HistoryEntry, Query};
 use crate::ledger;
+use crate::preferences::Preferences;
 use crate::providers::{PROVIDERS, Provider};
 use crate::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
 use crate::share::{self, Share, ShareEvent};
@@ -108,7 +109,13 @@ pub async fn share_file(
             permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new("internal", e))?,
             () = cancel.cancelled() => return Err(UiError::new("cancelled", "cancelled")),
         };
+        let (app, upload_id) = (app.clone(), request.upload_id.clone());
         let on_event = Arc::new(move |event: ShareEvent| {
+            let desktop = app.state::<Desktop>();
+            match &event {
+                ShareEvent::Preparing { size, .. } => desktop.progress(&upload_id, 0, *size),
+                ShareEvent::Progress { sent, total } => desktop.progress(&upload_id, *sent, *total),
+            }
             let _ = on_event.send(event);
         });
         share::share_path(
@@ -327,4 +334,118 @@ pub fn take_pending_shares(desktop: State<'_, Desktop>) -> Vec<SharePaths> {
         .ui_listening
         .store(true, std::sync::atomic::Ordering::SeqCst);
     std::mem::take(&mut *desktop.pending.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// The desktop integration the Settings view shows: the global shortcut for "Share file…" and
+/// whether LinkDrop starts at login. Both are off until the user turns them on.
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "DesktopPrefs.ts")]
+pub struct DesktopPrefs {
+    pub share_shortcut: Option<String>,
+    pub start_at_login: bool,
+}
+
+#[tauri::command]
+pub fn desktop_prefs(app: AppHandle, desktop: State<'_, Desktop>) -> Result<DesktopPrefs, UiError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let prefs =
+        Preferences::load(&desktop.context.paths).map_err(|e| UiError::new("preferences", e))?;
+    Ok(DesktopPrefs {
+        share_shortcut: prefs.share_shortcut,
+        start_at_login: app.autolaunch().is_enabled().unwrap_or(false),
+    })
+}
+
+/// Sets (or with `null`, removes) the global shortcut for "Share file…"; saved only once it works.
+#[tauri::command]
+pub fn set_share_shortcut(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    shortcut: Option<String>,
+) -> Result<(), UiError> {
+    use tauri_plugin_global_shortcut::{GlobalShortcutExt, Modifiers, Shortcut};
+    let shortcut = shortcut
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
+    let parsed = shortcut
+        .as_deref()
+        .map(|text| {
+            let not_a_shortcut = || {
+                UiError::new(
+                    "shortcut",
+                    format!(
+                        "{text:?} is not a shortcut: give modifiers and a key, like Ctrl+Alt+L"
+                    ),
+                )
+            };
+            let parsed = text.parse::<Shortcut>().map_err(|_| not_a_shortcut())?;
+            // Without Ctrl, Alt or Super the shortcut would take a key away from typing everywhere;
+            // function keys are the exception.
+            let key = format!("{:?}", parsed.key);
+            let function_key = key
+                .strip_prefix('F')
+                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+            if !function_key
+                && !parsed
+                    .mods
+                    .intersects(Modifiers::CONTROL | Modifiers::ALT | Modifiers::SUPER)
+            {
+                return Err(UiError::new(
+                    "shortcut",
+                    format!(
+                        "{text} has no Ctrl, Alt or Super: it would take the key away from typing"
+                    ),
+                ));
+            }
+            Ok(parsed)
+        })
+        .transpose()?;
+    let shortcuts = app.global_shortcut();
+    shortcuts
+        .unregister_all()
+        .map_err(|e| UiError::new("shortcut", e))?;
+    if let (Some(parsed), Some(text)) = (parsed, &shortcut) {
+        shortcuts.register(parsed).map_err(|e| {
+            UiError::new(
+                "shortcut",
+                format!(
+                    "{text} cannot be used ({e}): another application may have it; try another"
+                ),
+            )
+        })?;
+    }
+    let mut prefs =
+        Preferences::load(&desktop.context.paths).map_err(|e| UiError::new("preferences", e))?;
+    prefs.share_shortcut = shortcut;
+    prefs
+        .save(&desktop.context.paths)
+        .map_err(|e| UiError::new("preferences", e))
+}
+
+#[tauri::command]
+pub fn set_start_at_login(app: AppHandle, enabled: bool) -> Result<(), UiError> {
+    use tauri_plugin_autostart::ManagerExt;
+    let launcher = app.autolaunch();
+    let result = if enabled {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    result.map_err(|e| UiError::new("autostart", format!("cannot change start at login: {e}")))
+}
+
+/// Registers the saved shortcut at start; one that no longer works is reported, not fatal.
+pub fn register_saved_shortcut(app: &AppHandle) {
+    use tauri_plugin_global_shortcut::GlobalShortcutExt;
+    let desktop = app.state::<Desktop>();
+    let Ok(Preferences {
+        share_shortcut: Some(text),
+        ..
+    }) = Preferences::load(&desktop.context.paths)
+    else {
+        return;
+    };
+    if let Err(e) = app.global_shortcut().register(text.as_str()) {
+        tracing::warn!("the shortcut {text} cannot be used: {e}");
+    }
 }

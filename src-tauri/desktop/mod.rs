@@ -2,11 +2,12 @@
 //! over the domain modules; this is the only module that imports `tauri`.
 
 mod commands;
+mod drop_target;
 mod notify;
 mod tray;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,10 +16,12 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
+use crate::cli::WindowArgs;
 use crate::credentials::Keychain;
-use crate::handover::SharePaths;
+use crate::handover::{Request, SharePaths};
 use crate::paths::Paths;
 use crate::share::Context;
+use crate::tray_menu::Activity;
 
 /// Files shared at once from the window; the rest wait their turn.
 const SHARES_IN_FLIGHT: usize = 3;
@@ -65,8 +68,8 @@ impl From<crate::share::ShareError> for UiError {
 pub struct Desktop {
     context: Context,
     in_flight: tokio::sync::Semaphore,
-    /// Cancellation of each running share, by the upload id the UI gave it.
-    cancels: Mutex<HashMap<String, CancellationToken>>,
+    /// Each running share, by the upload id the UI gave it: how to cancel it, how far it got.
+    uploads: Mutex<HashMap<String, Upload>>,
     /// Files handed over (tray, a second `linkdrop`) before the window listened for them.
     pending: Mutex<Vec<SharePaths>>,
     /// The window has taken its pending files and listens for `share-paths`.
@@ -75,36 +78,58 @@ pub struct Desktop {
     keep_in_tray: AtomicBool,
 }
 
+struct Upload {
+    cancel: CancellationToken,
+    sent: u64,
+    total: u64,
+}
+
 impl Desktop {
+    fn uploads(&self) -> std::sync::MutexGuard<'_, HashMap<String, Upload>> {
+        self.uploads.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn register(&self, upload_id: &str) -> CancellationToken {
-        let token = CancellationToken::new();
-        self.cancels
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(upload_id.to_owned(), token.clone());
-        token
+        let cancel = CancellationToken::new();
+        let upload = Upload {
+            cancel: cancel.clone(),
+            sent: 0,
+            total: 0,
+        };
+        self.uploads().insert(upload_id.to_owned(), upload);
+        cancel
+    }
+
+    fn progress(&self, upload_id: &str, sent: u64, total: u64) {
+        if let Some(upload) = self.uploads().get_mut(upload_id) {
+            upload.sent = sent;
+            upload.total = total;
+        }
     }
 
     fn forget(&self, upload_id: &str) {
-        self.cancels
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(upload_id);
+        self.uploads().remove(upload_id);
     }
 
-    /// Shares running (or waiting their turn) from the window.
-    fn uploading(&self) -> usize {
-        self.cancels.lock().unwrap_or_else(|p| p.into_inner()).len()
+    /// Shares running (or waiting their turn) from the window, and their bytes so far.
+    fn activity(&self) -> Activity {
+        let uploads = self.uploads();
+        Activity {
+            uploads: uploads.len() as u32,
+            sent: uploads.values().map(|u| u.sent).sum(),
+            total: uploads.values().map(|u| u.total).sum(),
+        }
     }
 
     fn cancel(&self, upload_id: &str) {
-        if let Some(token) = self
-            .cancels
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(upload_id)
-        {
-            token.cancel();
+        if let Some(upload) = self.uploads().get(upload_id) {
+            upload.cancel.cancel();
+        }
+    }
+
+    fn cancel_all(&self) {
+        for upload in self.uploads().values() {
+            upload.cancel.cancel();
         }
     }
 }
@@ -134,9 +159,22 @@ fn show_main_window(app: &AppHandle) {
     }
 }
 
-/// Opens the window; `files` (from "Open with LinkDrop") are shared in it. When LinkDrop already
-/// runs, the single-instance plugin hands this process's arguments to it and exits.
-pub fn run(files: Vec<PathBuf>) -> ExitCode {
+/// What a second `linkdrop` asked for (see `handover::request`), carried out by the running app.
+fn carry_out(app: &AppHandle, request: Request) {
+    match request {
+        Request::Share(paths) => {
+            show_main_window(app);
+            deliver(app, paths);
+        }
+        Request::ChooseFiles => tray::choose_and_share(app),
+        Request::Show => show_main_window(app),
+        Request::Nothing => {}
+    }
+}
+
+/// Opens the window; `window.files` (from "Open with LinkDrop") are shared in it. When LinkDrop
+/// already runs, the single-instance plugin hands this process's arguments to it and exits.
+pub fn run(window: WindowArgs) -> ExitCode {
     let paths = match Paths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -144,57 +182,102 @@ pub fn run(files: Vec<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let first = crate::handover::request(
+        &std::env::args().collect::<Vec<_>>(),
+        &std::env::current_dir().unwrap_or_default(),
+    );
     let desktop = Desktop {
         context: Context {
             paths,
             keychain: Keychain::from_env(),
         },
         in_flight: tokio::sync::Semaphore::new(SHARES_IN_FLIGHT),
-        cancels: Mutex::default(),
-        pending: Mutex::new(
-            crate::handover::request(
-                &std::env::args().collect::<Vec<_>>(),
-                &std::env::current_dir().unwrap_or_default(),
-            )
-            .filter(|_| !files.is_empty())
-            .into_iter()
-            .collect(),
-        ),
+        uploads: Mutex::default(),
+        pending: Mutex::new(match &first {
+            Request::Share(paths) => vec![paths.clone()],
+            _ => vec![],
+        }),
         ui_listening: AtomicBool::new(false),
         keep_in_tray: AtomicBool::new(false),
     };
-    let result = tauri::Builder::default()
+    let hidden = window.hidden;
+    let built = tauri::Builder::default()
         // First, so that a second start hands over before anything else is set up.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            show_main_window(app);
-            if let Some(request) = crate::handover::request(&argv, std::path::Path::new(&cwd)) {
-                deliver(app, request);
-            }
+            carry_out(app, crate::handover::request(&argv, Path::new(&cwd)));
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .setup(|app| {
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("LinkDrop")
+                .arg("--hidden")
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_global_shortcut::Builder::new()
+                .with_handler(|app, _shortcut, event| {
+                    if event.state == tauri_plugin_global_shortcut::ShortcutState::Pressed {
+                        tray::choose_and_share(app);
+                    }
+                })
+                .build(),
+        )
+        .setup(move |app| {
             let handle = app.handle().clone();
             notify::watch_history(handle.clone(), &app.state::<Desktop>().context);
             let tray = tray::install(&handle);
             app.state::<Desktop>()
                 .keep_in_tray
                 .store(tray, Ordering::SeqCst);
+            commands::register_saved_shortcut(&handle);
+            // Started at login: straight to the tray, when there is one to come back from.
+            if hidden
+                && tray
+                && let Some(window) = handle.get_webview_window("main")
+            {
+                let _ = window.hide();
+            }
+            if tray {
+                drop_target::restore(&handle);
+            }
+            if first == Request::ChooseFiles {
+                tray::choose_and_share(&handle);
+            }
             Ok(())
         })
-        .on_window_event(|window, event| {
+        .on_window_event(|window, event| match event {
             // With a tray, closing the window keeps LinkDrop running there: uploads go on and
             // report by notification. "Quit" in the tray menu ends it.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event
-                && window.label() == "main"
-                && window
-                    .state::<Desktop>()
-                    .keep_in_tray
-                    .load(Ordering::SeqCst)
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window.label() == "main"
+                    && window
+                        .state::<Desktop>()
+                        .keep_in_tray
+                        .load(Ordering::SeqCst) =>
             {
                 api.prevent_close();
                 let _ = window.hide();
             }
+            // Without a tray, closing the window quits: with uploads running, ask first.
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window.label() == "main" && window.state::<Desktop>().activity().uploads > 0 =>
+            {
+                api.prevent_close();
+                tray::quit(window.app_handle());
+            }
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if window.label() == drop_target::LABEL =>
+            {
+                api.prevent_close();
+                drop_target::hide(window.app_handle());
+            }
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. })
+                if window.label() == drop_target::LABEL =>
+            {
+                drop_target::dropped(window.app_handle(), paths);
+            }
+            _ => {}
         })
         .manage(desktop)
         .invoke_handler(tauri::generate_handler![
@@ -216,15 +299,31 @@ pub fn run(files: Vec<PathBuf>) -> ExitCode {
             commands::provider_presets,
             commands::aws_profiles,
             commands::take_pending_shares,
+            commands::desktop_prefs,
+            commands::set_share_shortcut,
+            commands::set_start_at_login,
         ])
-        .run(tauri::generate_context!());
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+        .build(tauri::generate_context!());
+    let app = match built {
+        Ok(app) => app,
         Err(e) => {
             eprintln!("linkdrop: cannot open the window: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
-    }
+    };
+    app.run(|app, event| {
+        // Leaving any other way than Quit (the last window closed without a tray, a signal to
+        // the event loop) while uploads run: ask first, as Quit does, so nothing is left behind.
+        if let tauri::RunEvent::ExitRequested {
+            api, code: None, ..
+        } = event
+            && app.state::<Desktop>().activity().uploads > 0
+        {
+            api.prevent_exit();
+            tray::quit(app);
+        }
+    });
+    ExitCode::SUCCESS
 }
 
 #[cfg(test)]
@@ -275,6 +374,8 @@ mod bindings {
         check::<crate::settings::SecretChange>(&mut stale);
         check::<crate::providers::Provider>(&mut stale);
         check::<crate::credentials::AwsProfile>(&mut stale);
+        check::<super::commands::DesktopPrefs>(&mut stale);
+        check::<crate::tray_menu::Activity>(&mut stale);
         assert!(
             stale.is_empty(),
             "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"

@@ -3,36 +3,43 @@
 
 use std::time::Duration;
 
+use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, Wry};
 use tauri_plugin_clipboard_manager::ClipboardExt;
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
-use super::{Desktop, notify};
+use super::{Desktop, drop_target, notify};
 use crate::expiry::Expiry;
 use crate::handover::SharePaths;
 use crate::history::Query;
 use crate::profiles::ProfileBook;
-use crate::tray_menu::{self, Action, Item};
+use crate::tray_menu::{self, Action, Activity, Item};
 
 pub const TRAY_ID: &str = "linkdrop";
-/// How often the menu is brought up to date (clipboard, countdowns, uploads in flight).
-const REFRESH: Duration = Duration::from_secs(2);
+/// How often the icon follows the uploads; the menu (clipboard, countdowns) every fourth time.
+const TICK: Duration = Duration::from_millis(500);
+const MENU_EVERY: u32 = 4;
+/// How long Quit waits for cancelled uploads to abort their multipart uploads.
+const QUIT_GRACE: Duration = Duration::from_secs(15);
+
+/// The tray's own icon: sharper in a panel than the 32-pixel window icon.
+fn idle_icon() -> Image<'static> {
+    tauri::include_image!("icons/128x128.png")
+}
 
 /// Creates the tray icon; `false` when the desktop has no tray to put it in.
 pub fn install(app: &AppHandle) -> bool {
     let items = tray_menu::build(&state(app));
     let built = to_menu(app, &items).and_then(|menu| {
-        let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        TrayIconBuilder::with_id(TRAY_ID)
             .tooltip("LinkDrop")
+            .icon(idle_icon())
             .menu(&menu)
             .show_menu_on_left_click(true)
-            .on_menu_event(|app, event| on_click(app, event.id().as_ref()));
-        if let Some(icon) = app.default_window_icon() {
-            builder = builder.icon(icon.clone());
-        }
-        builder.build(app)
+            .on_menu_event(|app, event| on_click(app, event.id().as_ref()))
+            .build(app)
     });
     if let Err(e) = built {
         tracing::warn!("no tray icon: {e}");
@@ -41,13 +48,29 @@ pub fn install(app: &AppHandle) -> bool {
     let app = app.clone();
     let keep_current = move || {
         let mut shown = items;
-        loop {
-            std::thread::sleep(REFRESH);
-            let state = state(&app);
-            let items = tray_menu::build(&state);
+        let mut drawn = Activity::default();
+        for tick in 1u32.. {
+            std::thread::sleep(TICK);
             let Some(tray) = app.tray_by_id(TRAY_ID) else {
                 return;
             };
+            let activity = app.state::<Desktop>().activity();
+            if activity != drawn {
+                // The badge is redrawn only when it looks different (in eighths).
+                if activity.uploads == 0 {
+                    let _ = tray.set_icon(Some(idle_icon()));
+                } else if drawn.uploads == 0 || activity.eighths() != drawn.eighths() {
+                    let _ = tray.set_icon(Some(busy_icon(activity.eighths())));
+                }
+                let _ = tray.set_title(activity.title().as_deref());
+                let _ = app.emit_to(drop_target::LABEL, "activity", activity);
+            }
+            let started_or_ended = (activity.uploads == 0) != (drawn.uploads == 0);
+            drawn = activity;
+            if tick % MENU_EVERY != 0 && !started_or_ended {
+                continue;
+            }
+            let items = tray_menu::build(&state(&app));
             if items != shown {
                 match to_menu(&app, &items) {
                     Ok(menu) => {
@@ -57,9 +80,6 @@ pub fn install(app: &AppHandle) -> bool {
                     Err(e) => tracing::warn!("cannot update the tray menu: {e}"),
                 }
             }
-            // The label next to the icon says uploads are running.
-            let title = (state.uploading > 0).then(|| format!("↑{}", state.uploading));
-            let _ = tray.set_title(title.as_deref());
         }
     };
     if let Err(e) = std::thread::Builder::new()
@@ -89,8 +109,23 @@ fn state(app: &AppHandle) -> tray_menu::State {
         recent,
         copied,
         default_expiry: default_expiry(app),
-        uploading: desktop.uploading(),
+        activity: desktop.activity(),
+        drop_target: drop_target::showing(app),
         now,
+    }
+}
+
+fn busy_icon(eighths: u8) -> Image<'static> {
+    let idle = idle_icon();
+    let rgba = tray_menu::activity_icon(idle.rgba(), idle.width(), eighths);
+    Image::new_owned(rgba, idle.width(), idle.height())
+}
+
+/// Brings the menu up to date now (after a click changed what it shows).
+fn refresh_menu(app: &AppHandle) {
+    let items = tray_menu::build(&state(app));
+    if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), to_menu(app, &items)) {
+        let _ = tray.set_menu(Some(menu));
     }
 }
 
@@ -151,18 +186,7 @@ fn on_click(app: &AppHandle, id: &str) {
         return;
     };
     match action {
-        Action::ShareFile => {
-            let app = app.clone();
-            app.clone().dialog().file().pick_files(move |chosen| {
-                let paths: Vec<String> = chosen
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|p| p.into_path().ok())
-                    .map(|p| p.display().to_string())
-                    .collect();
-                share(&app, paths);
-            });
-        }
+        Action::ShareFile => choose_and_share(app),
         Action::ShareCopied => {
             let text = app.clipboard().read_text().unwrap_or_default();
             let paths = tray_menu::copied_files(&text)
@@ -175,10 +199,74 @@ fn on_click(app: &AppHandle, id: &str) {
             let app = app.clone();
             tauri::async_runtime::spawn(async move { copy_recent(&app, &id).await });
         }
+        Action::DropTarget => {
+            drop_target::toggle(app);
+            refresh_menu(app);
+        }
         Action::DefaultExpiry(expiry) => set_default_expiry(app, expiry),
         Action::Open => super::show_main_window(app),
-        Action::Quit => app.exit(0),
+        Action::Quit => quit(app),
     }
+}
+
+/// Quits; with uploads running, asks first, then cancels them and waits (a little) until their
+/// multipart uploads are aborted, so that nothing is left half-uploaded in the bucket.
+pub fn quit(app: &AppHandle) {
+    let running = app.state::<Desktop>().activity().uploads;
+    if running == 0 {
+        return app.exit(0);
+    }
+    let plural = if running == 1 { "" } else { "s" };
+    let app = app.clone();
+    app.clone()
+        .dialog()
+        .message(format!(
+            "{running} upload{plural} still running. Quitting cancels {}; nothing half-uploaded is left in the bucket.",
+            if running == 1 { "it" } else { "them" }
+        ))
+        .title("Quit LinkDrop?")
+        .kind(MessageDialogKind::Warning)
+        .buttons(MessageDialogButtons::OkCancelCustom(
+            "Cancel uploads and quit".into(),
+            "Keep uploading".into(),
+        ))
+        .show(move |quit| {
+            if !quit {
+                return;
+            }
+            let desktop = app.state::<Desktop>();
+            tracing::info!("quitting: cancelling {running} upload(s)");
+            desktop.cancel_all();
+            let deadline = std::time::Instant::now() + QUIT_GRACE;
+            while desktop.activity().uploads > 0 && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let left = desktop.activity().uploads;
+            if left > 0 {
+                tracing::warn!("quitting with {left} upload(s) still aborting");
+            }
+            tracing::info!("quitting");
+            app.exit(0);
+        });
+}
+
+/// "Share file…" (the tray, the global shortcut): the native file dialog, then a share of each
+/// chosen file.
+pub fn choose_and_share(app: &AppHandle) {
+    let app = app.clone();
+    app.clone()
+        .dialog()
+        .file()
+        .set_title("Share files with LinkDrop")
+        .pick_files(move |chosen| {
+            let paths: Vec<String> = chosen
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| p.into_path().ok())
+                .map(|p| p.display().to_string())
+                .collect();
+            share(&app, paths);
+        });
 }
 
 /// Shares with the default profile and its default expiry, through the window (which shows the

@@ -6,7 +6,7 @@
 // see this, so this builds the real bundle and drives it, in a separate Node process, with
 // Object.prototype frozen and a fake backend: start, choose a file, get the link and its QR code.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +16,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const uiDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
-// Runs in the child process: argv[1] is the built bundle, argv[2] 'freeze' or not.
+// Runs in the child process: argv[1] is the built bundle, argv[2] 'freeze' or not, argv[3] the page
+// ('main' or 'drop', the drop target window).
 const DRIVER = String.raw`
 import { JSDOM } from 'jsdom';
-const [bundle, mode] = process.argv.slice(1);
+const [bundle, mode, page] = process.argv.slice(1);
 const dom = new JSDOM('<!doctype html><div id="app"></div>', { url: 'http://localhost/' });
 const w = dom.window;
 for (const name of ['window', 'document', 'navigator', 'Node', 'Element', 'HTMLElement', 'Text',
@@ -31,7 +32,7 @@ const callbacks = new Map();
 let nextId = 1;
 const calls = [];
 w.__TAURI_INTERNALS__ = {
-  metadata: { currentWindow: { label: 'main' }, currentWebview: { windowLabel: 'main', label: 'main' } },
+  metadata: { currentWindow: { label: page }, currentWebview: { windowLabel: page, label: page } },
   transformCallback(callback) { const id = nextId++; callbacks.set(id, callback); return id; },
   unregisterCallback(id) { callbacks.delete(id); },
   async invoke(cmd, args) {
@@ -60,6 +61,10 @@ try {
   await import(bundle);
   const settle = () => new Promise((r) => setTimeout(r, 50));
   await settle();
+  if (page === 'drop') {
+    result.target = w.document.querySelector('section')?.textContent?.replace(/\s+/g, ' ').trim();
+    throw null;
+  }
   result.footer = w.document.querySelector('footer')?.textContent?.trim();
   const choose = [...w.document.querySelectorAll('button')].find((b) => b.textContent.includes('Choose files'));
   choose.click();
@@ -67,7 +72,7 @@ try {
   result.row = w.document.querySelector('article')?.textContent?.replace(/\s+/g, ' ').trim();
   result.qr = w.document.querySelector('article img')?.getAttribute('src')?.slice(0, 32);
 } catch (e) {
-  result.error = String(e && e.stack || e);
+  if (e !== null) result.error = String(e && e.stack || e);
 }
 result.calls = calls;
 console.log(JSON.stringify(result));
@@ -97,22 +102,32 @@ describe('the production bundle', () => {
       ],
       { cwd: uiDir, env },
     );
-    const assets = await readdir(join(outDir, 'assets'));
-    const bundle = assets.find((f) => f.endsWith('.js'));
-    expect(bundle).toBeDefined();
-
-    const { stdout } = await run(
-      process.execPath,
-      ['--input-type=module', '-e', DRIVER, join(outDir, 'assets', bundle ?? ''), 'freeze'],
-      { cwd: uiDir },
-    );
-    const result = JSON.parse(stdout) as {
-      error: string | null;
-      footer?: string;
-      row?: string;
-      qr?: string;
-      calls: string[];
+    const drive = async (html: string, page: string) => {
+      // The page's entry script, as its HTML names it (the pages share chunks beside it).
+      const entry = /<script type="module"[^>]*src="\/(assets\/[^"]+\.js)"/.exec(
+        await readFile(join(outDir, html), 'utf8'),
+      )?.[1];
+      expect(entry, `no entry script in ${html}`).toBeDefined();
+      const { stdout } = await run(
+        process.execPath,
+        ['--input-type=module', '-e', DRIVER, join(outDir, entry ?? ''), 'freeze', page],
+        { cwd: uiDir },
+      );
+      return JSON.parse(stdout) as {
+        error: string | null;
+        footer?: string;
+        row?: string;
+        qr?: string;
+        target?: string;
+        calls: string[];
+      };
     };
+
+    const drop = await drive('drop.html', 'drop');
+    expect(drop.error).toBeNull();
+    expect(drop.target).toBe('Drop files here');
+
+    const result = await drive('index.html', 'main');
     expect(result.error).toBeNull();
     expect(result.footer).toBe('LinkDrop v0.0.1 · profile p');
     expect(result.calls).toContain('share_file');

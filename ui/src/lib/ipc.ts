@@ -7,11 +7,13 @@ import { open } from '@tauri-apps/plugin-dialog';
 
 import { listen } from '@tauri-apps/api/event';
 
+import type { Activity } from './bindings/Activity';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AwsProfile } from './bindings/AwsProfile';
 import type { CheckOutcome } from './bindings/CheckOutcome';
 import type { CheckReport } from './bindings/CheckReport';
 import type { CheckStep } from './bindings/CheckStep';
+import type { DesktopPrefs } from './bindings/DesktopPrefs';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
@@ -28,11 +30,13 @@ import type { ShareRequest } from './bindings/ShareRequest';
 import type { UiError } from './bindings/UiError';
 
 export type {
+  Activity,
   AppInfo,
   AwsProfile,
   CheckOutcome,
   CheckReport,
   CheckStep,
+  DesktopPrefs,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
@@ -165,6 +169,23 @@ export function awsProfiles(): Promise<AwsProfile[]> {
   return invoke<AwsProfile[]>('aws_profiles');
 }
 
+/** The global shortcut for "Share file…" and whether LinkDrop starts at login. */
+export function desktopPrefs(): Promise<DesktopPrefs> {
+  return invoke<DesktopPrefs>('desktop_prefs');
+}
+
+/**
+ * Registers (and remembers) the global shortcut for "Share file…", like `Ctrl+Alt+L`; `null`
+ * turns it off. Rejects when the system will not give the shortcut to LinkDrop.
+ */
+export function setShareShortcut(shortcut: string | null): Promise<void> {
+  return invoke<void>('set_share_shortcut', { shortcut });
+}
+
+export function setStartAtLogin(enabled: boolean): Promise<void> {
+  return invoke<void>('set_start_at_login', { enabled });
+}
+
 /** Files to share that reached the app from outside the window (tray, a second `linkdrop`). */
 export type SharePaths = { paths: string[]; expires: string | null };
 
@@ -175,6 +196,11 @@ export function onSharePaths(handler: (request: SharePaths) => void): Promise<()
 /** Files handed over before the window listened (`linkdrop FILE` starting the app). */
 export function takePendingShares(): Promise<SharePaths[]> {
   return invoke<SharePaths[]>('take_pending_shares');
+}
+
+/** The uploads running and their bytes so far, whenever that changes (at most twice a second). */
+export function onActivity(handler: (activity: Activity) => void): Promise<() => void> {
+  return listen<Activity>('activity', (event) => handler(event.payload));
 }
 
 /** Called whenever profiles are added, changed or removed. */

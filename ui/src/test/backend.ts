@@ -287,6 +287,10 @@ export type BackendOptions = {
   gate?: () => Promise<void>;
   /** Answers history_page calls only when this resolves (to test stale answers). */
   pageGate?: (args: Record<string, unknown>) => Promise<void>;
+  /** The desktop settings the backend starts with (shortcut off, no start at login). */
+  desktop?: { share_shortcut: string | null; start_at_login: boolean };
+  /** set_share_shortcut refuses this one, as when another application holds it. */
+  shortcutTaken?: string;
   /** Files handed to the app before the window listened. */
   pendingShares?: Array<{ paths: string[]; expires: string | null }>;
   /** The Settings view's profiles; the fake changes them as the real backend would. */
@@ -312,6 +316,11 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const shares: PendingShare[] = [];
   const history = options.history ?? [];
   const settings = options.settings ?? [];
+  const desktop = {
+    share_shortcut: null as string | null,
+    start_at_login: false,
+    ...options.desktop,
+  };
   let inFlight = 0;
   const state = { maxInFlight: 0 };
 
@@ -386,6 +395,22 @@ export function mockBackend(options: BackendOptions = {}): Backend {
           return PROVIDERS;
         case 'aws_profiles':
           return options.awsProfiles ?? [];
+        case 'desktop_prefs':
+          return { ...desktop };
+        case 'set_share_shortcut': {
+          const shortcut = args.shortcut as string | null;
+          if (shortcut !== null && shortcut === options.shortcutTaken) {
+            throw {
+              code: 'shortcut',
+              message: `${shortcut} cannot be used: another application may have it; try another`,
+            } satisfies UiError;
+          }
+          desktop.share_shortcut = shortcut;
+          return null;
+        }
+        case 'set_start_at_login':
+          desktop.start_at_login = args.enabled as boolean;
+          return null;
         case 'check_profile': {
           const form = args.form as ProfileForm;
           return options.check?.(form, args.secret as SecretChange) ?? makeReport(form.name);
