@@ -277,6 +277,30 @@ impl App {
         )
     }
 
+    /// Like `cli_status`, at a terminal (a pseudo-terminal from util-linux's `script`), as a person
+    /// typing the command: its exit code and everything it printed.
+    pub fn cli_at_terminal(&self, args: &[&str]) -> (Option<i32>, String) {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let line = std::iter::once(self.app_bin.to_string_lossy().into_owned())
+            .chain(args.iter().map(|a| (*a).to_owned()))
+            .map(|a| quote(&a))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let output = Command::new("script")
+            .args(["--quiet", "--return", "--command", &line, "/dev/null"])
+            .env_clear()
+            .envs(self.app_env(self.dir()))
+            .env(procs::ID_ENV, &self.id)
+            .env(procs::OWNER_ENV, std::process::id().to_string())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run script(1): {e}"));
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    }
+
     pub fn client(&self) -> &Client {
         self.client.as_ref().expect("the session is closed")
     }
@@ -412,6 +436,35 @@ impl App {
             .expect("no tray item registered with the tray host")
     }
 
+    /// Runs tests/e2e/helpers/desktop_entry.py (a desktop entry used through GIO, as a file
+    /// manager or launcher does) with `args`, as this app's user, with the binary under test as
+    /// the `linkdrop` on PATH.
+    pub fn desktop_entry(&self, args: &[&str]) -> String {
+        let bin = self.dir().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let link = bin.join("linkdrop");
+        if !link.exists() {
+            std::os::unix::fs::symlink(&self.app_bin, &link).unwrap();
+        }
+        let mut path = std::ffi::OsString::from(&bin);
+        path.push(":");
+        path.push(std::env::var_os("PATH").unwrap_or_default());
+        let mut cmd = Command::new(python());
+        cmd.env_clear()
+            .envs(self.app_env(self.dir()))
+            .env("PATH", path)
+            .env(procs::ID_ENV, &self.id)
+            .env(procs::OWNER_ENV, std::process::id().to_string())
+            .arg(helper("desktop_entry.py"))
+            .args(args);
+        procs::run(cmd, Duration::from_secs(15)).unwrap_or_else(|e| panic!("desktop_entry.py: {e}"))
+    }
+
+    /// The tray item's icon (a PNG file path, as libayatana-appindicator gives it) and label.
+    pub fn tray_props(&self) -> serde_json::Value {
+        serde_json::from_str(&self.tray(&["props"])).expect("tray_host.py props gave no JSON")
+    }
+
     /// Runs tests/e2e/helpers/tray_host.py with `args` on the test's bus (the tray menu as a
     /// panel reads it and clicks in it); its stdout.
     pub fn tray(&self, args: &[&str]) -> String {
@@ -447,30 +500,92 @@ impl App {
         }
     }
 
+    /// Runs xdotool on the test's display; its stdout.
+    pub fn xdotool(&self, args: &[&str]) -> String {
+        let mut cmd = x_command(&self.display, &self.id, "xdotool");
+        cmd.args(args);
+        procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// The app's main X window (title "LinkDrop"), as the X server sees it.
     pub fn x_window(&self) -> XWindow {
+        self.x_window_named("^LinkDrop$")
+            .expect("no visible X window titled LinkDrop")
+    }
+
+    /// The first visible X window whose title matches the regular expression `title` (GTK's 1×1
+    /// helper windows, which some toolkits title after the app, do not count).
+    pub fn x_window_named(&self, title: &str) -> Option<XWindow> {
         let mut cmd = x_command(&self.display, &self.id, "xdotool");
-        cmd.args(["search", "--onlyvisible", "--name", "^LinkDrop$"]);
-        let ids = procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
-        let id: u64 = ids
-            .lines()
-            .find_map(|l| l.trim().parse().ok())
-            .expect("no visible X window titled LinkDrop");
-        let mut cmd = x_command(&self.display, &self.id, "xdotool");
-        cmd.args(["getwindowgeometry", "--shell"])
-            .arg(id.to_string());
-        let out = procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
-        let field = |name: &str| -> i64 {
-            out.lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
-                .unwrap_or_else(|| panic!("xdotool gave no {name}: {out}"))
-        };
-        XWindow {
-            id,
-            x: field("X") as i32,
-            y: field("Y") as i32,
-            width: field("WIDTH") as u32,
-            height: field("HEIGHT") as u32,
+        cmd.args(["search", "--onlyvisible", "--name", title]);
+        // xdotool exits 1 when nothing matches.
+        let ids = procs::run(cmd, Duration::from_secs(5)).unwrap_or_default();
+        ids.lines()
+            .filter_map(|l| l.trim().parse::<u64>().ok())
+            .filter_map(|id| {
+                let mut cmd = x_command(&self.display, &self.id, "xdotool");
+                cmd.args(["getwindowgeometry", "--shell", &id.to_string()]);
+                // The window may be gone between the search and this.
+                let out = procs::run(cmd, Duration::from_secs(5)).ok()?;
+                let field = |name: &str| -> Option<i64> {
+                    out.lines()
+                        .find_map(|l| l.strip_prefix(name)?.strip_prefix('=')?.parse().ok())
+                };
+                Some(XWindow {
+                    id,
+                    x: field("X")? as i32,
+                    y: field("Y")? as i32,
+                    width: field("WIDTH")? as u32,
+                    height: field("HEIGHT")? as u32,
+                })
+            })
+            .find(|w| w.width > 1 && w.height > 1)
+    }
+
+    /// Waits for a visible X window whose title matches `title`.
+    pub async fn wait_for_x_window(&self, title: &str) -> XWindow {
+        let deadline = Instant::now() + UI_TIMEOUT;
+        loop {
+            if let Some(window) = self.x_window_named(title) {
+                return window;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no window titled {title:?} within {UI_TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Asks an X window to close, as a window manager's close button does (WM_DELETE_WINDOW).
+    pub fn close_x_window(&self, window: XWindow) {
+        let mut cmd = Command::new(python());
+        cmd.arg(helper("x_close.py"))
+            .arg(window.id.to_string())
+            .env("DISPLAY", self.display.name());
+        procs::run(cmd, Duration::from_secs(5)).unwrap_or_else(|e| panic!("x_close.py: {e}"));
+    }
+
+    /// Answers the GTK file dialog titled `title` with `path`, typed into its location field as a
+    /// person would (Ctrl+L, the path, Enter).
+    pub async fn answer_file_dialog(&self, title: &str, path: &Path) {
+        let dialog = self.wait_for_x_window(title).await;
+        let id = dialog.id.to_string();
+        // No window manager here: give the dialog the keyboard by hand, and let it draw first.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.xdotool(&["windowfocus", "--sync", &id]);
+        self.xdotool(&["key", "--clearmodifiers", "ctrl+l"]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.xdotool(&["type", "--delay", "5", path.to_str().expect("a UTF-8 path")]);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        self.xdotool(&["key", "Return"]);
+        let deadline = Instant::now() + UI_TIMEOUT;
+        while self.x_window_named(title).is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "the file dialog {title:?} did not close after Enter"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
@@ -488,10 +603,14 @@ impl App {
             window.x + (ex + ew / 2.0) as i32,
             window.y + (ey + eh / 2.0) as i32,
         );
+        self.drag_files_to(files, target).await
+    }
 
+    /// Drags `files` from a real GTK drag source to the point `target` of the screen.
+    pub async fn drag_files_to(&self, files: &[&Path], target: (i32, i32)) -> DragOutcome {
         let mut cmd = Command::new(python());
         cmd.arg(helper("drag_source.py"))
-            .arg((SCREEN.0 - 220).to_string())
+            .arg("20")
             .arg((SCREEN.1 - 140).to_string())
             .args(files)
             .env("DISPLAY", self.display.name())
@@ -560,12 +679,37 @@ impl App {
         }
     }
 
-    /// Pid of the app process (the `linkdrop` that WebKitWebDriver started), if it runs.
+    /// Pid of the app process (the `linkdrop` that WebKitWebDriver started, not the embedded store
+    /// it may have started), if it runs.
     pub fn app_pid(&self) -> Option<u32> {
+        self.linkdrop_pid(|arg| arg != Some("serve"))
+    }
+
+    /// The test's `linkdrop` process whose first argument `first_arg` accepts.
+    fn linkdrop_pid(&self, first_arg: impl Fn(Option<&str>) -> bool) -> Option<u32> {
         let bin = std::fs::canonicalize(&self.app_bin).ok()?;
         procs::pids_with_env(&format!("{}={}", procs::ID_ENV, self.id))
             .into_iter()
-            .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == bin))
+            .find(|pid| {
+                std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == bin)
+                    && first_arg(procs::cmdline(*pid).split(' ').nth(1))
+            })
+    }
+
+    /// Pid of the embedded store (`linkdrop serve`, started by the app's first share).
+    pub fn store_pid(&self) -> Option<u32> {
+        self.linkdrop_pid(|arg| arg == Some("serve"))
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, …) to the embedded store: a stopped store answers nothing,
+    /// which holds a share in flight for as long as a test needs to look at it.
+    pub fn signal_store(&self, signal: &str) {
+        let pid = self.store_pid().expect("the embedded store does not run");
+        let status = Command::new("kill")
+            .args(["-s", signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -s {signal} {pid}");
     }
 
     /// Everything tauri-driver, WebKitWebDriver and the app wrote on stderr so far.

@@ -8,6 +8,8 @@ register with it instead of falling back to the X tray.
     tray_host.py menu           print the registered item's menu as JSON: [{"id", "label",
                                 "enabled", "children"}]
     tray_host.py click LABEL    click the menu item whose label starts with LABEL (as a panel does)
+    tray_host.py props          print the item's icon and label as JSON: {"icon": IconName,
+                                "theme_path": IconThemePath, "label": XAyatanaLabel}
 
 Needs Debian's python3-gi (GLib/Gio introspection).
 """
@@ -86,18 +88,26 @@ def call(conn, name, path, iface, method, args, reply):
                           Gio.DBusCallFlags.NONE, 5000, None)
 
 
-def item_menu(conn):
-    """The bus name and dbusmenu path of the (one) registered item."""
+def item(conn):
+    """The bus name and object path of the (one) registered item."""
     registered = call(conn, NAME, PATH, "org.freedesktop.DBus.Properties", "Get",
                       GLib.Variant("(ss)", (NAME, "RegisteredStatusNotifierItems")), "(v)").unpack()[0]
     if not registered:
         sys.exit("no tray item registered")
     entry = registered[-1]
     name, _, path = entry.partition("/")
-    path = "/" + path if path else "/StatusNotifierItem"
-    menu = call(conn, name, path, "org.freedesktop.DBus.Properties", "Get",
-                GLib.Variant("(ss)", ("org.kde.StatusNotifierItem", "Menu")), "(v)").unpack()[0]
-    return name, menu
+    return name, "/" + path if path else "/StatusNotifierItem"
+
+
+def prop(conn, name, path, key):
+    return call(conn, name, path, "org.freedesktop.DBus.Properties", "Get",
+                GLib.Variant("(ss)", ("org.kde.StatusNotifierItem", key)), "(v)").unpack()[0]
+
+
+def item_menu(conn):
+    """The bus name and dbusmenu path of the (one) registered item."""
+    name, path = item(conn)
+    return name, prop(conn, name, path, "Menu")
 
 
 def layout(conn, name, menu):
@@ -133,6 +143,16 @@ def main():
     if command == "serve":
         return serve()
     conn = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    if command == "props":
+        name, path = item(conn)
+        keys = {"icon": "IconName", "theme_path": "IconThemePath", "label": "XAyatanaLabel"}
+        out = {}
+        for key, dbus_key in keys.items():
+            try:
+                out[key] = prop(conn, name, path, dbus_key)
+            except GLib.Error:
+                out[key] = None
+        return print(json.dumps(out))
     name, menu = item_menu(conn)
     nodes = layout(conn, name, menu)
     if command == "menu":
