@@ -503,8 +503,10 @@ impl S3 for LocalStore {
         &self,
         mut req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
-        if let (Some(expected), Some(body)) =
-            (req.input.checksum_crc32c.clone(), req.input.body.take())
+        // Only a part that comes with a CRC32C is checked; the body of one without (the AWS CLI,
+        // boto3 and rclone send none by default) must pass through untouched.
+        if let Some(expected) = req.input.checksum_crc32c.clone()
+            && let Some(body) = req.input.body.take()
         {
             req.input.body = Some(verify_crc32c(body, expected));
         }
