@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_s3::presigning::PresigningConfig;
 use chrono::{DateTime, Timelike, Utc};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::content_disposition;
 use crate::expiry::{Expiry, describe};
@@ -85,25 +86,12 @@ pub async fn presign_get(
 ) -> Result<Link, PresignError> {
     let signed_at = bucket.server_now();
     let lifetime = lifetime(wanted, credentials_expiry, signed_at)?;
-    let config = PresigningConfig::builder()
-        .start_time(signed_at)
-        .expires_in(lifetime.signed().as_duration())
-        .build()
-        .map_err(|e| PresignError::Signing {
-            detail: e.to_string(),
-        })?;
-    let request = bucket
-        .client
-        .get_object()
-        .bucket(&bucket.name)
-        .key(key)
-        .response_content_disposition(content_disposition::attachment(download_name))
-        .presigned(config)
-        .await
-        .map_err(|e| PresignError::Signing {
-            detail: crate::credentials::error_chain(&e),
-        })?;
-
+    let disposition = content_disposition::attachment(download_name);
+    let expires_in = lifetime.signed().as_duration();
+    let url = match object_url_base(bucket).await {
+        Some(base) => sign_get(bucket, &base, key, &disposition, signed_at, expires_in)?,
+        None => sdk_presign_get(bucket, key, &disposition, signed_at, expires_in).await?,
+    };
     // Report the expiry on the user's clock: that is the clock their countdown runs on.
     let local_signed_at = SystemTime::now();
     // Whole seconds: signatures carry no fractions, and RFC 3339 without them reads better.
@@ -127,15 +115,272 @@ pub async fn presign_get(
         ));
     }
     Ok(Link {
-        url: request.uri().to_owned(),
+        url,
         expires_at,
         warnings,
     })
 }
 
+/// The key a bucket's URL shape is learned from; never uploaded.
+const PROBE_KEY: &str = "linkdrop-probe";
+
+/// Where the bucket's objects live as URLs, without the key: `http://127.0.0.1:9000/bucket` for a
+/// path-style endpoint, `https://bucket.s3.eu-west-1.amazonaws.com` for AWS. Learned once per
+/// bucket from one link the SDK presigns (so its endpoint rules decide, as for every request);
+/// `None` when that link has a shape we do not recognise, and the SDK then signs every link.
+async fn object_url_base(bucket: &Bucket) -> Option<String> {
+    if let Some(base) = bucket.object_url_base.get() {
+        return base.clone();
+    }
+    let probe = sdk_presign_get(
+        bucket,
+        PROBE_KEY,
+        "attachment",
+        SystemTime::now(),
+        Duration::from_secs(60),
+    )
+    .await
+    .ok()?;
+    let path_end = probe.find('?').unwrap_or(probe.len());
+    // The host in lower case, as browsers send it (and sign-checking servers then expect).
+    let base = probe[..path_end]
+        .strip_suffix(&format!("/{PROBE_KEY}"))
+        .and_then(|base| {
+            let (scheme, rest) = base.split_once("://")?;
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            Some(format!(
+                "{scheme}://{}{path}",
+                authority.to_ascii_lowercase()
+            ))
+        });
+    if base.is_none() {
+        tracing::debug!("unexpected presigned URL shape; the SDK signs every link");
+    }
+    bucket.object_url_base.get_or_init(|| base).clone()
+}
+
+/// S3's encoding of a key in a URL path: everything but unreserved characters and `/`.
+const KEY_IN_PATH: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+/// A query value: everything but unreserved characters.
+const QUERY_VALUE: &AsciiSet = &KEY_IN_PATH.add(b'/');
+
+/// A presigned GET signed here with SigV4 query-string auth, exactly as the SDK signs it (the
+/// tests compare the two): the same URL, the same parameters, the same signature.
+fn sign_get(
+    bucket: &Bucket,
+    base: &str,
+    key: &str,
+    disposition: &str,
+    signed_at: SystemTime,
+    expires_in: Duration,
+) -> Result<String, PresignError> {
+    use aws_sigv4::http_request::{
+        SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    };
+    let signing = |e: &dyn std::fmt::Display| PresignError::Signing {
+        detail: e.to_string(),
+    };
+    let unsigned = format!(
+        "{base}/{}?response-content-disposition={}&x-id=GetObject",
+        utf8_percent_encode(key, KEY_IN_PATH),
+        utf8_percent_encode(disposition, QUERY_VALUE)
+    );
+    let host = base
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest))
+        .filter(|host| !host.is_empty())
+        .ok_or_else(|| signing(&"the link has no host"))?;
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(expires_in);
+    // S3 signs the path as sent: no second encoding, no normalising of `//` or `.`.
+    settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+    settings.uri_path_normalization_mode =
+        aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    let identity = bucket.credentials.clone().into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region(&bucket.region)
+        .name("s3")
+        .time(signed_at)
+        .settings(settings)
+        .build()
+        .map_err(|e| signing(&e))?
+        .into();
+    let request = SignableRequest::new(
+        "GET",
+        unsigned.as_str(),
+        std::iter::once(("host", host)),
+        SignableBody::UnsignedPayload,
+    )
+    .map_err(|e| signing(&e))?;
+    let (instructions, _signature) = sign(request, &params)
+        .map_err(|e| signing(&e))?
+        .into_parts();
+    let mut url = unsigned;
+    for (name, value) in instructions.params() {
+        url.push('&');
+        url.push_str(name);
+        url.push('=');
+        url.extend(utf8_percent_encode(value, QUERY_VALUE));
+    }
+    Ok(url)
+}
+
+/// A presigned GET through the SDK's own pipeline: what `sign_get` must equal.
+async fn sdk_presign_get(
+    bucket: &Bucket,
+    key: &str,
+    disposition: &str,
+    signed_at: SystemTime,
+    expires_in: Duration,
+) -> Result<String, PresignError> {
+    let config = PresigningConfig::builder()
+        .start_time(signed_at)
+        .expires_in(expires_in)
+        .build()
+        .map_err(|e| PresignError::Signing {
+            detail: e.to_string(),
+        })?;
+    let request = bucket
+        .client
+        .get_object()
+        .bucket(&bucket.name)
+        .key(key)
+        .response_content_disposition(disposition)
+        .presigned(config)
+        .await
+        .map_err(|e| PresignError::Signing {
+            detail: crate::credentials::error_chain(&e),
+        })?;
+    Ok(request.uri().to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::Resolved;
+    use crate::profiles::{CredentialSource, Profile};
+
+    fn bucket(endpoint: Option<&str>, region: &str, token: Option<&str>) -> Bucket {
+        let profile = Profile {
+            name: "p".into(),
+            bucket: "my-bucket".into(),
+            endpoint: endpoint.map(str::to_owned),
+            region: Some(region.into()),
+            prefix: String::new(),
+            path_style: endpoint.is_some(),
+            default_expiry: None,
+            credentials: CredentialSource::Env,
+            access_key_id: None,
+            local_store: false,
+            allow_insecure_http: false,
+        };
+        let mut keys = Resolved::from_keys(
+            "AKIDEXAMPLE".into(),
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+        );
+        if let Some(token) = token {
+            keys.credentials = aws_credential_types::Credentials::new(
+                "ASIAEXAMPLE",
+                "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                Some(token.into()),
+                Some(SystemTime::now() + Duration::from_secs(3600)),
+                "test",
+            );
+        }
+        Bucket::unchecked(&profile, &keys)
+    }
+
+    #[tokio::test]
+    async fn links_signed_here_are_the_links_the_sdk_signs() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_547_200);
+        let cases = [
+            (Some("http://127.0.0.1:9000"), "us-east-1", None),
+            (None, "eu-west-1", None),
+            (
+                Some("https://0123abcd.r2.cloudflarestorage.com"),
+                "auto",
+                None,
+            ),
+            (None, "us-west-2", Some("FwoGZXIvYXdzE+session/token=")),
+        ];
+        let keys = [
+            ("01JDX4/report.pdf", "report.pdf"),
+            (
+                "team/01JDX5/holiday plan (v2) & more.txt",
+                "holiday plan (v2) & more.txt",
+            ),
+            ("01JDX6/résumé ünïcode 東京.pdf", "résumé ünïcode 東京.pdf"),
+            (
+                "01JDX7/quote\"s and 100%~.tar.gz",
+                "quote\"s and 100%~.tar.gz",
+            ),
+        ];
+        for (endpoint, region, token) in cases {
+            let bucket = bucket(endpoint, region, token);
+            let base = object_url_base(&bucket)
+                .await
+                .expect("a recognised URL shape");
+            for (key, name) in keys {
+                let disposition = content_disposition::attachment(name);
+                let ours = sign_get(
+                    &bucket,
+                    &base,
+                    key,
+                    &disposition,
+                    at,
+                    Duration::from_secs(3600),
+                )
+                .unwrap();
+                let sdk =
+                    sdk_presign_get(&bucket, key, &disposition, at, Duration::from_secs(3600))
+                        .await
+                        .unwrap();
+                let split = |u: &str| {
+                    let (path, query) = u.split_once('?').unwrap();
+                    let mut q: Vec<String> = query.split('&').map(str::to_owned).collect();
+                    q.sort();
+                    (path.to_owned(), q)
+                };
+                assert_eq!(split(&ours), split(&sdk), "{endpoint:?} {key}");
+                assert!(ours.contains("X-Amz-Signature="), "{ours}");
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_url_shape_is_learned_once_per_bucket() {
+        let local = bucket(Some("http://127.0.0.1:9000"), "us-east-1", None);
+        assert_eq!(
+            object_url_base(&local).await.as_deref(),
+            Some("http://127.0.0.1:9000/my-bucket")
+        );
+        let aws = bucket(None, "eu-central-1", None);
+        assert_eq!(
+            object_url_base(&aws).await.as_deref(),
+            Some("https://my-bucket.s3.eu-central-1.amazonaws.com")
+        );
+        assert!(
+            aws.object_url_base.get().is_some(),
+            "kept for the next link"
+        );
+        // A host typed in capitals is signed as browsers will send it.
+        let typed = bucket(
+            Some("https://ACCOUNT.R2.cloudflarestorage.com"),
+            "auto",
+            None,
+        );
+        assert_eq!(
+            object_url_base(&typed).await.as_deref(),
+            Some("https://account.r2.cloudflarestorage.com/my-bucket")
+        );
+    }
 
     fn at(secs: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_secs(secs)

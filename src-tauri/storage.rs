@@ -90,6 +90,11 @@ pub struct Bucket {
     pub region: String,
     /// The endpoint as users know it, for messages: the profile's, or AWS's.
     pub endpoint: String,
+    /// What signs this bucket's requests (and links).
+    pub credentials: aws_credential_types::Credentials,
+    /// Where this bucket's objects live as URLs (`scheme://host[/bucket]`), learned once from the
+    /// SDK's endpoint rules; see `presign`.
+    pub(crate) object_url_base: Arc<std::sync::OnceLock<Option<String>>>,
     clock: ClockSkew,
 }
 
@@ -100,12 +105,7 @@ impl Bucket {
         profile: &Profile,
         credentials: &Resolved,
     ) -> Result<Bucket, StorageError> {
-        let region = profile
-            .region
-            .clone()
-            .or_else(|| credentials.region.clone())
-            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
-        let bucket = Bucket::build(profile, credentials, region);
+        let bucket = Bucket::unchecked(profile, credentials);
         match bucket.head().await {
             Ok(()) => Ok(bucket),
             Err(HeadFailure::WrongRegion(real)) if real != bucket.region => {
@@ -118,6 +118,17 @@ impl Bucket {
             }
             Err(failure) => Err(bucket.explain_head_failure(failure).await),
         }
+    }
+
+    /// The bucket as the profile describes it, without asking the server anything (no region
+    /// detection, no clock reading): for presigning where no request may be made first.
+    pub fn unchecked(profile: &Profile, credentials: &Resolved) -> Bucket {
+        let region = profile
+            .region
+            .clone()
+            .or_else(|| credentials.region.clone())
+            .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+        Bucket::build(profile, credentials, region)
     }
 
     fn build(profile: &Profile, credentials: &Resolved, region: String) -> Bucket {
@@ -153,6 +164,8 @@ impl Bucket {
             name: profile.bucket.clone(),
             region,
             endpoint,
+            credentials: credentials.credentials.clone(),
+            object_url_base: Arc::default(),
             clock,
         }
     }
