@@ -257,6 +257,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
                         .load(Ordering::SeqCst) =>
             {
                 api.prevent_close();
+                tracing::debug!("the window closes to the tray");
                 let _ = window.hide();
             }
             // Without a tray, closing the window quits: with uploads running, ask first.

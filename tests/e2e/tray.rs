@@ -288,11 +288,7 @@ async fn closing_the_window_keeps_linkdrop_in_the_tray_and_the_upload_going() {
     assert!(find(&menu, "Uploading 1 file… 0%").is_some(), "{menu}");
 
     // Closing the window hides it; LinkDrop stays in the tray and the upload goes on.
-    app.close_x_window(app.x_window());
-    wait_until("the window hidden", || {
-        app.x_window_named("^LinkDrop$").is_none()
-    })
-    .await;
+    app.close_x_window(app.x_window()).await;
     assert!(app.app_pid().is_some(), "closing the window ended LinkDrop");
     app.signal_store("CONT");
 
@@ -323,11 +319,7 @@ async fn the_drop_target_takes_files_while_the_window_is_hidden() {
     let app = App::launch().await;
     app.wait_for_text("footer", "profile local").await;
     app.wait_for_tray_item();
-    app.close_x_window(app.x_window());
-    wait_until("the window hidden", || {
-        app.x_window_named("^LinkDrop$").is_none()
-    })
-    .await;
+    app.close_x_window(app.x_window()).await;
 
     app.tray(&["click", "Drop target"]);
     let target = app.wait_for_x_window("^LinkDrop drop target$").await;
