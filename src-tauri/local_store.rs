@@ -143,7 +143,7 @@ pub fn ensure_running(profile: &Profile, paths: &Paths) -> Result<bool, LocalSto
         .append(true)
         .open(&log_path)
         .map_err(io(&log_path))?;
-    let exe = std::env::current_exe().map_err(io(Path::new("linkdrop")))?;
+    let exe = crate::paths::command_binary().map_err(io(Path::new("linkdrop")))?;
     let mut command = std::process::Command::new(exe);
     command
         .args(["serve", "--profile", &profile.name])

@@ -1,6 +1,4 @@
-// No console window on Windows release builds; the command line still gets one when run from a shell.
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
-
+// The command line; with no command it starts the window (`linkdrop-desktop`).
 fn main() -> std::process::ExitCode {
-    linkdrop::main()
+    linkdrop::cli_main()
 }

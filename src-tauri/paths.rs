@@ -67,3 +67,24 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+/// The command line's binary, and the window's, installed side by side.
+pub const CLI_BINARY: &str = "linkdrop";
+pub const DESKTOP_BINARY: &str = "linkdrop-desktop";
+
+/// The binary `name` beside the running one (`.exe` on Windows), if it is there.
+pub fn sibling_binary(name: &str) -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let sibling = exe.with_file_name(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    sibling.is_file().then_some(sibling)
+}
+
+/// What to run LinkDrop's own commands with (`linkdrop serve` for the embedded store): the command
+/// line's binary when it is installed beside this one (it loads no GUI library, so a store that
+/// runs for days weighs less), else this very binary, which takes every command too.
+pub fn command_binary() -> std::io::Result<PathBuf> {
+    match sibling_binary(CLI_BINARY) {
+        Some(cli) => Ok(cli),
+        None => std::env::current_exe(),
+    }
+}

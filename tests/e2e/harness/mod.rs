@@ -704,15 +704,16 @@ impl App {
         }
     }
 
-    /// Pid of the app process (the `linkdrop` that WebKitWebDriver started, not the embedded store
-    /// it may have started), if it runs.
+    /// Pid of the app process (the `linkdrop` that WebKitWebDriver started, which became
+    /// `linkdrop-desktop`), if it runs.
     pub fn app_pid(&self) -> Option<u32> {
-        self.linkdrop_pid(|arg| arg != Some("serve"))
+        let desktop = self.app_bin.with_file_name("linkdrop-desktop");
+        self.linkdrop_pid(&desktop, |arg| arg != Some("serve"))
     }
 
-    /// The test's `linkdrop` process whose first argument `first_arg` accepts.
-    fn linkdrop_pid(&self, first_arg: impl Fn(Option<&str>) -> bool) -> Option<u32> {
-        let bin = std::fs::canonicalize(&self.app_bin).ok()?;
+    /// The test's process running `binary` whose first argument `first_arg` accepts.
+    fn linkdrop_pid(&self, binary: &Path, first_arg: impl Fn(Option<&str>) -> bool) -> Option<u32> {
+        let bin = std::fs::canonicalize(binary).ok()?;
         procs::pids_with_env(&format!("{}={}", procs::ID_ENV, self.id))
             .into_iter()
             .find(|pid| {
@@ -723,7 +724,7 @@ impl App {
 
     /// Pid of the embedded store (`linkdrop serve`, started by the app's first share).
     pub fn store_pid(&self) -> Option<u32> {
-        self.linkdrop_pid(|arg| arg == Some("serve"))
+        self.linkdrop_pid(&self.app_bin, |arg| arg == Some("serve"))
     }
 
     /// Sends `signal` (`STOP`, `CONT`, …) to the embedded store: a stopped store answers nothing,
@@ -779,7 +780,8 @@ impl Drop for App {
     }
 }
 
-/// The binary under test: `LINKDROP_E2E_APP`, else the one cargo built for this test run.
+/// The binary under test, the command line a user starts the app with (it becomes the window,
+/// `linkdrop-desktop` beside it): `LINKDROP_E2E_APP`, else the one cargo built for this run.
 fn app_binary() -> PathBuf {
     std::env::var_os("LINKDROP_E2E_APP")
         .map(PathBuf::from)
