@@ -13,28 +13,51 @@ BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
-	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0 python3-xlib desktop-file-utils
+	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0 python3-xlib desktop-file-utils \
+	rclone time
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48
 # WebDriver front for the real window in the end-to-end tests (3.x is an alpha).
 TAURI_DRIVER_VERSION := 2.1.0
+# What the comparison benchmark (benches/compare.rs) sets LinkDrop beside; rclone is Debian's.
+AWSCLI_VERSION := 1.46.3
+BOTO3_VERSION := 1.44.8
 
-.PHONY: run test bench deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers clean
+.PHONY: run test bench bench-quick deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers bench-tools clean
 
 run: build
 	tests/support/run-app.sh "$(BIN)"
 
-test: deps lint build test-servers
+# `cargo test --all-targets` runs the benchmarks once too: the criterion ones in test mode, and the
+# comparison in its quick form (what `make bench-quick` runs), so none of them can rot.
+test: deps lint build test-servers bench-tools
 	cd ui && npm test
 	# One test at a time: each end-to-end test runs a whole desktop (Xvfb, WebKit, the app, a store),
 	# and two of them at once on CI's two cores only trade determinism for a few seconds.
 	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" RUST_TEST_THREADS=1 tests/support/secret-session.sh \
 		cargo test --locked --all-targets
 
-# Speed targets live here, never in timed tests: criterion reports each against its last run.
-bench: deps ui
-	cargo bench --locked --bench history
+# Speed and memory targets live here, never in timed tests. The criterion benchmarks first (the
+# comparison reads their estimates), then LinkDrop beside the AWS CLI, rclone, boto3 and curl:
+# bench/results.md and bench/*.svg, with the machine they ran on.
+bench: deps ui test-servers bench-tools
+	cargo bench --locked --bench history --bench presign
+	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" tests/support/secret-session.sh \
+		cargo bench --locked --bench compare
+
+# The comparison with tiny files and one run each (seconds; the debug build): written under the
+# target dir, not bench/.
+bench-quick: deps ui test-servers bench-tools
+	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" tests/support/secret-session.sh \
+		cargo test --locked --bench compare
+
+bench-tools: $(TOOLS_DIR)/venv/bin/aws
+
+$(TOOLS_DIR)/venv/bin/aws: $(TOOLS_DIR)/venv/bin/weed
+	"$(TOOLS_DIR)/venv/bin/pip" install --quiet --disable-pip-version-check \
+		"awscli==$(AWSCLI_VERSION)" "boto3==$(BOTO3_VERSION)"
+	@test -x "$@" || { echo "awscli did not install an aws command at $@"; exit 1; }
 
 deps: apt-deps ui-deps
 

@@ -69,12 +69,7 @@ pub fn send_to_running_window() -> Result<bool, String> {
     let Ok(connection) = zbus::blocking::Connection::session() else {
         return Ok(false);
     };
-    let owned = zbus::names::BusName::try_from(BUS_NAME)
-        .ok()
-        .zip(zbus::blocking::fdo::DBusProxy::new(&connection).ok())
-        .and_then(|(name, bus)| bus.name_has_owner(name).ok())
-        .unwrap_or(false);
-    if !owned {
+    if !window_owns_its_name(&connection) {
         return Ok(false);
     }
     let argv: Vec<String> = std::env::args_os()
@@ -94,6 +89,19 @@ pub fn send_to_running_window() -> Result<bool, String> {
         )
         .map(|_| true)
         .map_err(|e| format!("the running LinkDrop window did not take the files: {e}"))
+}
+
+/// Whether a LinkDrop window runs on this session bus.
+pub fn window_running() -> bool {
+    zbus::blocking::Connection::session().is_ok_and(|c| window_owns_its_name(&c))
+}
+
+fn window_owns_its_name(connection: &zbus::blocking::Connection) -> bool {
+    zbus::names::BusName::try_from(BUS_NAME)
+        .ok()
+        .zip(zbus::blocking::fdo::DBusProxy::new(connection).ok())
+        .and_then(|(name, bus)| bus.name_has_owner(name).ok())
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
