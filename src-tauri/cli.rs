@@ -39,11 +39,18 @@ pub struct Cli {
     pub window: WindowArgs,
 }
 
+/// Paths as given, the empty one included: clap's own path parser would call `""` a missing
+/// argument, where the file check says what is wrong with it ("an empty path").
+fn path_parser() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
 /// How the window starts (or what a running one is asked to do) when no command is given.
 #[derive(Debug, Default, Args)]
 pub struct WindowArgs {
     /// Files to share in the window (what a file manager's "Open with LinkDrop" passes)
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_parser = path_parser())]
     pub files: Vec<PathBuf>,
     /// Start in the tray without showing the window (how LinkDrop starts at login)
     #[arg(long)]
@@ -95,7 +102,7 @@ pub struct ReissueArgs {
     /// The id `share --json` printed
     pub id: String,
     /// How long the new link works (default: the profile's, or 1h)
-    #[arg(long, short = 'e', value_name = "DURATION")]
+    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
     pub expires: Option<Expiry>,
     /// Print the same JSON object as `share --json`
     #[arg(long)]
@@ -105,10 +112,10 @@ pub struct ReissueArgs {
 #[derive(Debug, Args)]
 pub struct ShareArgs {
     /// Files to share
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required = true, value_name = "FILE", value_parser = path_parser())]
     pub files: Vec<PathBuf>,
     /// How long the links work: 90s, 15m, 1h, 7d, 1h30m (1 second to 7 days; default: the profile's, or 1h)
-    #[arg(long, short = 'e', value_name = "DURATION")]
+    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
     pub expires: Option<Expiry>,
     /// Profile to share with (default: the default profile)
     #[arg(long, short = 'p', value_name = "NAME")]
@@ -163,7 +170,7 @@ pub struct ProfileAddArgs {
     #[arg(long)]
     pub path_style: bool,
     /// Default link lifetime for this profile
-    #[arg(long, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub expires: Option<Expiry>,
     /// keychain, env or aws-profile:NAME
     #[arg(long, default_value = "keychain", value_name = "SOURCE")]
@@ -268,7 +275,11 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
             }
         })
         .collect();
-    if files.is_empty() {
+    if failed || files.is_empty() {
+        // All or nothing: a typo in one argument must not leave the others half-shared.
+        if !files.is_empty() {
+            report("nothing was shared: fix the paths above and run it again");
+        }
         return ExitCode::FAILURE;
     }
     let profile = match context
@@ -296,6 +307,21 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
             session.bucket().endpoint,
             context.paths.store_log().display()
         ));
+    }
+    // Uploads cut short earlier (LinkDrop was killed, the computer slept): say how to finish them,
+    // unless this very command does.
+    for unfinished in &session.resumable {
+        let shared_now = files
+            .iter()
+            .any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == unfinished.path));
+        if !shared_now {
+            report(format!(
+                "the upload of {} started {} was cut short; `linkdrop share {}` resumes it",
+                unfinished.path.display(),
+                unfinished.started_at.format("%Y-%m-%d %H:%M UTC"),
+                unfinished.path.display()
+            ));
+        }
     }
 
     let cancel = CancellationToken::new();

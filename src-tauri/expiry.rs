@@ -18,6 +18,8 @@ pub enum ExpiryError {
         "expiry {input:?} is not a duration: use a number with a unit, like 90s, 15m, 1h, 7d or 1h30m"
     )]
     Invalid { input: String },
+    #[error("expiry {input:?} is negative: a link must live at least 1 second, like 90s or 1h")]
+    Negative { input: String },
     #[error("expiry {input:?} is too short: a link must live at least 1 second")]
     TooShort { input: String },
     #[error("expiry {input:?} is too long: presigned links live at most 7 days (7d = 604800 s)")]
@@ -57,6 +59,11 @@ impl FromStr for Expiry {
         let input = s.trim();
         if input.is_empty() {
             return Err(ExpiryError::Empty);
+        }
+        if input.starts_with('-') {
+            return Err(ExpiryError::Negative {
+                input: input.to_owned(),
+            });
         }
         let invalid = || ExpiryError::Invalid {
             input: input.to_owned(),
@@ -197,13 +204,20 @@ mod tests {
             "99999999999999999999999".parse::<Expiry>(),
             Err(ExpiryError::TooLong { .. })
         ));
-        for bad in [
-            "abc", "-1h", "1e9s", "h", "1.25s", "1h-", "1 parsec", "500ms",
-        ] {
+        for bad in ["abc", "1e9s", "h", "1.25s", "1h-", "1 parsec", "500ms"] {
             assert!(
                 matches!(bad.parse::<Expiry>(), Err(ExpiryError::Invalid { .. })),
                 "{bad} should be invalid, got {:?}",
                 bad.parse::<Expiry>()
+            );
+        }
+        for negative in ["-1h", "-0s", " -5m"] {
+            assert!(
+                matches!(
+                    negative.parse::<Expiry>(),
+                    Err(ExpiryError::Negative { .. })
+                ),
+                "{negative:?} should be negative"
             );
         }
         assert_eq!("".parse::<Expiry>(), Err(ExpiryError::Empty));

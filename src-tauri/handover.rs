@@ -14,11 +14,14 @@ pub const BUS_NAME: &str = "app.linkdrop.desktop.SingleInstance";
 const OBJECT_PATH: &str = "/app/linkdrop/desktop/SingleInstance";
 const INTERFACE: &str = "org.SingleInstance.DBus";
 
-/// Files for the window to share, and the expiry asked for (`None`: the window's choice).
+/// Files for the window to share, the expiry asked for and the profile to use (`None`: the
+/// window's choice).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SharePaths {
     pub paths: Vec<String>,
     pub expires: Option<String>,
+    #[serde(default)]
+    pub profile: Option<String>,
 }
 
 /// What a second `linkdrop` asks of the running app.
@@ -52,12 +55,14 @@ pub fn request(argv: &[String], cwd: &Path) -> Request {
         Some(Command::Share(args)) => Request::Share(SharePaths {
             paths: args.files.iter().map(absolute).collect(),
             expires: args.expires.map(|e| e.to_string()),
+            profile: args.profile,
         }),
         None if cli.window.choose_files => Request::ChooseFiles,
         None if cli.window.hidden && cli.window.files.is_empty() => Request::Nothing,
         None if !cli.window.files.is_empty() => Request::Share(SharePaths {
             paths: cli.window.files.iter().map(absolute).collect(),
             expires: None,
+            profile: None,
         }),
         _ => Request::Show,
     }
@@ -130,6 +135,7 @@ mod tests {
             Request::Share(SharePaths {
                 paths: vec!["/home/me/a.txt".into(), "/tmp/b.pdf".into()],
                 expires: Some("1d".into()),
+                profile: None,
             })
         );
         assert_eq!(
@@ -137,6 +143,7 @@ mod tests {
             Request::Share(SharePaths {
                 paths: vec!["/home/me/report.pdf".into()],
                 expires: None,
+                profile: None,
             })
         );
         assert_eq!(

@@ -12,6 +12,7 @@ pub mod desktop;
 pub mod expiry;
 pub mod handover;
 pub mod history;
+pub mod journal;
 pub mod ledger;
 pub mod local_store;
 pub mod object_key;

@@ -328,6 +328,27 @@ fn uuid_like(s: &str) -> Option<&str> {
 
 /// Streams the body through, and fails it at the end if its CRC32C is not the one the client sent;
 /// a failed stream makes s3s-fs drop the part instead of keeping corrupt bytes.
+/// MD5 (hex) and CRC32C (base64) of a file, as S3 reports a part's.
+fn digests(path: &Path) -> std::io::Result<(String, String)> {
+    use md5::Digest;
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1024 * 1024];
+    let (mut md5, mut crc) = (md5::Md5::new(), 0u32);
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        md5.update(&buf[..n]);
+        crc = crc32c::crc32c_append(crc, &buf[..n]);
+    }
+    Ok((
+        data_encoding::HEXLOWER.encode(&md5.finalize()),
+        base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes()),
+    ))
+}
+
 fn verify_crc32c(body: StreamingBlob, expected: String) -> StreamingBlob {
     struct Verify {
         inner: StreamingBlob,
@@ -538,7 +559,31 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
-        self.fs.list_parts(req).await
+        // s3s-fs lists sizes only; S3 also gives each part's ETag and checksum, which a client
+        // resuming an upload checks its file against. Parts were checked (CRC32C) when they came,
+        // and are read back here to say what they hold.
+        let upload_id = req.input.upload_id.clone();
+        let mut response = self.fs.list_parts(req).await?;
+        let objects = self.objects.clone();
+        let parts = response.output.parts.take().unwrap_or_default();
+        let parts = tokio::task::spawn_blocking(move || {
+            parts
+                .into_iter()
+                .map(|mut part| {
+                    let number = part.part_number.unwrap_or(0);
+                    let path = objects.join(format!(".upload_id-{upload_id}.part-{number}"));
+                    if let Ok((md5, crc)) = digests(&path) {
+                        part.e_tag = Some(s3s::dto::ETag::Strong(md5));
+                        part.checksum_crc32c = Some(crc);
+                    }
+                    part
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| s3_error!(e, InternalError))?;
+        response.output.parts = Some(parts);
+        Ok(response)
     }
 
     async fn complete_multipart_upload(

@@ -12,23 +12,60 @@ use crate::archive::{self, ArchiveError};
 use crate::credentials::{self, CredentialsError, Keychain, Resolved};
 use crate::expiry::Expiry;
 use crate::expiry::ExpiryError;
+use crate::journal::{self, FileStamp, Journal, JournalError, Lease, Unfinished};
 use crate::local_store::{self, LocalStoreError};
 use crate::object_key;
 use crate::paths::Paths;
 use crate::presign::{self, PresignError};
 use crate::profiles::{Profile, ProfileError};
 use crate::storage::{Bucket, StorageError};
-use crate::upload::{self, ProgressFn, UploadError};
+use crate::upload::{self, Multipart, ProgressFn, UploadError};
+
+/// The longest path LinkDrop takes, in bytes (Linux's PATH_MAX); longer is a mistake.
+pub const MAX_PATH_BYTES: usize = 4096;
+
+/// A path as a message shows it: whole when it is short, else its start and end around an
+/// ellipsis, so that a runaway argument never makes a runaway message.
+pub trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for Path {
+    fn shown(&self) -> String {
+        let text = self.to_string_lossy();
+        if text.chars().count() <= 160 {
+            return text.into_owned();
+        }
+        let head: String = text.chars().take(80).collect();
+        let tail: String = text
+            .chars()
+            .rev()
+            .take(60)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        format!("{head}…{tail} ({} bytes)", self.as_os_str().len())
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShareError {
-    #[error("{path}: no such file")]
+    #[error("an empty path: give the file to share")]
+    EmptyPath,
+    #[error("{}: the path is too long (over {MAX_PATH_BYTES} bytes, or a name over 255)", .path.shown())]
+    PathTooLong { path: PathBuf },
+    #[error("{} is not a full path: the window shares files by their full path", .path.shown())]
+    NotAbsolute { path: PathBuf },
+    #[error("{}: no such file", .path.shown())]
     NotFound { path: PathBuf },
-    #[error("{path} is a folder: share the files inside it, or zip it first")]
+    #[error("{}: its symbolic links loop (or nest too deep): point them at a real file", .path.shown())]
+    SymlinkLoop { path: PathBuf },
+    #[error("{} is a folder: share the files inside it, or zip it first", .path.shown())]
     IsDirectory { path: PathBuf },
-    #[error("{path} is not a regular file ({kind}): only files can be shared")]
+    #[error("{} is not a regular file ({kind}): only files can be shared", .path.shown())]
     NotAFile { path: PathBuf, kind: &'static str },
-    #[error("{path}: cannot read it ({reason}): check its permissions")]
+    #[error("{}: cannot read it ({reason}): check its permissions", .path.shown())]
     Unreadable { path: PathBuf, reason: String },
     #[error(transparent)]
     Profile(#[from] ProfileError),
@@ -46,12 +83,18 @@ pub enum ShareError {
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Expiry(#[from] ExpiryError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
 }
 
 impl ShareError {
     /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
     pub fn code(&self) -> &'static str {
         match self {
+            ShareError::EmptyPath => "empty_path",
+            ShareError::PathTooLong { .. } => "path_too_long",
+            ShareError::NotAbsolute { .. } => "not_absolute",
+            ShareError::SymlinkLoop { .. } => "symlink_loop",
             ShareError::NotFound { .. } => "not_found",
             ShareError::IsDirectory { .. } => "is_directory",
             ShareError::NotAFile { .. } => "not_a_file",
@@ -62,10 +105,12 @@ impl ShareError {
             ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
             ShareError::Upload(UploadError::Cancelled)
             | ShareError::Archive(ArchiveError::Cancelled) => "cancelled",
+            ShareError::Upload(UploadError::FileChanged { .. }) => "file_changed",
             ShareError::Upload(_) => "upload",
             ShareError::Presign(_) => "presign",
             ShareError::Archive(_) => "archive",
             ShareError::Expiry(_) => "expiry",
+            ShareError::Journal(_) => "journal",
         }
     }
 }
@@ -117,6 +162,16 @@ pub async fn share_path(
     on_event: Arc<dyn Fn(ShareEvent) + Send + Sync>,
     cancel: &CancellationToken,
 ) -> Result<Share, ShareError> {
+    if path.as_os_str().is_empty() {
+        return Err(ShareError::EmptyPath);
+    }
+    // What a window drops or hands over is a full path; a relative one would depend on where
+    // the app happened to start.
+    if !path.is_absolute() {
+        return Err(ShareError::NotAbsolute {
+            path: path.to_owned(),
+        });
+    }
     let is_folder = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
     let mut _archive = None;
     let file = if is_folder {
@@ -184,13 +239,44 @@ pub struct ShareableFile {
     pub content_type: String,
 }
 
+/// `ErrorKind::FilesystemLoop` is not stable yet: ask the errno.
+fn is_symlink_loop(e: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        e.raw_os_error() == Some(libc::ELOOP)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = e;
+        false
+    }
+}
+
 impl ShareableFile {
     /// Checks the file before anything is uploaded, so bad input costs nothing.
     pub fn check(path: &Path) -> Result<Self, ShareError> {
+        if path.as_os_str().is_empty() {
+            return Err(ShareError::EmptyPath);
+        }
+        if path.as_os_str().len() > MAX_PATH_BYTES {
+            return Err(ShareError::PathTooLong {
+                path: path.to_owned(),
+            });
+        }
         let metadata = match std::fs::metadata(path) {
             Ok(m) => m,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ShareError::NotFound {
+                    path: path.to_owned(),
+                });
+            }
+            Err(e) if is_symlink_loop(&e) => {
+                return Err(ShareError::SymlinkLoop {
+                    path: path.to_owned(),
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidFilename => {
+                return Err(ShareError::PathTooLong {
                     path: path.to_owned(),
                 });
             }
@@ -272,6 +358,9 @@ pub struct Session {
     pub profile: Profile,
     credentials: Resolved,
     bucket: Bucket,
+    paths: Paths,
+    /// Uploads of this profile cut short earlier that sharing the same file again resumes.
+    pub resumable: Vec<Unfinished>,
     /// Set when this session had to start the local store.
     pub started_local_store: bool,
 }
@@ -285,7 +374,10 @@ impl Session {
         let started_local_store = start_local_store(&profile, paths).await?;
         let credentials = credentials::resolve(&profile, keychain).await?;
         let bucket = Bucket::connect(&profile, &credentials).await?;
+        let resumable = clean_up_abandoned(paths, &profile, &bucket).await;
         Ok(Session {
+            paths: paths.clone(),
+            resumable,
             profile,
             credentials,
             bucket,
@@ -313,14 +405,89 @@ impl Session {
         let expiry = expiry.unwrap_or_else(|| self.profile.expiry_or_default());
         // Credentials that are already dead would leave an object nobody has a link to: check first.
         presign::lifetime(expiry, self.credentials.expiry(), self.bucket.server_now())?;
-        let id = object_key::new_share_id();
-        let key = object_key::object_key(&self.profile.prefix, &id, &file.name);
+        let stamp = FileStamp::of(&file.path).map_err(|e| ShareError::Unreadable {
+            path: file.path.clone(),
+            reason: e.kind().to_string(),
+        })?;
         let source = upload::Source {
             path: &file.path,
             size: file.size,
             content_type: &file.content_type,
+            stamp,
         };
-        let uploaded = upload::upload(&self.bucket, &key, &source, on_progress, cancel).await?;
+        // Big files go in parts, written down before the first one; the same file shared again
+        // after an upload was cut short picks up its parts.
+        let journal = if file.size > upload::MULTIPART_THRESHOLD {
+            Some(std::sync::Mutex::new(Journal::open(&self.paths.data_dir)?))
+        } else {
+            None
+        };
+        let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+        let earlier = match &journal {
+            Some(j) => lock(j).resumable(&self.profile.name, &canonical, stamp)?,
+            None => None,
+        };
+        let (id, key) = match &earlier {
+            Some((unfinished, _)) => (unfinished.share_id.clone(), unfinished.key.clone()),
+            None => {
+                let id = object_key::new_share_id();
+                let key = object_key::object_key(&self.profile.prefix, &id, &file.name);
+                (id, key)
+            }
+        };
+        let resume = earlier.as_ref().map(|(u, _)| u.upload_id.clone());
+        let resumed_from = earlier.as_ref().map(|(u, _)| u.started_at);
+        let lease: std::sync::Mutex<Option<Lease>> =
+            std::sync::Mutex::new(earlier.map(|(_, lease)| lease));
+        let on_started = |upload_id: &str, part_size: u64, resumed: bool| -> Result<(), String> {
+            let Some(journal) = &journal else {
+                return Ok(());
+            };
+            if resumed {
+                return Ok(());
+            }
+            let journal = lock(journal);
+            let mut held = lock(&lease);
+            // The upload to resume was gone from the server: its entry goes with it.
+            if let Some(old) = held.take() {
+                let _ = journal.finish(old);
+            }
+            let entry = Unfinished {
+                upload_id: upload_id.to_owned(),
+                share_id: id.clone(),
+                profile: self.profile.name.clone(),
+                bucket: self.bucket.name.clone(),
+                key: key.clone(),
+                path: canonical.clone(),
+                stamp,
+                part_size,
+                expiry_secs: expiry.as_secs(),
+                started_at: Utc::now(),
+                to_abort: false,
+            };
+            *held = Some(journal.begin(&entry).map_err(|e| e.to_string())?);
+            Ok(())
+        };
+        let multipart = Multipart {
+            resume,
+            on_started: &on_started,
+        };
+        let uploaded =
+            upload::upload(&self.bucket, &key, &source, multipart, on_progress, cancel).await;
+        let held = lock(&lease).take();
+        if let (Some(journal), Some(held)) = (&journal, held) {
+            let journal = lock(journal);
+            let kept = match &uploaded {
+                // The server went away before the parts could be aborted: next time it answers.
+                Err(UploadError::AbortFailed { .. }) => journal.abort_later(&held),
+                // Finished, or failed and cleaned up: nothing left to find.
+                _ => journal.finish(held),
+            };
+            if let Err(e) = kept {
+                tracing::warn!("the list of unfinished uploads is out of date: {e}");
+            }
+        }
+        let uploaded = uploaded?;
         let link = presign::presign_get(
             &self.bucket,
             &key,
@@ -340,8 +507,123 @@ impl Session {
             bucket: self.bucket.name.clone(),
             key,
             e_tag: uploaded.e_tag,
-            warnings: link.warnings,
+            warnings: {
+                let mut warnings = link.warnings;
+                if let Some(started) = resumed_from
+                    && uploaded.reused_parts > 0
+                {
+                    warnings.insert(
+                        0,
+                        format!(
+                            "resumed the upload cut short on {}: {} of its parts were already on the server",
+                            started.format("%Y-%m-%d %H:%M UTC"),
+                            uploaded.reused_parts
+                        ),
+                    );
+                }
+                warnings
+            },
         })
+    }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Aborts this profile's abandoned multipart uploads that cannot be resumed (their file changed
+/// or went away, they waited a week, or aborting them failed earlier) and returns those that can.
+/// A server that still does not answer keeps them for the next time.
+async fn clean_up_abandoned(paths: &Paths, profile: &Profile, bucket: &Bucket) -> Vec<Unfinished> {
+    let journal = match Journal::open(&paths.data_dir) {
+        Ok(j) => j,
+        Err(e) => {
+            tracing::warn!("cannot look for unfinished uploads: {e}");
+            return Vec::new();
+        }
+    };
+    let abandoned = match journal.abandoned(&profile.name) {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!("cannot look for unfinished uploads: {e}");
+            return Vec::new();
+        }
+    };
+    let mut resumable = Vec::new();
+    for (unfinished, lease) in abandoned {
+        if unfinished.bucket != bucket.name
+            || journal::fate(&unfinished, Utc::now()) == journal::Fate::Resumable
+        {
+            resumable.push(unfinished);
+            continue;
+        }
+        match upload::abort(bucket, &unfinished.key, &unfinished.upload_id).await {
+            Ok(()) => {
+                tracing::info!(key = %unfinished.key, "aborted an upload cut short earlier");
+                if let Err(e) = journal.finish(lease) {
+                    tracing::warn!("the list of unfinished uploads is out of date: {e}");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(key = %unfinished.key, "cannot clean up an upload cut short earlier yet: {e}")
+            }
+        }
+    }
+    resumable.retain(|u| u.bucket == bucket.name);
+    resumable
+}
+
+/// The uploads cut short earlier, of any profile, that sharing the same file again would resume
+/// (without asking any server: what a front end offers to resume at start).
+pub fn resumable_uploads(paths: &Paths) -> Vec<Unfinished> {
+    let Ok(journal) = Journal::open(&paths.data_dir) else {
+        return Vec::new();
+    };
+    let Ok(all) = journal.all(None) else {
+        return Vec::new();
+    };
+    let now = Utc::now();
+    all.into_iter()
+        .filter(|u| {
+            journal
+                .abandoned(&u.profile)
+                .is_ok_and(|a| a.iter().any(|(x, _)| x.upload_id == u.upload_id))
+        })
+        .filter(|u| journal::fate(u, now) == journal::Fate::Resumable)
+        .collect()
+}
+
+/// Opens a session for every profile with abandoned uploads to abort, which aborts them; a
+/// server that does not answer keeps them for later. What a front end runs at start.
+pub async fn clean_up_abandoned_everywhere(context: &Context) {
+    let mut profiles: Vec<String> = {
+        let Ok(journal) = Journal::open(&context.paths.data_dir) else {
+            return;
+        };
+        let now = Utc::now();
+        journal
+            .all(None)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| journal::fate(u, now) == journal::Fate::Abort)
+            .map(|u| u.profile)
+            .collect()
+    };
+    profiles.sort();
+    profiles.dedup();
+    if profiles.is_empty() {
+        return;
+    }
+    let Ok(book) = context.profiles().await else {
+        return;
+    };
+    for name in profiles {
+        let Ok(profile) = book.get(&name) else {
+            continue;
+        };
+        if let Err(e) = Session::open(profile.clone(), &context.paths, &context.keychain).await {
+            tracing::warn!(profile = %name, "cannot clean up uploads cut short yet: {e}");
+        }
     }
 }
 
@@ -368,6 +650,34 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn odd_paths_get_clear_errors_that_stay_short() {
+        assert!(matches!(
+            ShareableFile::check(Path::new("")),
+            Err(ShareError::EmptyPath)
+        ));
+        let huge = PathBuf::from("/tmp/".to_owned() + &"n".repeat(10 * 1024 * 1024));
+        let err = ShareableFile::check(&huge).unwrap_err();
+        assert!(matches!(err, ShareError::PathTooLong { .. }));
+        let message = err.to_string();
+        assert!(message.len() < 400, "{} bytes of message", message.len());
+        assert!(message.contains("10485765 bytes"), "{message}");
+        let long_name = PathBuf::from("/tmp/".to_owned() + &"n".repeat(300));
+        assert!(matches!(
+            ShareableFile::check(&long_name),
+            Err(ShareError::PathTooLong { .. })
+        ));
+        #[cfg(unix)]
+        {
+            let dir = tempfile::tempdir().unwrap();
+            let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+            std::os::unix::fs::symlink(&b, &a).unwrap();
+            std::os::unix::fs::symlink(&a, &b).unwrap();
+            let err = ShareableFile::check(&a).unwrap_err();
+            assert!(matches!(err, ShareError::SymlinkLoop { .. }), "{err}");
+        }
     }
 
     #[test]

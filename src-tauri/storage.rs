@@ -151,6 +151,15 @@ impl Bucket {
                     .build(),
             )
             .stalled_stream_protection(StalledStreamProtectionConfig::enabled().build())
+            // Transient failures (500, 503 SlowDown, a connection reset mid-part) are retried with
+            // jittered exponential backoff: five tries, from 200 ms up to 5 s apart, so that a
+            // part of a big upload survives a hiccup and a server that is gone fails in seconds.
+            .retry_config(
+                aws_sdk_s3::config::retry::RetryConfig::standard()
+                    .with_max_attempts(5)
+                    .with_initial_backoff(Duration::from_millis(200))
+                    .with_max_backoff(Duration::from_secs(5)),
+            )
             .interceptor(clock.clone());
         if let Some(endpoint) = &profile.endpoint {
             config = config.endpoint_url(endpoint);

@@ -1,8 +1,11 @@
 //! Uploading a file as a private object, streamed from disk: one PUT for small files, a multipart
 //! upload with a few parts in flight for large ones. Every request carries a CRC32C of its bytes that
 //! the server checks. Progress goes to a callback; a cancellation token stops the upload, and a
-//! multipart upload that fails or is cancelled is aborted so no orphaned parts stay behind.
+//! multipart upload that fails or is cancelled is aborted so no orphaned parts stay behind. A
+//! multipart upload cut short earlier can be resumed: the parts the server has are checked against
+//! the file and kept. A file that changes while it uploads is refused, never half-shared.
 
+use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -19,6 +22,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
+use crate::journal::FileStamp;
 use crate::storage::{Bucket, StorageError};
 
 /// Files up to this size go in one PUT.
@@ -42,9 +46,15 @@ pub enum UploadError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(
-        "the upload could not be finished and its parts could not be cleaned up ({detail}); they will be retried on the next run"
+        "the upload could not be finished and its parts could not be cleaned up ({detail}); LinkDrop cleans them up the next time it reaches the server"
     )]
-    AbortFailed { detail: String },
+    AbortFailed { upload_id: String, detail: String },
+    #[error(
+        "{path} changed while it was being shared (its size or modification time is not what it was): nothing was shared; share it again once it is complete"
+    )]
+    FileChanged { path: PathBuf },
+    #[error("cannot keep track of the upload: {detail}")]
+    Journal { detail: String },
 }
 
 /// Bytes sent so far out of the total.
@@ -62,6 +72,8 @@ pub struct Uploaded {
     pub version_id: Option<String>,
     /// CRC32C of the whole file (single PUT) or the composite of the parts' (multipart), base64.
     pub checksum_crc32c: Option<String>,
+    /// Parts a resumed upload found already on the server and kept.
+    pub reused_parts: u64,
 }
 
 /// The file to upload and how to label it.
@@ -70,27 +82,60 @@ pub struct Source<'a> {
     pub path: &'a Path,
     pub size: u64,
     pub content_type: &'a str,
+    /// The file as it was checked: it must still be so when the upload ends.
+    pub stamp: FileStamp,
 }
 
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+/// Told about a multipart upload before its first part: its id, its part size, and whether it is
+/// one resumed (already written down). An error stops the upload, which is then aborted.
+pub type OnStarted<'a> = &'a (dyn Fn(&str, u64, bool) -> Result<(), String> + Send + Sync);
+
+/// How a multipart upload begins.
+pub struct Multipart<'a> {
+    /// The id of an upload of this very file cut short earlier, to resume.
+    pub resume: Option<String>,
+    pub on_started: OnStarted<'a>,
+}
 
 pub async fn upload(
     bucket: &Bucket,
     key: &str,
     source: &Source<'_>,
+    multipart: Multipart<'_>,
     on_progress: ProgressFn,
     cancel: &CancellationToken,
 ) -> Result<Uploaded, UploadError> {
     let tracker = Tracker::new(source.size, on_progress);
     if source.size <= MULTIPART_THRESHOLD {
-        tokio::select! {
+        let put = tokio::select! {
             biased;
             () = cancel.cancelled() => Err(UploadError::Cancelled),
             result = put_whole(bucket, key, source, &tracker) => result,
+        }?;
+        if !unchanged(source) {
+            // The object holds bytes from before and after the change: no link may point at it.
+            let _ = bucket
+                .client
+                .delete_object()
+                .bucket(&bucket.name)
+                .key(key)
+                .send()
+                .await;
+            return Err(UploadError::FileChanged {
+                path: source.path.to_owned(),
+            });
         }
+        Ok(put)
     } else {
-        upload_multipart(bucket, key, source, &tracker, cancel).await
+        upload_multipart(bucket, key, source, multipart, &tracker, cancel).await
     }
+}
+
+/// The file is still the one that was checked (size and modification time).
+fn unchanged(source: &Source<'_>) -> bool {
+    FileStamp::of(source.path).is_ok_and(|now| now == source.stamp)
 }
 
 async fn put_whole(
@@ -119,6 +164,7 @@ async fn put_whole(
         e_tag: output.e_tag,
         version_id: output.version_id,
         checksum_crc32c: Some(crc),
+        reused_parts: 0,
     })
 }
 
@@ -133,12 +179,52 @@ async fn upload_multipart(
     bucket: &Bucket,
     key: &str,
     source: &Source<'_>,
+    multipart: Multipart<'_>,
     tracker: &Tracker,
     cancel: &CancellationToken,
 ) -> Result<Uploaded, UploadError> {
     if cancel.is_cancelled() {
         return Err(UploadError::Cancelled);
     }
+    let part_size = part_size_for(source.size);
+    // A resumed upload keeps the parts the server still has; one the server forgot (aborted by
+    // a lifecycle rule, say) starts again from scratch.
+    let resumed = match &multipart.resume {
+        Some(id) => parts_on_server(bucket, key, id)
+            .await
+            .ok()
+            .map(|p| (id.clone(), p)),
+        None => None,
+    };
+    let (upload_id, on_server) = match resumed {
+        Some((id, parts)) => {
+            (multipart.on_started)(&id, part_size, true)
+                .map_err(|detail| UploadError::Journal { detail })?;
+            (id, parts)
+        }
+        None => {
+            let id = create(bucket, key, source).await?;
+            if let Err(detail) = (multipart.on_started)(&id, part_size, false) {
+                abort(bucket, key, &id).await?;
+                return Err(UploadError::Journal { detail });
+            }
+            (id, HashMap::new())
+        }
+    };
+
+    let result = tokio::select! {
+        biased;
+        () = cancel.cancelled() => Err(UploadError::Cancelled),
+        result = send_parts_and_complete(bucket, key, &upload_id, source, part_size, &on_server, tracker) => result,
+    };
+    if result.is_err() {
+        // The parts are billed and invisible until aborted: always clean up, whatever failed.
+        abort(bucket, key, &upload_id).await?;
+    }
+    result
+}
+
+async fn create(bucket: &Bucket, key: &str, source: &Source<'_>) -> Result<String, UploadError> {
     let created = bucket
         .client
         .create_multipart_upload()
@@ -149,25 +235,88 @@ async fn upload_multipart(
         .send()
         .await
         .map_err(|e| bucket.classify(e, "upload to it"))?;
-    let Some(upload_id) = created.upload_id else {
-        return Err(StorageError::Service {
+    created.upload_id.ok_or_else(|| {
+        StorageError::Service {
             endpoint: bucket.endpoint.clone(),
             code: "NoUploadId".into(),
             message: "the server started a multipart upload without an upload id".into(),
         }
-        .into());
-    };
+        .into()
+    })
+}
 
-    let result = tokio::select! {
-        biased;
-        () = cancel.cancelled() => Err(UploadError::Cancelled),
-        result = send_parts_and_complete(bucket, key, &upload_id, source, tracker) => result,
-    };
-    if result.is_err() {
-        // The parts are billed and invisible until aborted: always clean up, whatever failed.
-        abort(bucket, key, &upload_id).await?;
+/// A part the server holds: its size and what identifies its bytes.
+#[derive(Debug, Clone)]
+struct PartOnServer {
+    size: u64,
+    e_tag: Option<String>,
+    checksum_crc32c: Option<String>,
+}
+
+/// Every part of an unfinished upload, by part number (ListParts pages through 1,000 at a time).
+async fn parts_on_server(
+    bucket: &Bucket,
+    key: &str,
+    upload_id: &str,
+) -> Result<HashMap<i32, PartOnServer>, UploadError> {
+    let mut parts = HashMap::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = bucket
+            .client
+            .list_parts()
+            .bucket(&bucket.name)
+            .key(key)
+            .upload_id(upload_id)
+            .set_part_number_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| bucket.classify(e, "resume an upload in it"))?;
+        for part in page.parts() {
+            if let Some(number) = part.part_number() {
+                parts.insert(
+                    number,
+                    PartOnServer {
+                        size: u64::try_from(part.size().unwrap_or(-1)).unwrap_or(u64::MAX),
+                        e_tag: part.e_tag().map(str::to_owned),
+                        checksum_crc32c: part.checksum_crc32_c().map(str::to_owned),
+                    },
+                );
+            }
+        }
+        match page.next_part_number_marker() {
+            Some(next) if page.is_truncated() == Some(true) => marker = Some(next.to_owned()),
+            _ => return Ok(parts),
+        }
     }
-    result
+}
+
+/// Whether the server's part holds exactly these bytes of the file: by its CRC32C when the
+/// server keeps one, else by its ETag, the MD5 of the part when it is a plain one.
+async fn part_matches(
+    on_server: &PartOnServer,
+    path: &Path,
+    offset: u64,
+    length: u64,
+    crc: &str,
+) -> Result<bool, UploadError> {
+    if on_server.size != length {
+        return Ok(false);
+    }
+    if let Some(theirs) = &on_server.checksum_crc32c {
+        return Ok(theirs == crc);
+    }
+    let Some(e_tag) = on_server
+        .e_tag
+        .as_deref()
+        .map(|t| t.trim_matches('"').to_ascii_lowercase())
+    else {
+        return Ok(false);
+    };
+    if e_tag.len() != 32 || !e_tag.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false); // not an MD5 (encrypted with KMS, say): upload it again
+    }
+    Ok(md5_of_range(path, offset, length).await? == e_tag)
 }
 
 async fn send_parts_and_complete(
@@ -175,28 +324,55 @@ async fn send_parts_and_complete(
     key: &str,
     upload_id: &str,
     source: &Source<'_>,
+    part_size: u64,
+    on_server: &HashMap<i32, PartOnServer>,
     tracker: &Tracker,
 ) -> Result<Uploaded, UploadError> {
-    let part_size = part_size_for(source.size);
     let count = source.size.div_ceil(part_size);
+    let reused = AtomicU64::new(0);
     let parts: Vec<CompletedPart> = futures::stream::iter(0..count)
         .map(|index| {
             let offset = index * part_size;
             let length = part_size.min(source.size - offset);
-            send_part(
-                bucket,
-                key,
-                upload_id,
-                source.path,
-                index,
-                offset,
-                length,
-                tracker,
-            )
+            let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
+            let reused = &reused;
+            async move {
+                let crc = crc32c_of_range(source.path, offset, length).await?;
+                if let Some(there) = on_server.get(&part_number)
+                    && part_matches(there, source.path, offset, length, &crc).await?
+                {
+                    tracker.slot().store(length, Ordering::Relaxed);
+                    reused.fetch_add(1, Ordering::Relaxed);
+                    return Ok(CompletedPart::builder()
+                        .part_number(part_number)
+                        .set_e_tag(there.e_tag.clone())
+                        .checksum_crc32_c(crc)
+                        .build());
+                }
+                send_part(
+                    bucket,
+                    key,
+                    upload_id,
+                    source.path,
+                    part_number,
+                    offset,
+                    length,
+                    crc,
+                    tracker,
+                )
+                .await
+            }
         })
         .buffer_unordered(PARTS_IN_FLIGHT)
         .try_collect::<Vec<_>>()
         .await?;
+    // Every part is sent from the file as it is now: if it changed meanwhile, the parts may mix
+    // its old and new bytes. Checked before completing, so such an object never exists.
+    if !unchanged(source) {
+        return Err(UploadError::FileChanged {
+            path: source.path.to_owned(),
+        });
+    }
     let mut parts = parts;
     parts.sort_by_key(|p| p.part_number);
     let output = bucket
@@ -219,6 +395,7 @@ async fn send_parts_and_complete(
         e_tag: output.e_tag,
         version_id: output.version_id,
         checksum_crc32c: output.checksum_crc32_c,
+        reused_parts: reused.into_inner(),
     })
 }
 
@@ -228,13 +405,12 @@ async fn send_part(
     key: &str,
     upload_id: &str,
     path: &Path,
-    index: u64,
+    part_number: i32,
     offset: u64,
     length: u64,
+    crc: String,
     tracker: &Tracker,
 ) -> Result<CompletedPart, UploadError> {
-    let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
-    let crc = crc32c_of_range(path, offset, length).await?;
     let body = file_body(path, offset, length, tracker.slot()).await?;
     let output = bucket
         .client
@@ -278,6 +454,7 @@ pub async fn abort(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), Up
         }
     }
     Err(UploadError::AbortFailed {
+        upload_id: upload_id.to_owned(),
         detail: "parts kept arriving after the upload was aborted".into(),
     })
 }
@@ -311,6 +488,7 @@ async fn abort_once(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), U
         }
     }
     Err(UploadError::AbortFailed {
+        upload_id: upload_id.to_owned(),
         detail: last.map(|e| e.to_string()).unwrap_or_default(),
     })
 }
@@ -380,6 +558,37 @@ async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String
         source,
     })?;
     Ok(base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes()))
+}
+
+/// MD5 of a byte range of the file, hex, as S3 gives a plain part's ETag.
+async fn md5_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
+    use md5::Digest;
+    let owned = path.to_owned();
+    let hex = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+        let mut file = std::fs::File::open(&owned)?;
+        file.seek(SeekFrom::Start(offset))?;
+        let mut reader = file.take(length);
+        let mut buf = vec![0u8; 1024 * 1024];
+        let mut hash = md5::Md5::new();
+        loop {
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hash.update(&buf[..n]);
+        }
+        Ok(data_encoding::HEXLOWER.encode(&hash.finalize()))
+    })
+    .await
+    .map_err(|e| UploadError::Read {
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|source| UploadError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    Ok(hex)
 }
 
 fn to_i64(n: u64) -> i64 {

@@ -55,6 +55,7 @@ pub fn dropped(app: &AppHandle, paths: &[std::path::PathBuf]) {
         SharePaths {
             paths,
             expires: None,
+            profile: None,
         },
     );
 }

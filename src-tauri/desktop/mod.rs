@@ -159,6 +159,31 @@ fn show_main_window(app: &AppHandle) {
     }
 }
 
+/// Uploads cut short when LinkDrop last ran (killed, or the computer went down) are shared again
+/// in the window, which resumes them where they stopped; those that cannot be resumed are
+/// aborted as soon as their server answers.
+fn resume_cut_short(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let context = app.state::<Desktop>().context.clone();
+        crate::share::clean_up_abandoned_everywhere(&context).await;
+        for unfinished in crate::share::resumable_uploads(&context.paths) {
+            tracing::info!(path = %unfinished.path.display(), "resuming an upload cut short");
+            let expires = crate::expiry::Expiry::from_secs(unfinished.expiry_secs)
+                .ok()
+                .map(|e| e.to_string());
+            deliver(
+                &app,
+                SharePaths {
+                    paths: vec![unfinished.path.display().to_string()],
+                    expires,
+                    profile: Some(unfinished.profile),
+                },
+            );
+        }
+    });
+}
+
 /// What a second `linkdrop` asked for (see `handover::request`), carried out by the running app.
 fn carry_out(app: &AppHandle, request: Request) {
     match request {
@@ -244,6 +269,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
             if first == Request::ChooseFiles {
                 tray::choose_and_share(&handle);
             }
+            resume_cut_short(&handle);
             Ok(())
         })
         .on_window_event(|window, event| match event {

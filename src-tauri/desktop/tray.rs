@@ -276,7 +276,14 @@ fn share(app: &AppHandle, paths: Vec<String>) {
         return;
     }
     let expires = Some(default_expiry(app).to_string());
-    super::deliver(app, SharePaths { paths, expires });
+    super::deliver(
+        app,
+        SharePaths {
+            paths,
+            expires,
+            profile: None,
+        },
+    );
 }
 
 /// Copies a recent link; an expired one is re-issued first (and the notification says so).

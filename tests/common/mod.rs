@@ -147,6 +147,15 @@ pub fn temporary_aws_profile(env: &TestEnv, backend: &Backend, name: &str, minut
     std::fs::write(config, text).unwrap();
 }
 
+/// Root reads any file: permission tests then read as nobody instead.
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
 pub fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();

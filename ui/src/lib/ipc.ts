@@ -187,7 +187,7 @@ export function setStartAtLogin(enabled: boolean): Promise<void> {
 }
 
 /** Files to share that reached the app from outside the window (tray, a second `linkdrop`). */
-export type SharePaths = { paths: string[]; expires: string | null };
+export type SharePaths = { paths: string[]; expires: string | null; profile?: string | null };
 
 export function onSharePaths(handler: (request: SharePaths) => void): Promise<() => void> {
   return listen<SharePaths>('share-paths', (event) => handler(event.payload));
