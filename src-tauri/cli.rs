@@ -215,7 +215,7 @@ pub fn run(command: Command) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let context = match Paths::from_env() {
+    let context = match Paths::open() {
         Ok(paths) => Context {
             paths,
             keychain: Keychain::from_env(),

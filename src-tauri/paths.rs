@@ -14,6 +14,12 @@ pub enum PathsError {
         what: &'static str,
         env: &'static str,
     },
+    #[error("cannot make LinkDrop's {what} directory {dir}: {reason}")]
+    Create {
+        what: &'static str,
+        dir: PathBuf,
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +47,17 @@ impl Paths {
         })
     }
 
+    /// [`Paths::from_env`], with both directories made and private to the user: the data directory
+    /// holds the history (every link is a bearer token) and the local store's objects, the config
+    /// directory says which buckets are used. Directories made by an older LinkDrop with the
+    /// umask's group and world bits lose them.
+    pub fn open() -> Result<Self, PathsError> {
+        let paths = Paths::from_env()?;
+        make_private(&paths.config_dir, "config")?;
+        make_private(&paths.data_dir, "data")?;
+        Ok(paths)
+    }
+
     pub fn profiles_file(&self) -> PathBuf {
         self.config_dir.join("profiles.toml")
     }
@@ -53,6 +70,31 @@ impl Paths {
     pub fn store_log(&self) -> PathBuf {
         self.data_dir.join("store.log")
     }
+}
+
+fn make_private(dir: &Path, what: &'static str) -> Result<(), PathsError> {
+    let fail = |e: std::io::Error| PathsError::Create {
+        what,
+        dir: dir.to_owned(),
+        reason: e.kind().to_string(),
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(fail)?;
+        let mode = std::fs::metadata(dir).map_err(fail)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & 0o700 | 0o700))
+                .map_err(fail)?;
+        }
+    }
+    // Elsewhere the per-user profile directories are private already.
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(fail)?;
+    Ok(())
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename, so a crash never leaves a

@@ -680,6 +680,39 @@ mod tests {
         }
     }
 
+    /// What the window sends is checked like the command line's arguments: a relative path
+    /// would resolve against wherever the app happened to start.
+    #[tokio::test]
+    async fn the_window_must_send_absolute_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let context = Context {
+            paths: Paths {
+                config_dir: dir.path().join("config"),
+                data_dir: dir.path().join("data"),
+            },
+            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
+        };
+        let share = |path: &'static str| {
+            let context = &context;
+            async move {
+                share_path(
+                    context,
+                    Path::new(path),
+                    None,
+                    None,
+                    Arc::new(|_| {}),
+                    &CancellationToken::new(),
+                )
+                .await
+            }
+        };
+        assert!(matches!(share("").await, Err(ShareError::EmptyPath)));
+        let err = share("notes.txt").await.unwrap_err();
+        assert!(matches!(err, ShareError::NotAbsolute { .. }), "{err}");
+        assert!(err.to_string().contains("notes.txt"), "{err}");
+        assert!(!dir.path().join("data").exists(), "nothing was written");
+    }
+
     #[test]
     fn checking_reads_name_size_and_type() {
         let dir = tempfile::tempdir().unwrap();

@@ -200,7 +200,7 @@ fn carry_out(app: &AppHandle, request: Request) {
 /// Opens the window; `window.files` (from "Open with LinkDrop") are shared in it. When LinkDrop
 /// already runs, the single-instance plugin hands this process's arguments to it and exits.
 pub fn run(window: WindowArgs) -> ExitCode {
-    let paths = match Paths::from_env() {
+    let paths = match Paths::open() {
         Ok(p) => p,
         Err(e) => {
             eprintln!("linkdrop: {e}");
