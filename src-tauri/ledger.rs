@@ -38,6 +38,17 @@ impl Context {
     }
 }
 
+/// Someone who has not used LinkDrop yet: no link in the history and no bucket of their own (only
+/// the embedded store). The window greets them with a choice instead of an empty screen.
+pub fn is_new_user(context: &Context, book: &crate::profiles::ProfileBook) -> bool {
+    let only_local = book.profiles.iter().all(|p| p.local_store);
+    let no_links = context
+        .history()
+        .and_then(|h| h.count(&crate::history::Query::default(), chrono::Utc::now()))
+        .is_ok_and(|n| n == 0);
+    only_local && no_links
+}
+
 /// Records a fresh share; a ledger that cannot be written costs the ledger entry, not the link.
 pub fn record(context: &Context, share: &mut Share, endpoint: &str) {
     if let Err(e) = context.history().and_then(|h| h.record(share, endpoint)) {
@@ -158,4 +169,45 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
         .await
         .map_err(|e| ShareError::Storage(bucket.classify(e, "delete from it")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Keychain;
+    use crate::paths::Paths;
+    use crate::profiles::{CredentialSource, Profile, ProfileBook};
+
+    fn profile(name: &str, local_store: bool) -> Profile {
+        Profile {
+            name: name.to_owned(),
+            bucket: "b".to_owned(),
+            endpoint: Some("http://127.0.0.1:9".to_owned()),
+            region: None,
+            prefix: String::new(),
+            path_style: true,
+            default_expiry: None,
+            credentials: CredentialSource::Keychain,
+            access_key_id: Some("AK".to_owned()),
+            local_store,
+            allow_insecure_http: false,
+        }
+    }
+
+    #[test]
+    fn a_new_user_has_no_links_and_no_bucket_of_their_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let context = Context {
+            paths: Paths {
+                config_dir: dir.path().join("config"),
+                data_dir: dir.path().join("data"),
+            },
+            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
+        };
+        let mut book = ProfileBook::default();
+        book.add(profile("local", true), true).unwrap();
+        assert!(is_new_user(&context, &book));
+        book.add(profile("work", false), false).unwrap();
+        assert!(!is_new_user(&context, &book));
+    }
 }

@@ -26,6 +26,8 @@ pub struct AppInfo {
     pub version: String,
     pub default_profile: Option<String>,
     pub data_dir: String,
+    /// No link shared yet and no bucket connected: the window shows its welcome.
+    pub new_user: bool,
 }
 
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -70,6 +72,7 @@ pub async fn app_info(desktop: State<'_, Desktop>) -> Result<AppInfo, UiError> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         default_profile: book.pick(None).ok().map(|p| p.name.clone()),
         data_dir: desktop.context.paths.data_dir.display().to_string(),
+        new_user: ledger::is_new_user(&desktop.context, &book),
     })
 }
 

@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod harness;
 mod history;
+mod screenshots;
 mod settings;
 mod tray;
 mod window;
@@ -30,7 +31,31 @@ async fn first_start_opens_the_window_on_the_local_profile() {
         "the first start did not write profiles.toml"
     );
 
+    // Someone new is greeted with the two ways in, above a drop zone that already works.
+    let welcome = app
+        .wait_for_text("section[aria-labelledby=welcome-title]", "Welcome")
+        .await;
+    assert!(welcome.contains("Connect your bucket"), "{welcome:?}");
     let shot = app.screenshot("first-start").await;
+    app.find("[data-action=try-it]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let note = app.wait_for_text("[role=note]", "this computer only").await;
+    assert!(note.contains("connect your bucket"), "{note:?}");
+    assert_eq!(
+        app.client()
+            .find_all(fantoccini::Locator::Css(
+                "section[aria-labelledby=welcome-title]"
+            ))
+            .await
+            .unwrap()
+            .len(),
+        0,
+        "the welcome went"
+    );
+
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "not a PNG: {}", shot.display());
 

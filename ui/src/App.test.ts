@@ -50,7 +50,9 @@ function row(name: string): HTMLElement {
 
 describe('App', () => {
   it('shows the version and profile returned by app_info', async () => {
-    await start({ appInfo: { version: '9.8.7', default_profile: 'work', data_dir: '/tmp/ld' } });
+    await start({
+      appInfo: { version: '9.8.7', default_profile: 'work', data_dir: '/tmp/ld', new_user: false },
+    });
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('LinkDrop');
     expect(screen.getByText('LinkDrop v9.8.7 · profile work')).toBeInTheDocument();
     expect(screen.queryByRole('alert')).not.toBeInTheDocument();
@@ -63,6 +65,53 @@ describe('App', () => {
     const alert = await screen.findByRole('alert');
     expect(alert.textContent?.trim()).toBe('cannot read profiles');
     expect(screen.queryByText(/^LinkDrop v/)).not.toBeInTheDocument();
+  });
+});
+
+describe('welcome', () => {
+  const NEW_USER = {
+    version: '1.0.0',
+    default_profile: 'local',
+    data_dir: '/tmp/ld',
+    new_user: true,
+  };
+  const welcome = () => screen.queryByRole('region', { name: 'Welcome to LinkDrop' });
+
+  it('greets a new user with the two ways in, above the drop zone', async () => {
+    await start({ appInfo: NEW_USER });
+    expect(welcome()).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Try it now' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Connect your bucket' })).toBeInTheDocument();
+    // Dropping or choosing works at once: the welcome does not stand in the way.
+    expect(screen.getByRole('button', { name: 'Choose files…' })).toBeEnabled();
+  });
+
+  it('is not shown to someone who has links or a bucket', async () => {
+    await start();
+    expect(welcome()).not.toBeInTheDocument();
+  });
+
+  it('"Try it now" says where the links work, and the welcome stays away', async () => {
+    await start({ appInfo: NEW_USER });
+    await fireEvent.click(screen.getByRole('button', { name: 'Try it now' }));
+    expect(welcome()).not.toBeInTheDocument();
+    expect(screen.getByRole('note')).toHaveTextContent('work on this computer only');
+    cleanup();
+    await start({ appInfo: NEW_USER });
+    expect(welcome()).not.toBeInTheDocument();
+  });
+
+  it('"Connect your bucket" opens Settings with a new profile\'s form', async () => {
+    await start({ appInfo: NEW_USER });
+    await fireEvent.click(screen.getByRole('button', { name: 'Connect your bucket' }));
+    expect(screen.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true');
+    expect(await screen.findByRole('form', { name: 'New profile' })).toBeInTheDocument();
+  });
+
+  it('goes once a file is being shared', async () => {
+    const backend = await start({ appInfo: NEW_USER, chosen: ['/home/me/a.txt'] });
+    await choose(backend);
+    expect(welcome()).not.toBeInTheDocument();
   });
 });
 

@@ -362,7 +362,12 @@ export function mockBackend(options: BackendOptions = {}): Backend {
       switch (cmd) {
         case 'app_info':
           return (
-            options.appInfo ?? { version: '1.2.3', default_profile: 'default', data_dir: '/tmp/ld' }
+            options.appInfo ?? {
+              version: '1.2.3',
+              default_profile: 'default',
+              data_dir: '/tmp/ld',
+              new_user: false,
+            }
           );
         case 'list_profiles':
           return options.profiles ?? ONE_PROFILE;
