@@ -9,12 +9,14 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/linkdrop/target
 TOOLS_DIR ?= $(HOME)/.cache/linkdrop/tools
 BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
+# The Tauri CLI, from npm (prebuilt): packages and icons.
+TAURI := ui/node_modules/.bin/tauri
 
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
 	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0 python3-xlib desktop-file-utils \
-	rclone time
+	rclone time appstream rpm
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48
@@ -24,7 +26,7 @@ TAURI_DRIVER_VERSION := 2.1.0
 AWSCLI_VERSION := 1.46.3
 BOTO3_VERSION := 1.44.8
 
-.PHONY: run test bench bench-quick deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers bench-tools clean
+.PHONY: run test bench bench-quick deps apt-deps ui-deps ui build lint unit-tests integration-tests test-servers bench-tools clean package test-package icons screenshots
 
 run: build
 	tests/support/run-app.sh "$(BIN)"
@@ -37,6 +39,34 @@ test: deps lint build test-servers bench-tools
 	# and two of them at once on CI's two cores only trade determinism for a few seconds.
 	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" RUST_TEST_THREADS=1 tests/support/secret-session.sh \
 		cargo test --locked --all-targets
+	$(MAKE) --no-print-directory test-package
+
+# What users install: the .deb and .rpm of a release build, with the icons, the desktop entry and
+# the AppStream metadata (tauri.conf.json > bundle).
+package: deps ui
+	$(TAURI) build --bundles deb,rpm
+	@ls -l "$(CARGO_TARGET_DIR)"/release/bundle/deb/*.deb "$(CARGO_TARGET_DIR)"/release/bundle/rpm/*.rpm
+
+# The same packages from the debug build `make test` made (a release build would double CI's
+# time), installed with dpkg, used and removed by tests/package.rs.
+DEBUG_BUNDLE := $(CARGO_TARGET_DIR)/debug/bundle
+test-package: deps ui
+	rm -rf "$(DEBUG_BUNDLE)"
+	$(TAURI) build --debug --bundles deb,rpm
+	LINKDROP_DEB="$$(ls "$(DEBUG_BUNDLE)"/deb/*.deb)" LINKDROP_RPM="$$(ls "$(DEBUG_BUNDLE)"/rpm/*.rpm)" \
+		RUST_TEST_THREADS=1 tests/support/secret-session.sh \
+		cargo test --locked --test package -- --ignored
+
+# Every icon Tauri needs (Linux, macOS .icns, Windows .ico and Store logos) from icons/icon.svg.
+icons: ui-deps
+	rm -rf "$(CARGO_TARGET_DIR)/icons"
+	$(TAURI) icon icons/icon.svg --output "$(CARGO_TARGET_DIR)/icons"
+	cp "$(CARGO_TARGET_DIR)"/icons/*.png "$(CARGO_TARGET_DIR)"/icons/icon.icns "$(CARGO_TARGET_DIR)"/icons/icon.ico icons/
+
+# The README's pictures of each view, taken from the real window under Xvfb.
+screenshots: build test-servers
+	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" LINKDROP_SCREENSHOTS="$(CURDIR)/docs/screenshots" \
+		tests/support/secret-session.sh cargo test --locked --test e2e -- --ignored --exact screenshots::every_view
 
 # Speed and memory targets live here, never in timed tests. The criterion benchmarks first (the
 # comparison reads their estimates), then LinkDrop beside the AWS CLI, rclone, boto3 and curl:

@@ -16,6 +16,8 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_linkdrop");
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
     pub keychain_service: String,
+    /// The `linkdrop` binary this world runs: the build's, or an installed one.
+    pub bin: PathBuf,
 }
 
 impl TestEnv {
@@ -30,6 +32,7 @@ impl TestEnv {
         TestEnv {
             dir,
             keychain_service,
+            bin: PathBuf::from(BIN),
         }
     }
 
@@ -54,7 +57,7 @@ impl TestEnv {
 
     /// `linkdrop ARGS` in this world, with no AWS variables from the developer's environment.
     pub fn linkdrop(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(&self.bin);
         command
             .args(args)
             .env("LINKDROP_CONFIG_DIR", self.config_dir())
