@@ -181,7 +181,7 @@ mod tests {
     fn profile(name: &str, local_store: bool) -> Profile {
         Profile {
             name: name.to_owned(),
-            bucket: "b".to_owned(),
+            bucket: "my-bucket".to_owned(),
             endpoint: Some("http://127.0.0.1:9".to_owned()),
             region: None,
             prefix: String::new(),
