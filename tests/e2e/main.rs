@@ -31,33 +31,21 @@ async fn first_start_opens_the_window_on_the_local_profile() {
         "the first start did not write profiles.toml"
     );
 
-    // Someone new is greeted with the two ways in, above a drop zone that already works.
+    // Someone new is greeted in the drop zone with the two ways in.
     let welcome = app
-        .wait_for_text("section[aria-labelledby=welcome-title]", "Welcome")
+        .wait_for_text("section[data-welcome='true']", "Welcome to LinkDrop")
         .await;
-    assert!(welcome.contains("Connect your bucket"), "{welcome:?}");
+    assert!(welcome.contains("this computer only"), "{welcome:?}");
     let shot = app.screenshot("first-start").await;
-    app.find("[data-action=try-it]")
+    let png = std::fs::read(&shot).unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "not a PNG: {}", shot.display());
+    // "Connect your bucket" opens the new profile's form in Settings.
+    app.find("[data-action=connect-bucket]")
         .await
         .click()
         .await
         .unwrap();
-    let note = app.wait_for_text("[role=note]", "this computer only").await;
-    assert!(note.contains("connect your bucket"), "{note:?}");
-    assert_eq!(
-        app.client()
-            .find_all(fantoccini::Locator::Css(
-                "section[aria-labelledby=welcome-title]"
-            ))
-            .await
-            .unwrap()
-            .len(),
-        0,
-        "the welcome went"
-    );
-
-    let png = std::fs::read(&shot).unwrap();
-    assert!(png.starts_with(b"\x89PNG"), "not a PNG: {}", shot.display());
+    app.wait_for_text("form.editor h2", "New profile").await;
 
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");

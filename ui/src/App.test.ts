@@ -77,28 +77,30 @@ describe('welcome', () => {
   };
   const welcome = () => screen.queryByRole('region', { name: 'Welcome to LinkDrop' });
 
-  it('greets a new user with the two ways in, above the drop zone', async () => {
+  it('greets a new user in the drop zone with the two ways in', async () => {
     await start({ appInfo: NEW_USER });
     expect(welcome()).toBeInTheDocument();
+    expect(within(welcome()!).getByText(/work on this computer only/)).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Try it now' })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Connect your bucket' })).toBeInTheDocument();
-    // Dropping or choosing works at once: the welcome does not stand in the way.
-    expect(screen.getByRole('button', { name: 'Choose files…' })).toBeEnabled();
   });
 
   it('is not shown to someone who has links or a bucket', async () => {
     await start();
     expect(welcome()).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Choose files…' })).toBeInTheDocument();
   });
 
-  it('"Try it now" says where the links work, and the welcome stays away', async () => {
-    await start({ appInfo: NEW_USER });
+  it('"Try it now" shares a chosen file, then says where its link works, for good', async () => {
+    const backend = await start({ appInfo: NEW_USER, chosen: ['/home/me/a.txt'] });
     await fireEvent.click(screen.getByRole('button', { name: 'Try it now' }));
+    await waitFor(() => expect(backend.shares.length).toBe(1));
     expect(welcome()).not.toBeInTheDocument();
     expect(screen.getByRole('note')).toHaveTextContent('work on this computer only');
     cleanup();
     await start({ appInfo: NEW_USER });
     expect(welcome()).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Choose files…' })).toBeInTheDocument();
   });
 
   it('"Connect your bucket" opens Settings with a new profile\'s form', async () => {
@@ -106,12 +108,6 @@ describe('welcome', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Connect your bucket' }));
     expect(screen.getByRole('tab', { name: 'Settings' })).toHaveAttribute('aria-selected', 'true');
     expect(await screen.findByRole('form', { name: 'New profile' })).toBeInTheDocument();
-  });
-
-  it('goes once a file is being shared', async () => {
-    const backend = await start({ appInfo: NEW_USER, chosen: ['/home/me/a.txt'] });
-    await choose(backend);
-    expect(welcome()).not.toBeInTheDocument();
   });
 });
 
