@@ -97,6 +97,30 @@ describe('HistoryView', () => {
     expect([count('active'), count('expired')]).toEqual(['0', '1']);
   });
 
+  it('keeps new counts coming when a filter click supersedes the refresh that asked for them', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'Date'] });
+    const history = [
+      makeEntry({ id: 'a', expires_at: new Date(Date.now() + 5_000).toISOString() }),
+    ];
+    // The refresh at the expiry gets its counts but its page is held, as on a busy machine.
+    let holding = false;
+    const held = new Promise<void>(() => {});
+    const { backend } = await open({
+      history,
+      pageGate: (args) => (holding && args.filter === 'all' ? held : Promise.resolve()),
+    });
+    const count = (filter: string) =>
+      document.querySelector(`[data-filter='${filter}'] .count`)?.textContent;
+    holding = true;
+    await vi.advanceTimersByTimeAsync(6_000);
+    await flush();
+    const before = backend.callsOf('history_counts').length;
+    await fireEvent.click(screen.getByRole('button', { name: /^Active/ }));
+    await flush();
+    expect(backend.callsOf('history_counts').length).toBeGreaterThan(before);
+    expect([count('active'), count('expired')]).toEqual(['0', '1']);
+  });
+
   it('keeps only a window of 100,000 entries in the page and loads pages as they scroll in', async () => {
     const { backend } = await open({ history: makeEntries(100_000) });
     expect(screen.getByText('100000 links')).toBeInTheDocument();

@@ -55,6 +55,9 @@ export class HistoryStore {
 
   /** Bumped by every new query or refresh: answers to an older one are dropped. */
   #generation = 0;
+  /** A refresh asked for new counts and none has applied them yet: one that supersedes it (a
+   *  filter click while it was in flight) must not keep the old ones. */
+  #countsStale = false;
   #loading = new Set<number>();
   #first = 0;
   #last = PAGE_SIZE - 1;
@@ -125,9 +128,12 @@ export class HistoryStore {
     const pages = pagesOf(this.#first, this.#last);
     const search = this.search || null;
     const filter = this.filter;
+    if (withCounts) this.#countsStale = true;
     try {
       const [counts, ...results] = await Promise.all([
-        withCounts || this.counts === null ? historyCounts(search) : Promise.resolve(this.counts),
+        this.#countsStale || this.counts === null
+          ? historyCounts(search)
+          : Promise.resolve(this.counts),
         ...pages.map((p) => historyPage(search, filter, PAGE_SIZE, p * PAGE_SIZE)),
       ]);
       if (generation !== this.#generation) return;
@@ -139,6 +145,7 @@ export class HistoryStore {
       this.pages = next;
       this.total = results[0]?.total ?? 0;
       this.counts = counts;
+      this.#countsStale = false;
       this.error = null;
     } catch (e) {
       if (generation === this.#generation) this.error = errorMessage(e);
