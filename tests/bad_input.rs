@@ -63,6 +63,19 @@ fn paths_profiles_and_expiries_that_make_no_sense_are_refused_before_any_upload(
         1,
         &["not a regular file", "a device"],
     );
+    // A named pipe would block the first read forever: it is refused before it is opened.
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    refused(
+        &env,
+        &["share", fifo.to_str().unwrap()],
+        1,
+        &["not a regular file", "a named pipe"],
+    );
     refused(&env, &["share", ok, "--profile", "nope"], 1, &["nope"]);
     // A negative expiry is taken as the value it is meant to be, not as an unknown option.
     refused(
