@@ -174,8 +174,6 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::credentials::Keychain;
-    use crate::paths::Paths;
     use crate::profiles::{CredentialSource, Profile, ProfileBook};
 
     fn profile(name: &str, local_store: bool) -> Profile {
@@ -197,13 +195,7 @@ mod tests {
     #[test]
     fn a_new_user_has_no_links_and_no_bucket_of_their_own() {
         let dir = tempfile::tempdir().unwrap();
-        let context = Context {
-            paths: Paths {
-                config_dir: dir.path().join("config"),
-                data_dir: dir.path().join("data"),
-            },
-            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
-        };
+        let context = Context::scratch(dir.path());
         let mut book = ProfileBook::default();
         book.add(profile("local", true), true).unwrap();
         assert!(is_new_user(&context, &book));

@@ -139,6 +139,19 @@ pub struct Context {
 }
 
 impl Context {
+    /// A context in a directory of its own with a keychain service no test writes to: for unit
+    /// tests of what happens before any file or secret is touched.
+    #[cfg(test)]
+    pub(crate) fn scratch(dir: &Path) -> Context {
+        Context {
+            paths: Paths {
+                config_dir: dir.join("config"),
+                data_dir: dir.join("data"),
+            },
+            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
+        }
+    }
+
     /// The profile book, with the local profile made on first run (off the async workers: the
     /// keychain blocks on D-Bus).
     pub async fn profiles(&self) -> Result<crate::profiles::ProfileBook, LocalStoreError> {
@@ -685,13 +698,7 @@ mod tests {
     #[tokio::test]
     async fn the_window_must_send_absolute_paths() {
         let dir = tempfile::tempdir().unwrap();
-        let context = Context {
-            paths: Paths {
-                config_dir: dir.path().join("config"),
-                data_dir: dir.path().join("data"),
-            },
-            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
-        };
+        let context = Context::scratch(dir.path());
         let share = |path: &'static str| {
             let context = &context;
             async move {

@@ -522,22 +522,28 @@ async fn file_body(
     Ok(ByteStream::new(body))
 }
 
-/// CRC32C of a byte range of the file, base64 as S3 wants it; read in 1 MiB chunks off the runtime.
-async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
+/// Feeds a byte range of the file to `digest` in 1 MiB chunks, off the runtime; a file that got
+/// shorter than the range is an error.
+async fn digest_range<D: Send + 'static>(
+    path: &Path,
+    offset: u64,
+    length: u64,
+    mut digest: D,
+    update: fn(&mut D, &[u8]),
+) -> Result<D, UploadError> {
     let owned = path.to_owned();
-    let crc = tokio::task::spawn_blocking(move || -> std::io::Result<u32> {
+    tokio::task::spawn_blocking(move || -> std::io::Result<D> {
         let mut file = std::fs::File::open(&owned)?;
         file.seek(SeekFrom::Start(offset))?;
         let mut reader = file.take(length);
         let mut buf = vec![0u8; 1024 * 1024];
-        let mut crc = 0u32;
         let mut seen = 0u64;
         loop {
             let n = reader.read(&mut buf)?;
             if n == 0 {
                 break;
             }
-            crc = crc32c::crc32c_append(crc, &buf[..n]);
+            update(&mut digest, &buf[..n]);
             seen += n as u64;
         }
         if seen != length {
@@ -546,7 +552,7 @@ async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String
                 "the file became shorter while it was being shared",
             ));
         }
-        Ok(crc)
+        Ok(digest)
     })
     .await
     .map_err(|e| UploadError::Read {
@@ -556,39 +562,26 @@ async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String
     .map_err(|source| UploadError::Read {
         path: path.to_owned(),
         source,
-    })?;
+    })
+}
+
+/// CRC32C of a byte range of the file, base64 as S3 wants it.
+async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
+    let crc = digest_range(path, offset, length, 0u32, |crc, bytes| {
+        *crc = crc32c::crc32c_append(*crc, bytes);
+    })
+    .await?;
     Ok(base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes()))
 }
 
 /// MD5 of a byte range of the file, hex, as S3 gives a plain part's ETag.
 async fn md5_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
     use md5::Digest;
-    let owned = path.to_owned();
-    let hex = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
-        let mut file = std::fs::File::open(&owned)?;
-        file.seek(SeekFrom::Start(offset))?;
-        let mut reader = file.take(length);
-        let mut buf = vec![0u8; 1024 * 1024];
-        let mut hash = md5::Md5::new();
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hash.update(&buf[..n]);
-        }
-        Ok(data_encoding::HEXLOWER.encode(&hash.finalize()))
+    let hash = digest_range(path, offset, length, md5::Md5::new(), |hash, bytes| {
+        hash.update(bytes);
     })
-    .await
-    .map_err(|e| UploadError::Read {
-        path: path.to_owned(),
-        source: std::io::Error::other(e),
-    })?
-    .map_err(|source| UploadError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(hex)
+    .await?;
+    Ok(data_encoding::HEXLOWER.encode(&hash.finalize()))
 }
 
 fn to_i64(n: u64) -> i64 {

@@ -54,6 +54,28 @@ fn share(env: &TestEnv, file: &std::path::Path) -> std::process::Output {
     .unwrap()
 }
 
+/// Shares `file` through the proxy, expects success, and returns the share's JSON.
+fn shared(env: &TestEnv, file: &std::path::Path) -> serde_json::Value {
+    let out = share(env, file);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
+/// The link downloads exactly `bytes`, and no multipart upload or journal row is left.
+fn arrives_whole_and_leaves_nothing(
+    env: &TestEnv,
+    backend: &Backend,
+    link: &serde_json::Value,
+    bytes: &[u8],
+) {
+    assert!(
+        download(link["url"].as_str().unwrap()) == bytes,
+        "the download differs"
+    );
+    assert_eq!(backend.multipart_uploads(), Vec::<String>::new());
+    assert!(journal_rows(env).is_empty());
+}
+
 fn download(url: &str) -> Vec<u8> {
     let response = common::http().get(url).send().unwrap();
     assert_eq!(response.status().as_u16(), 200, "{url}");
@@ -126,13 +148,8 @@ fn transient_errors_and_resets_are_retried_and_the_file_arrives_whole() {
         times: 1,
         fault: Fault::Status(500, "InternalError"),
     });
-    let out = share(&env, &file);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let link: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert!(
-        download(link["url"].as_str().unwrap()) == big,
-        "the download differs"
-    );
+    let link = shared(&env, &file);
+    arrives_whole_and_leaves_nothing(&env, &backend, &link, &big);
     let log = proxy.log();
     assert_eq!(count(&log, "503 SlowDown"), 2, "{log:#?}");
     assert_eq!(count(&log, "reset after"), 2, "{log:#?}");
@@ -148,12 +165,8 @@ fn transient_errors_and_resets_are_retried_and_the_file_arrives_whole() {
     });
     let small = contents(100_000, 2);
     let file = env.file("small.bin", &small);
-    let out = share(&env, &file);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let link: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert!(download(link["url"].as_str().unwrap()) == small);
-    assert_eq!(backend.multipart_uploads(), Vec::<String>::new());
-    assert!(journal_rows(&env).is_empty());
+    let link = shared(&env, &file);
+    arrives_whole_and_leaves_nothing(&env, &backend, &link, &small);
 }
 
 #[test]
@@ -243,22 +256,15 @@ fn killed_mid_upload_it_resumes_with_the_parts_already_sent_and_leaves_nothing()
 
     // Shared again: the parts already on the server are checked and kept.
     let before = count(&proxy.log(), "partNumber");
-    let out = share(&env, &file);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let link = shared(&env, &file);
     let sent_again = count(&proxy.log(), "partNumber") - before;
     assert!(
         sent_again <= 10 - 4,
         "resuming sent {sent_again} parts again; at least 4 were on the server"
     );
-    let link: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     let warnings = link["warnings"].to_string();
     assert!(warnings.contains("resumed"), "{warnings}");
-    assert!(
-        download(link["url"].as_str().unwrap()) == data,
-        "the download differs"
-    );
-    assert_eq!(backend.multipart_uploads(), Vec::<String>::new());
-    assert!(journal_rows(&env).is_empty());
+    arrives_whole_and_leaves_nothing(&env, &backend, &link, &data);
     assert_eq!(history_len(&env), 1);
 
     // Killed again, and the file changes before the next run: that upload cannot be resumed, it
@@ -270,13 +276,9 @@ fn killed_mid_upload_it_resumes_with_the_parts_already_sent_and_leaves_nothing()
     let mut changed = data.clone();
     changed.extend_from_slice(b"one more line");
     std::fs::write(&file, &changed).unwrap();
-    let out = share(&env, &file);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let link: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let link = shared(&env, &file);
     assert!(!link["warnings"].to_string().contains("resumed"));
-    assert!(download(link["url"].as_str().unwrap()) == changed);
-    assert_eq!(backend.multipart_uploads(), Vec::<String>::new());
-    assert!(journal_rows(&env).is_empty());
+    arrives_whole_and_leaves_nothing(&env, &backend, &link, &changed);
 }
 
 #[test]
