@@ -77,13 +77,13 @@ impl Keychain {
         if secret.is_empty() {
             return Err(CredentialsError::EmptySecret);
         }
-        self.entry(profile)?
-            .set_password(secret)
-            .map_err(unavailable)
+        let entry = self.entry(profile)?;
+        again_if_the_service_went_away(|| entry.set_password(secret)).map_err(unavailable)
     }
 
     pub fn secret(&self, profile: &str) -> Result<String, CredentialsError> {
-        match self.entry(profile)?.get_password() {
+        let entry = self.entry(profile)?;
+        match again_if_the_service_went_away(|| entry.get_password()) {
             Ok(secret) => Ok(secret),
             Err(keyring::Error::NoEntry) => Err(CredentialsError::NoSecret {
                 profile: profile.to_owned(),
@@ -94,11 +94,43 @@ impl Keychain {
 
     /// Removes the profile's entry; an entry that was never there is not an error.
     pub fn delete(&self, profile: &str) -> Result<(), CredentialsError> {
-        match self.entry(profile)?.delete_credential() {
+        let entry = self.entry(profile)?;
+        match again_if_the_service_went_away(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+/// Runs a keychain call again when the Secret Service went away in the middle of it.
+/// gnome-keyring-daemon aborts now and then when clients open sessions at the same moment (an
+/// upstream race, GNOME/gnome-keyring#190/#196); the desktop starts it again on the next call
+/// (D-Bus activation), so two more tries a moment apart are what the user would do by hand.
+fn again_if_the_service_went_away<T>(call: impl Fn() -> keyring::Result<T>) -> keyring::Result<T> {
+    let mut tries = 0;
+    loop {
+        match call() {
+            Err(keyring::Error::PlatformFailure(e)) if tries < 2 && service_went_away(&*e) => {
+                tries += 1;
+                tracing::warn!("the keychain service went away ({e}); asking again");
+                std::thread::sleep(std::time::Duration::from_millis(300 * tries));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A D-Bus answer that means the service is gone, not that it refused.
+fn service_went_away(e: &(dyn std::error::Error + 'static)) -> bool {
+    let text = e.to_string();
+    [
+        "NoReply",
+        "disconnected",
+        "ServiceUnknown",
+        "NameHasNoOwner",
+    ]
+    .iter()
+    .any(|sign| text.contains(sign))
 }
 
 /// Describes a keyring failure without the secret: `BadEncoding` and `BadDataFormat` carry the raw
@@ -320,6 +352,36 @@ mod tests {
             ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"),
         ]);
         assert!(aws_profiles_in(&none).await.is_empty());
+    }
+
+    #[test]
+    fn a_service_that_went_away_is_asked_again_and_a_refusal_is_not() {
+        let gone = std::io::Error::other(
+            "zbus error: org.freedesktop.DBus.Error.NoReply: Message recipient disconnected from message bus without replying",
+        );
+        assert!(service_went_away(&gone));
+        let locked = std::io::Error::other("the collection is locked");
+        assert!(!service_went_away(&locked));
+        let calls = std::cell::Cell::new(0);
+        let answer = again_if_the_service_went_away(|| {
+            calls.set(calls.get() + 1);
+            if calls.get() < 2 {
+                Err(keyring::Error::PlatformFailure(Box::new(
+                    std::io::Error::other("org.freedesktop.DBus.Error.ServiceUnknown"),
+                )))
+            } else {
+                Ok("secret")
+            }
+        });
+        assert_eq!(answer.unwrap(), "secret");
+        assert_eq!(calls.get(), 2);
+        calls.set(0);
+        let refused = again_if_the_service_went_away(|| {
+            calls.set(calls.get() + 1);
+            Err::<(), _>(keyring::Error::NoEntry)
+        });
+        assert!(matches!(refused, Err(keyring::Error::NoEntry)));
+        assert_eq!(calls.get(), 1);
     }
 
     #[test]

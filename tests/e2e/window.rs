@@ -169,3 +169,27 @@ async fn a_file_that_cannot_be_read_gets_an_error_row_and_no_link() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// gnome-keyring-daemon aborts now and then (an upstream race between clients); the desktop
+/// starts it again on the next call, and LinkDrop carries on with the same secrets.
+#[tokio::test]
+async fn a_keyring_that_died_is_started_again_and_shares_go_on() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    app.kill_keyring();
+    let file = app.dir().join("after the crash.txt");
+    std::fs::write(&file, b"still here").unwrap();
+    let out = app.cli(&["share", file.to_str().unwrap(), "--json"]);
+    let share: serde_json::Value =
+        serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let body = reqwest::get(share["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(body.as_ref(), b"still here");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

@@ -69,11 +69,13 @@ pub struct Bus {
 
 const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<!-- A session bus for one end-to-end test. No <servicedir>: nothing is started on demand (no portals,
-     no accessibility bus), only what the harness starts itself. -->
+<!-- A session bus for one end-to-end test. One service is started on demand, the Secret Service,
+     as a desktop does when gnome-keyring-daemon has died (it aborts on an upstream race now and then);
+     nothing else (no portals, no accessibility bus). -->
 <busconfig>
   <type>session</type>
   <listen>unix:path=@SOCKET@</listen>
+  <servicedir>@SERVICES@</servicedir>
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
@@ -89,12 +91,20 @@ impl Bus {
     pub fn start(id: &str, dir: &Path, logs: &Path, procs: &mut Vec<Proc>) -> Bus {
         let config = dir.join("bus.conf");
         let socket = dir.join("bus");
+        std::fs::create_dir_all(dir.join("services")).expect("cannot create the service dir");
         std::fs::write(
             &config,
-            BUS_CONFIG.replace(
-                "@SOCKET@",
-                socket.to_str().expect("temp dir path is not UTF-8"),
-            ),
+            BUS_CONFIG
+                .replace(
+                    "@SOCKET@",
+                    socket.to_str().expect("temp dir path is not UTF-8"),
+                )
+                .replace(
+                    "@SERVICES@",
+                    dir.join("services")
+                        .to_str()
+                        .expect("temp dir path is not UTF-8"),
+                ),
         )
         .expect("cannot write bus.conf");
         let mut cmd = Command::new("dbus-daemon");
@@ -128,6 +138,30 @@ impl Bus {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_CACHE_HOME", home.join("cache"))
             .env("XDG_RUNTIME_DIR", home.join("runtime"));
+        // Started again on demand with the same files and password, as a desktop restarts it.
+        let again = dir.join("keyring-again.sh");
+        std::fs::write(
+            &again,
+            format!(
+                "#!/bin/sh\nexport DBUS_SESSION_BUS_ADDRESS='{address}' HOME='{home}' \
+                 XDG_DATA_HOME='{home}/data' XDG_CONFIG_HOME='{home}/config' \
+                 XDG_CACHE_HOME='{home}/cache' XDG_RUNTIME_DIR='{home}/runtime'\n\
+                 exec gnome-keyring-daemon --foreground --unlock --components=secrets \
+                 <'{password}' >>'{log}' 2>&1\n",
+                home = home.display(),
+                password = password.display(),
+                log = logs.join("keyring-again.log").display(),
+            ),
+        )
+        .expect("cannot write the keyring restart script");
+        std::fs::write(
+            dir.join("services/org.freedesktop.secrets.service"),
+            format!(
+                "[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh {}\n",
+                again.display()
+            ),
+        )
+        .expect("cannot write the Secret Service activation file");
         // --unlock reads the password from stdin: a file, so it is all there at once and then ends.
         let stdin = std::fs::File::open(&password).expect("cannot open the keyring password file");
         let keyring = Proc::spawn_with_stdin("keyring", cmd, id, logs, stdin.into());

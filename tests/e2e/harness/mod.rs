@@ -738,6 +738,21 @@ impl App {
         assert!(status.success(), "kill -s {signal} {pid}");
     }
 
+    /// Kills the Secret Service (gnome-keyring-daemon) the way it dies on its own now and then:
+    /// the bus starts it again on the next call, with the same unlocked keyring.
+    pub fn kill_keyring(&self) {
+        let keyring = self
+            .procs
+            .iter()
+            .find(|p| p.name == "keyring")
+            .expect("the keyring daemon was started");
+        let status = Command::new("kill")
+            .args(["-s", "KILL", &keyring.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     /// Everything tauri-driver, WebKitWebDriver and the app wrote on stderr so far.
     pub fn app_log(&self) -> String {
         procs::read_lossy(&self.driver_log)
