@@ -115,6 +115,11 @@ fn the_deb_installs_shares_a_file_and_uninstalls() {
     for file in FILES {
         assert!(Path::new(file).is_file(), "{file} was not installed");
     }
+    // Our desktop entry ("Open with" for any file, the Share link… action), not a generated one.
+    assert_eq!(
+        std::fs::read_to_string("/usr/share/applications/LinkDrop.desktop").unwrap(),
+        include_str!("../src-tauri/desktop/linkdrop.desktop")
+    );
     ok(
         "desktop-file-validate",
         &["/usr/share/applications/LinkDrop.desktop"],
