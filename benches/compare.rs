@@ -629,17 +629,11 @@ fn presigning(plan: &Plan, tools: &Tools, server: &Server) -> (Stats, Stats) {
     use linkdrop::credentials::Resolved;
     use linkdrop::profiles::{CredentialSource, Profile};
     let profile = Profile {
-        name: "bench".into(),
-        bucket: server.backend.bucket.clone(),
         endpoint: Some(server.backend.endpoint.clone()),
         region: Some("us-east-1".into()),
-        prefix: String::new(),
         path_style: true,
-        default_expiry: None,
         credentials: CredentialSource::Env,
-        access_key_id: None,
-        local_store: false,
-        allow_insecure_http: false,
+        ..Profile::new("bench", &server.backend.bucket)
     };
     let keys = Resolved::from_keys(
         server.backend.access_key_id.clone(),
@@ -820,14 +814,15 @@ fn app_start(plan: &Plan) -> Option<AppStart> {
         }
         if i == plan.app_starts {
             std::thread::sleep(Duration::from_secs(if plan.quick { 1 } else { 5 }));
-            rss = status_kib(pid, "VmRSS:") as f64 / 1024.0;
-            own_pss = smaps_kib(pid, "Pss:") as f64 / 1024.0;
-            private = (smaps_kib(pid, "Private_Clean:") + smaps_kib(pid, "Private_Dirty:")) as f64
+            rss = proc_kib(pid, "status", "VmRSS:") as f64 / 1024.0;
+            own_pss = proc_kib(pid, "smaps_rollup", "Pss:") as f64 / 1024.0;
+            private = (proc_kib(pid, "smaps_rollup", "Private_Clean:")
+                + proc_kib(pid, "smaps_rollup", "Private_Dirty:")) as f64
                 / 1024.0;
             largest = rss_by_mapping(pid, 8);
             pss = process_tree(pid)
                 .iter()
-                .map(|&p| smaps_kib(p, "Pss:"))
+                .map(|&p| proc_kib(p, "smaps_rollup", "Pss:"))
                 .sum::<u64>() as f64
                 / 1024.0;
         }
@@ -942,23 +937,9 @@ fn process_tree(pid: u32) -> Vec<u32> {
     tree
 }
 
-fn status_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines().find_map(|l| {
-                l.strip_prefix(field)?
-                    .split_whitespace()
-                    .next()?
-                    .parse()
-                    .ok()
-            })
-        })
-        .unwrap_or(0)
-}
-
-fn smaps_kib(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+/// A `Field:  123 kB` line of `/proc/PID/FILE` (status, smaps_rollup), in KiB; 0 when absent.
+fn proc_kib(pid: u32, file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .ok()
         .and_then(|s| {
             s.lines().find_map(|l| {

@@ -18,17 +18,11 @@ pub const LINKS: usize = 10_000;
 
 fn bucket() -> Bucket {
     let profile = Profile {
-        name: "bench".into(),
-        bucket: "linkdrop-bench".into(),
         endpoint: Some("http://127.0.0.1:9000".into()),
         region: Some("us-east-1".into()),
-        prefix: String::new(),
         path_style: true,
-        default_expiry: None,
         credentials: CredentialSource::Env,
-        access_key_id: None,
-        local_store: false,
-        allow_insecure_http: false,
+        ..Profile::new("bench", "linkdrop-bench")
     };
     let keys = Resolved::from_keys(
         "AKIAIOSFODNN7EXAMPLE".into(),

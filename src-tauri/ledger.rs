@@ -174,21 +174,12 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::{CredentialSource, Profile, ProfileBook};
+    use crate::profiles::{Profile, ProfileBook};
 
     fn profile(name: &str, local_store: bool) -> Profile {
         Profile {
-            name: name.to_owned(),
-            bucket: "my-bucket".to_owned(),
-            endpoint: Some("http://127.0.0.1:9".to_owned()),
-            region: None,
-            prefix: String::new(),
-            path_style: true,
-            default_expiry: None,
-            credentials: CredentialSource::Keychain,
-            access_key_id: Some("AK".to_owned()),
             local_store,
-            allow_insecure_http: false,
+            ..Profile::new(name, "my-bucket")
         }
     }
 

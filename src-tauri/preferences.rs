@@ -52,6 +52,20 @@ impl Preferences {
         let text = toml::to_string_pretty(self).map_err(|e| write(e.to_string()))?;
         write_atomically(&path, text.as_bytes()).map_err(|e| write(e.to_string()))
     }
+
+    /// Loads, changes and saves the preferences; nothing is written when `change` changed nothing.
+    pub fn update(
+        paths: &Paths,
+        change: impl FnOnce(&mut Preferences),
+    ) -> Result<(), PreferencesError> {
+        let mut prefs = Preferences::load(paths)?;
+        let before = prefs.clone();
+        change(&mut prefs);
+        if prefs == before {
+            return Ok(());
+        }
+        prefs.save(paths)
+    }
 }
 
 #[cfg(test)]
@@ -79,5 +93,22 @@ mod tests {
         .unwrap();
         let err = Preferences::load(&paths).unwrap_err().to_string();
         assert!(err.contains("preferences.toml"), "{err}");
+    }
+
+    #[test]
+    fn an_update_that_changes_nothing_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths {
+            config_dir: dir.path().join("config"),
+            data_dir: dir.path().join("data"),
+        };
+        Preferences::update(&paths, |p| p.drop_target = false).unwrap();
+        assert!(!Preferences::path(&paths).exists());
+        Preferences::update(&paths, |p| p.drop_target = true).unwrap();
+        assert!(Preferences::load(&paths).unwrap().drop_target);
+        Preferences::update(&paths, |p| p.share_shortcut = Some("Ctrl+Alt+L".into())).unwrap();
+        let prefs = Preferences::load(&paths).unwrap();
+        assert!(prefs.drop_target, "the other preference is kept");
+        assert_eq!(prefs.share_shortcut.as_deref(), Some("Ctrl+Alt+L"));
     }
 }

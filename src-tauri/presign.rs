@@ -269,17 +269,11 @@ mod tests {
 
     fn bucket(endpoint: Option<&str>, region: &str, token: Option<&str>) -> Bucket {
         let profile = Profile {
-            name: "p".into(),
-            bucket: "my-bucket".into(),
             endpoint: endpoint.map(str::to_owned),
             region: Some(region.into()),
-            prefix: String::new(),
             path_style: endpoint.is_some(),
-            default_expiry: None,
             credentials: CredentialSource::Env,
-            access_key_id: None,
-            local_store: false,
-            allow_insecure_http: false,
+            ..Profile::new("p", "my-bucket")
         };
         let mut keys = Resolved::from_keys(
             "AKIDEXAMPLE".into(),

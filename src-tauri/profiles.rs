@@ -137,6 +137,24 @@ pub struct Profile {
 }
 
 impl Profile {
+    /// A profile for `bucket` on AWS with the secret in the keychain and nothing else set: the
+    /// base to change the rest of with `Profile { endpoint: …, ..Profile::new(…) }`.
+    pub fn new(name: &str, bucket: &str) -> Profile {
+        Profile {
+            name: name.to_owned(),
+            bucket: bucket.to_owned(),
+            endpoint: None,
+            region: None,
+            prefix: String::new(),
+            path_style: false,
+            default_expiry: None,
+            credentials: CredentialSource::Keychain,
+            access_key_id: None,
+            local_store: false,
+            allow_insecure_http: false,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), ProfileError> {
         validate_name(&self.name)?;
         let b = &self.bucket;

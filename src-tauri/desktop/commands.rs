@@ -368,63 +368,7 @@ pub fn set_share_shortcut(
     desktop: State<'_, Desktop>,
     shortcut: Option<String>,
 ) -> Result<(), UiError> {
-    use tauri_plugin_global_shortcut::{GlobalShortcutExt, Modifiers, Shortcut};
-    let shortcut = shortcut
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
-    let parsed = shortcut
-        .as_deref()
-        .map(|text| {
-            let not_a_shortcut = || {
-                UiError::new(
-                    "shortcut",
-                    format!(
-                        "{text:?} is not a shortcut: give modifiers and a key, like Ctrl+Alt+L"
-                    ),
-                )
-            };
-            let parsed = text.parse::<Shortcut>().map_err(|_| not_a_shortcut())?;
-            // Without Ctrl, Alt or Super the shortcut would take a key away from typing everywhere;
-            // function keys are the exception.
-            let key = format!("{:?}", parsed.key);
-            let function_key = key
-                .strip_prefix('F')
-                .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
-            if !function_key
-                && !parsed
-                    .mods
-                    .intersects(Modifiers::CONTROL | Modifiers::ALT | Modifiers::SUPER)
-            {
-                return Err(UiError::new(
-                    "shortcut",
-                    format!(
-                        "{text} has no Ctrl, Alt or Super: it would take the key away from typing"
-                    ),
-                ));
-            }
-            Ok(parsed)
-        })
-        .transpose()?;
-    let shortcuts = app.global_shortcut();
-    shortcuts
-        .unregister_all()
-        .map_err(|e| UiError::new("shortcut", e))?;
-    if let (Some(parsed), Some(text)) = (parsed, &shortcut) {
-        shortcuts.register(parsed).map_err(|e| {
-            UiError::new(
-                "shortcut",
-                format!(
-                    "{text} cannot be used ({e}): another application may have it; try another"
-                ),
-            )
-        })?;
-    }
-    let mut prefs =
-        Preferences::load(&desktop.context.paths).map_err(|e| UiError::new("preferences", e))?;
-    prefs.share_shortcut = shortcut;
-    prefs
-        .save(&desktop.context.paths)
-        .map_err(|e| UiError::new("preferences", e))
+    super::shortcut::set(&app, &desktop.context.paths, shortcut)
 }
 
 #[tauri::command]
@@ -437,20 +381,4 @@ pub fn set_start_at_login(app: AppHandle, enabled: bool) -> Result<(), UiError> 
         launcher.disable()
     };
     result.map_err(|e| UiError::new("autostart", format!("cannot change start at login: {e}")))
-}
-
-/// Registers the saved shortcut at start; one that no longer works is reported, not fatal.
-pub fn register_saved_shortcut(app: &AppHandle) {
-    use tauri_plugin_global_shortcut::GlobalShortcutExt;
-    let desktop = app.state::<Desktop>();
-    let Ok(Preferences {
-        share_shortcut: Some(text),
-        ..
-    }) = Preferences::load(&desktop.context.paths)
-    else {
-        return;
-    };
-    if let Err(e) = app.global_shortcut().register(text.as_str()) {
-        tracing::warn!("the shortcut {text} cannot be used: {e}");
-    }
 }

@@ -86,14 +86,7 @@ fn create(app: &AppHandle) -> tauri::Result<()> {
 fn remember(app: &AppHandle, shown: bool) {
     let desktop = app.state::<Desktop>();
     let paths = &desktop.context.paths;
-    let saved = Preferences::load(paths).and_then(|mut prefs| {
-        if prefs.drop_target == shown {
-            return Ok(());
-        }
-        prefs.drop_target = shown;
-        prefs.save(paths)
-    });
-    if let Err(e) = saved {
+    if let Err(e) = Preferences::update(paths, |prefs| prefs.drop_target = shown) {
         tracing::warn!("cannot remember the drop target: {e}");
     }
 }

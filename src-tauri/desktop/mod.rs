@@ -4,6 +4,7 @@
 mod commands;
 mod drop_target;
 mod notify;
+mod shortcut;
 mod tray;
 
 use std::collections::HashMap;
@@ -255,7 +256,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
             app.state::<Desktop>()
                 .keep_in_tray
                 .store(tray, Ordering::SeqCst);
-            commands::register_saved_shortcut(&handle);
+            shortcut::register_saved(&handle);
             // Started at login: straight to the tray, when there is one to come back from.
             if hidden
                 && tray

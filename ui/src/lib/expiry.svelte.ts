@@ -1,5 +1,6 @@
 // Which link lifetime the user picked: a preset or a custom duration, remembered across runs.
 import { parseDuration } from './duration';
+import { defaultStorage } from './storage';
 
 export const STORAGE_KEY = 'linkdrop.expiry';
 export const DEFAULT_EXPIRY = '1h';
@@ -14,15 +15,6 @@ export const PRESETS: ReadonlyArray<{ value: string; label: string }> = [
 
 function isPreset(value: string): boolean {
   return PRESETS.some((p) => p.value === value);
-}
-
-/** localStorage, or null where it is missing or refused. */
-function defaultStorage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null;
-  }
 }
 
 export class ExpiryChoice {
