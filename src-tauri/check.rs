@@ -197,9 +197,13 @@ pub async fn run(profile: &Profile, credentials: Result<Resolved, CredentialsErr
 /// Checks a saved profile (the default one without a name), with its own credentials.
 pub async fn saved(context: &Context, name: Option<&str>) -> Result<Report, CheckError> {
     let book = context.profiles().await?;
-    let profile = book.pick(name)?.clone();
-    start_local_store(&profile, &context.paths).await?;
+    let mut profile = book.pick(name)?.clone();
     let credentials = credentials::resolve(&profile, &context.keychain).await;
+    if let Ok(resolved) = &credentials
+        && let Some(running) = start_local_store(&profile, &context.paths, resolved).await?
+    {
+        profile = running.profile;
+    }
     let mut report = run(&profile, credentials).await;
     // The bucket lives elsewhere than the profile says: say so in the profile, so that every later
     // connection goes straight to the right region.
@@ -523,7 +527,7 @@ async fn link(
             return;
         }
     };
-    let client = match reqwest::Client::builder()
+    let client = match crate::net::plain_client_for(&url)
         .timeout(Duration::from_secs(30))
         .build()
     {

@@ -20,6 +20,7 @@ use crate::local_store::{self, ServeConfig, Server};
 use crate::paths::Paths;
 use crate::profiles::{CredentialSource, Profile};
 use crate::share::{Context, Session, ShareError, ShareableFile};
+use crate::text::for_terminal;
 
 /// Environment variable a `profile add … --credentials keychain` reads the secret from.
 pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
@@ -127,6 +128,10 @@ pub struct ShareArgs {
     /// a terminal without --json); without a running window, share here
     #[arg(long, conflicts_with = "json")]
     pub window: bool,
+    /// Share files that look like secrets (private keys, .env files, cloud credentials) without
+    /// stopping
+    #[arg(long)]
+    pub allow_secrets: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,11 +202,20 @@ pub struct ServeArgs {
     /// Allow listening on an address other computers can reach
     #[arg(long)]
     pub allow_remote: bool,
+    /// Log to FILE, capped and rotated (how LinkDrop starts the store in the background)
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub log: Option<PathBuf>,
 }
 
-/// One line on stderr: `linkdrop: <message>`.
+/// One line on stderr: `linkdrop: <message>`, with any control character in it (from a file
+/// name, a server's answer) shown as an escape, never obeyed by the terminal.
 fn report(message: impl std::fmt::Display) {
-    eprintln!("linkdrop: {message}");
+    eprintln!("linkdrop: {}", for_terminal(&message.to_string()));
+}
+
+/// One line of human output on stdout, made safe for a terminal like `report`'s.
+fn say(line: impl std::fmt::Display) {
+    println!("{}", for_terminal(&line.to_string()));
 }
 
 pub fn run(command: Command) -> ExitCode {
@@ -216,10 +230,14 @@ pub fn run(command: Command) -> ExitCode {
         }
     };
     let context = match Paths::open() {
-        Ok(paths) => Context {
-            paths,
-            keychain: Keychain::from_env(),
-        },
+        Ok(paths) => {
+            // Archives of folders a killed LinkDrop left behind.
+            crate::archive::remove_leftovers(&paths.temp_dir());
+            Context {
+                paths,
+                keychain: Keychain::from_env(),
+            }
+        }
         Err(e) => {
             report(e);
             return ExitCode::FAILURE;
@@ -282,6 +300,24 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
+    if !args.allow_secrets {
+        let secret: Vec<_> = files
+            .iter()
+            .filter_map(|file| {
+                crate::share::looks_secret(file).map(|what| ShareError::LooksSecret {
+                    path: file.path.clone(),
+                    what: what.to_owned(),
+                })
+            })
+            .collect();
+        if !secret.is_empty() {
+            for e in &secret {
+                report(e);
+            }
+            report("pass --allow-secrets if you do mean to share them");
+            return ExitCode::FAILURE;
+        }
+    }
     let profile = match context
         .profiles()
         .await
@@ -301,7 +337,14 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if session.started_local_store {
+    if let Some(port) = session.local_store_moved_from {
+        report(format!(
+            "warning: port {port} of the local store was taken by another program (not LinkDrop's store); \
+             the store moved to {} and nothing was sent to port {port}. Links made before point at the old \
+             port: `linkdrop reissue ID` gives working ones",
+            session.bucket().endpoint
+        ));
+    } else if session.started_local_store {
         report(format!(
             "started the local store at {} in the background; links to it work while it runs (log: {})",
             session.bucket().endpoint,
@@ -413,13 +456,13 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
         println!("{}", serde_json::Value::Array(list));
     } else {
         for e in &entries {
-            println!(
+            say(format!(
                 "{}\t{}\t{}\t{}",
                 e.id,
                 e.shown_state(now).as_str(),
                 e.expires_at.format("%Y-%m-%d %H:%M"),
                 e.name
-            );
+            ));
         }
     }
     ExitCode::SUCCESS
@@ -451,7 +494,7 @@ fn finish(
 ) -> ExitCode {
     match result {
         Ok(entry) => {
-            eprintln!("linkdrop: {done} {} ({})", entry.name, entry.id);
+            report(format!("{done} {} ({})", entry.name, entry.id));
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -466,6 +509,7 @@ fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
         return Arc::new(|_| {});
     }
     let started = std::time::Instant::now();
+    let name = for_terminal(&name).into_owned();
     Arc::new(move |p: crate::upload::Progress| {
         let percent = (p.sent * 100).checked_div(p.total).unwrap_or(100);
         let secs = started.elapsed().as_secs_f64().max(0.001);
@@ -534,7 +578,7 @@ async fn profile_inner(
                     .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
             }
             check.save(&context.paths)?;
-            eprintln!("linkdrop: added profile {}", args.name);
+            report(format!("added profile {}", args.name));
         }
         ProfileCommand::List { json } => {
             let default = book.default.clone();
@@ -557,10 +601,10 @@ async fn profile_inner(
                         " "
                     };
                     let endpoint = p.endpoint.as_deref().unwrap_or("AWS S3");
-                    println!(
+                    say(format!(
                         "{mark} {}\t{} at {endpoint} ({})",
                         p.name, p.bucket, p.credentials
-                    );
+                    ));
                 }
             }
         }
@@ -573,7 +617,7 @@ async fn profile_inner(
                     .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
             }
             book.save(&context.paths)?;
-            eprintln!("linkdrop: removed profile {}", removed.name);
+            report(format!("removed profile {}", removed.name));
         }
         ProfileCommand::Default { name } => {
             book.set_default(&name)?;
@@ -599,7 +643,7 @@ async fn check(context: &Context, name: Option<&str>, json: bool) -> ExitCode {
     if json {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
     } else {
-        println!("Checking profile {}", report.profile);
+        say(format!("Checking profile {}", report.profile));
         for step in &report.steps {
             let mark = match step.outcome {
                 Outcome::Passed => "ok  ",
@@ -607,9 +651,9 @@ async fn check(context: &Context, name: Option<&str>, json: bool) -> ExitCode {
                 Outcome::Failed => "FAIL",
                 Outcome::Skipped => "skip",
             };
-            println!("  {mark}  {}: {}", step.title, step.detail);
+            say(format!("  {mark}  {}: {}", step.title, step.detail));
             if let Some(fix) = &step.fix {
-                println!("        fix: {fix}");
+                say(format!("        fix: {fix}"));
             }
         }
     }
@@ -688,11 +732,11 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
             addr: listen,
             source: e,
         })?;
-    eprintln!(
-        "linkdrop: local store for profile {} listening on http://{addr} (objects in {})",
+    report(format!(
+        "local store for profile {} listening on http://{addr} (objects in {})",
         profile.name,
         context.paths.store_dir().display()
-    );
+    ));
     let stop = CancellationToken::new();
     {
         let stop = stop.clone();

@@ -31,25 +31,48 @@ pub enum JournalError {
     },
 }
 
-/// What a file looked like when its upload began: a resume needs the very same bytes.
+/// What a file looked like when its upload began: a resume needs the very same bytes. The device
+/// and inode say which file it is: another file renamed over the path, with the same size and
+/// time, is not the same file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileStamp {
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub modified_ns: i64,
+    /// Device and inode (0 where the system has no stable file identity).
+    pub device: u64,
+    pub inode: u64,
 }
 
 impl FileStamp {
+    /// The file at `path` now.
     pub fn of(path: &Path) -> std::io::Result<FileStamp> {
-        let metadata = std::fs::metadata(path)?;
+        FileStamp::of_metadata(&std::fs::metadata(path)?)
+    }
+
+    /// An open file, whatever its path points at now.
+    pub fn of_file(file: &std::fs::File) -> std::io::Result<FileStamp> {
+        FileStamp::of_metadata(&file.metadata()?)
+    }
+
+    pub fn of_metadata(metadata: &std::fs::Metadata) -> std::io::Result<FileStamp> {
         let modified = metadata.modified()?;
         let modified_ns = modified
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
             .unwrap_or(0);
+        #[cfg(unix)]
+        let (device, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (metadata.dev(), metadata.ino())
+        };
+        #[cfg(not(unix))]
+        let (device, inode) = (0, 0);
         Ok(FileStamp {
             size: metadata.len(),
             modified_ns,
+            device,
+            inode,
         })
     }
 }
@@ -86,7 +109,8 @@ pub struct Journal {
     locks: PathBuf,
 }
 
-const MIGRATIONS: &[&str] = &["CREATE TABLE uploads (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE uploads (
         upload_id TEXT PRIMARY KEY,
         share_id TEXT NOT NULL,
         profile TEXT NOT NULL,
@@ -99,7 +123,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE uploads (
         expiry_secs INTEGER NOT NULL,
         started_at TEXT NOT NULL,
         to_abort INTEGER NOT NULL DEFAULT 0
-    );"];
+    );",
+    // Which file, not only which path: uploads written down before this are never resumed
+    // (their 0s match no file) but aborted.
+    "ALTER TABLE uploads ADD COLUMN device INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE uploads ADD COLUMN inode INTEGER NOT NULL DEFAULT 0;",
+];
 
 impl Journal {
     /// The journal in `data_dir` (`uploads.sqlite3`, and the lock files in `uploads/`).
@@ -178,8 +207,8 @@ impl Journal {
             })?;
         self.db.execute(
             "INSERT OR REPLACE INTO uploads (upload_id, profile, bucket, key, path, size,
-                modified_ns, part_size, expiry_secs, started_at, to_abort, share_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                modified_ns, part_size, expiry_secs, started_at, to_abort, share_id, device, inode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             params![
                 upload.upload_id,
                 upload.profile,
@@ -193,6 +222,8 @@ impl Journal {
                 upload.started_at.to_rfc3339(),
                 upload.to_abort,
                 upload.share_id,
+                sql_u64(upload.stamp.device),
+                sql_u64(upload.stamp.inode),
             ],
         )?;
         Ok(lease)
@@ -234,7 +265,7 @@ impl Journal {
     pub fn all(&self, profile: Option<&str>) -> Result<Vec<Unfinished>, JournalError> {
         let mut statement = self.db.prepare(
             "SELECT upload_id, profile, bucket, key, path, size, modified_ns, part_size,
-                expiry_secs, started_at, to_abort, share_id
+                expiry_secs, started_at, to_abort, share_id, device, inode
              FROM uploads WHERE ?1 IS NULL OR profile = ?1 ORDER BY started_at",
         )?;
         let rows = statement.query_map(params![profile], |row| {
@@ -248,6 +279,8 @@ impl Journal {
                 stamp: FileStamp {
                     size: u64::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
                     modified_ns: row.get(6)?,
+                    device: row.get::<_, i64>(12)? as u64,
+                    inode: row.get::<_, i64>(13)? as u64,
                 },
                 part_size: u64::try_from(row.get::<_, i64>(7)?).unwrap_or(0),
                 expiry_secs: u64::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
@@ -272,12 +305,15 @@ impl Journal {
             .db
             .query_row(
                 "SELECT upload_id FROM uploads WHERE profile = ?1 AND path = ?2 AND size = ?3
-                    AND modified_ns = ?4 AND to_abort = 0 ORDER BY started_at DESC LIMIT 1",
+                    AND modified_ns = ?4 AND device = ?5 AND inode = ?6 AND to_abort = 0
+                    ORDER BY started_at DESC LIMIT 1",
                 params![
                     profile,
                     path_bytes(path),
                     i64::try_from(stamp.size).unwrap_or(i64::MAX),
-                    stamp.modified_ns
+                    stamp.modified_ns,
+                    sql_u64(stamp.device),
+                    sql_u64(stamp.inode),
                 ],
                 |row| row.get(0),
             )
@@ -312,6 +348,11 @@ pub fn fate(upload: &Unfinished, now: DateTime<Utc>) -> Fate {
         Ok(stamp) if stamp == upload.stamp => Fate::Resumable,
         _ => Fate::Abort,
     }
+}
+
+/// Device and inode numbers use all 64 bits: stored bit for bit in SQLite's signed integers.
+fn sql_u64(n: u64) -> i64 {
+    n as i64
 }
 
 #[cfg(unix)]
@@ -415,6 +456,35 @@ mod tests {
         let mut gone = u.clone();
         gone.to_abort = false;
         assert_eq!(fate(&gone, Utc::now()), Fate::Abort);
+    }
+
+    /// Another file of the same size and time renamed over the path is another file: its bytes
+    /// must not complete the upload of the first.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_swapped_in_under_the_same_name_is_not_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let u = upload(dir.path(), "upload-4");
+        drop(journal.begin(&u).unwrap());
+        let other = dir.path().join("other.iso");
+        std::fs::write(&other, b"other byte").unwrap();
+        let modified = std::fs::metadata(&u.path).unwrap().modified().unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&other)
+            .unwrap()
+            .set_modified(modified)
+            .unwrap();
+        std::fs::rename(&other, &u.path).unwrap();
+        let now = FileStamp::of(&u.path).unwrap();
+        assert_eq!(
+            (now.size, now.modified_ns),
+            (u.stamp.size, u.stamp.modified_ns)
+        );
+        assert_ne!(now, u.stamp, "the inode tells them apart");
+        assert!(journal.resumable("local", &u.path, now).unwrap().is_none());
+        assert_eq!(fate(&u, Utc::now()), Fate::Abort);
     }
 
     #[cfg(unix)]

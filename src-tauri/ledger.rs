@@ -1,10 +1,15 @@
 //! What can be done to a link after it was handed out: re-issue it (presign again, without
 //! uploading again, after checking the object is still the one shared), revoke it (delete the
 //! object, which kills every link to it) or forget it. Used by the command line and the window.
+//!
+//! Each acts on the endpoint and bucket the entry was shared to, never on wherever its profile
+//! points today: a profile edited since (another endpoint, another bucket) would delete nothing
+//! and report success. Revoking says "revoked" only once the object is gone and its link refused.
 
 use crate::expiry::Expiry;
 use crate::history::{History, HistoryEntry, HistoryError, LinkState};
 use crate::presign;
+use crate::profiles::{Profile, ProfileBook};
 use crate::share::{Context, Session, Share, ShareError};
 use crate::storage::StorageError;
 
@@ -26,6 +31,35 @@ pub enum LedgerError {
         "{name} was revoked: its object is deleted, so no link can be issued; share the file again"
     )]
     Revoked { name: String },
+    #[error(transparent)]
+    Unreachable(Box<Unreachable>),
+    #[error(
+        "{name} is NOT revoked: {endpoint} accepted the deletion, but {what}. Check the bucket \
+         (versioning, a replica, a cache in front of it) and try again"
+    )]
+    StillServed {
+        name: String,
+        endpoint: String,
+        what: &'static str,
+    },
+}
+
+/// No profile reaches the bucket and endpoint an entry was shared to.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{name} was shared to bucket {bucket:?} at {endpoint}, and no profile reaches it now \
+     (profile {profile:?} {now}): nothing was done. Point a profile at that endpoint and \
+     bucket again, then try again{until}"
+)]
+pub struct Unreachable {
+    pub name: String,
+    pub bucket: String,
+    pub endpoint: String,
+    pub profile: String,
+    /// What became of the profile: "points at …", "no longer exists".
+    pub now: String,
+    /// For a revoke: how long the link keeps working meanwhile.
+    pub until: String,
 }
 
 impl Context {
@@ -58,10 +92,85 @@ pub fn record(context: &Context, share: &mut Share, endpoint: &str) {
     }
 }
 
-async fn session_for(context: &Context, entry: &HistoryEntry) -> Result<Session, ShareError> {
-    let book = context.profiles().await?;
-    let profile = book.get(&entry.profile)?.clone();
-    Session::open(profile, &context.paths, &context.keychain).await
+/// Whether `profile` gets to the bucket and endpoint `entry` was shared to.
+fn reaches(profile: &Profile, entry: &HistoryEntry) -> bool {
+    if profile.local_store {
+        // The data dir's one store, wherever its port has moved since.
+        return entry.profile == profile.name
+            || same_endpoint(profile.endpoint.as_deref(), &entry.endpoint);
+    }
+    match profile.endpoint.as_deref() {
+        Some(endpoint) => same_endpoint(Some(endpoint), &entry.endpoint),
+        // AWS: bucket names are global, whatever region the entry's endpoint named.
+        None => url::Url::parse(&entry.endpoint).is_ok_and(|u| {
+            u.host_str()
+                .is_some_and(|h| h.to_ascii_lowercase().ends_with(".amazonaws.com"))
+        }),
+    }
+}
+
+/// The same server: scheme, host, port and path, as URLs compare (case, default ports, a slash).
+fn same_endpoint(a: Option<&str>, b: &str) -> bool {
+    let parts = |text: &str| {
+        url::Url::parse(text).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+                u.path().trim_end_matches('/').to_owned(),
+            )
+        })
+    };
+    match (a.and_then(parts), parts(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// The profile that reaches the entry's bucket: its own when it still does, else any that does.
+fn profile_for<'a>(
+    book: &'a ProfileBook,
+    entry: &HistoryEntry,
+    until: String,
+) -> Result<&'a Profile, LedgerError> {
+    let own = book.get(&entry.profile).ok();
+    own.filter(|p| reaches(p, entry))
+        .or_else(|| book.profiles.iter().find(|p| reaches(p, entry)))
+        .ok_or_else(|| {
+            LedgerError::Unreachable(Box::new(Unreachable {
+                name: entry.name.clone(),
+                bucket: entry.bucket.clone(),
+                endpoint: entry.endpoint.clone(),
+                profile: entry.profile.clone(),
+                now: match own {
+                    Some(p) => format!(
+                        "points at bucket {:?} at {}",
+                        p.bucket,
+                        p.endpoint.as_deref().unwrap_or("AWS S3")
+                    ),
+                    None => "no longer exists".to_owned(),
+                },
+                until,
+            }))
+        })
+}
+
+/// A session on the entry's own bucket, through a profile that reaches it.
+async fn session_for(
+    context: &Context,
+    entry: &HistoryEntry,
+    until: String,
+) -> Result<Session, LedgerError> {
+    let book = context.profiles().await.map_err(ShareError::from)?;
+    let mut profile = profile_for(&book, entry, until)?.clone();
+    profile.bucket = entry.bucket.clone();
+    Ok(Session::open(profile, &context.paths, &context.keychain).await?)
+}
+
+/// The object is missing at the server (as opposed to the server failing to say).
+fn is_missing(err: &StorageError) -> bool {
+    matches!(err, StorageError::NoSuchBucket { .. })
+        || matches!(err, StorageError::Service { code, .. } if code == "NoSuchKey" || code == "HTTP 404")
 }
 
 /// A fresh link to the same object, after checking it is still there and unchanged.
@@ -75,7 +184,7 @@ pub async fn reissue(
     if entry.state == LinkState::Revoked {
         return Err(LedgerError::Revoked { name: entry.name });
     }
-    let session = session_for(context, &entry).await?;
+    let session = session_for(context, &entry, String::new()).await?;
     let bucket = session.bucket();
     let head = bucket
         .client
@@ -88,9 +197,7 @@ pub async fn reissue(
         Ok(head) => head,
         Err(e) => {
             let err = bucket.classify(e, "read it");
-            let gone = matches!(&err, StorageError::NoSuchBucket { .. })
-                || matches!(&err, StorageError::Service { code, .. } if code == "NoSuchKey" || code == "HTTP 404");
-            if gone {
+            if is_missing(&err) {
                 history.set_state(id, LinkState::Missing)?;
                 return Err(LedgerError::ObjectMissing {
                     name: entry.name,
@@ -157,8 +264,18 @@ pub async fn forget(
     Ok(entry)
 }
 
+/// Deletes the entry's object where it was shared to, then checks that it is gone and that its
+/// link, while it has not expired, is refused.
 async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), LedgerError> {
-    let session = session_for(context, entry).await?;
+    let until = if entry.is_expired(chrono::Utc::now()) {
+        String::new()
+    } else {
+        format!(
+            "; meanwhile the link keeps working until {}",
+            entry.expires_at.format("%Y-%m-%d %H:%M UTC")
+        )
+    };
+    let session = session_for(context, entry, until).await?;
     let bucket = session.bucket();
     bucket
         .client
@@ -168,13 +285,69 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
         .send()
         .await
         .map_err(|e| ShareError::Storage(bucket.classify(e, "delete from it")))?;
+    let still = |what| LedgerError::StillServed {
+        name: entry.name.clone(),
+        endpoint: bucket.endpoint.clone(),
+        what,
+    };
+    match bucket
+        .client
+        .head_object()
+        .bucket(&entry.bucket)
+        .key(&entry.key)
+        .send()
+        .await
+    {
+        Ok(_) => return Err(still("the object is still there")),
+        Err(e) => {
+            let err = bucket.classify(e, "read it");
+            if !is_missing(&err) {
+                return Err(ShareError::Storage(err).into());
+            }
+        }
+    }
+    if !entry.is_expired(chrono::Utc::now()) && link_is_ours(entry, &session) {
+        let client = crate::net::plain_client_for(&entry.url)
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| {
+                ShareError::Storage(StorageError::Unreachable {
+                    endpoint: bucket.endpoint.clone(),
+                    detail: e.to_string(),
+                })
+            })?;
+        // One byte is enough to tell; a link that no longer connects is refused too.
+        if let Ok(response) = client
+            .get(&entry.url)
+            .header("range", "bytes=0-0")
+            .send()
+            .await
+            && response.status().is_success()
+        {
+            return Err(still("the link still downloads it"));
+        }
+    }
     Ok(())
+}
+
+/// The entry's link points at the server the session deleted from. Not so for a link to the
+/// local store's old port (the store moved off it because a stranger took it): what answers
+/// there is not ours, and says nothing about our object.
+fn link_is_ours(entry: &HistoryEntry, session: &Session) -> bool {
+    if !session.profile.local_store {
+        return true;
+    }
+    let port = |text: &str| {
+        url::Url::parse(text)
+            .ok()
+            .and_then(|u| u.port_or_known_default())
+    };
+    port(&entry.url) == port(&session.bucket().endpoint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profiles::{Profile, ProfileBook};
 
     fn profile(name: &str, local_store: bool) -> Profile {
         Profile {
@@ -192,5 +365,89 @@ mod tests {
         assert!(is_new_user(&context, &book));
         book.add(profile("work", false), false).unwrap();
         assert!(!is_new_user(&context, &book));
+    }
+
+    fn entry(profile: &str, endpoint: &str, bucket: &str) -> HistoryEntry {
+        let now = chrono::Utc::now();
+        HistoryEntry {
+            id: "id".into(),
+            profile: profile.into(),
+            endpoint: endpoint.into(),
+            bucket: bucket.into(),
+            key: "id/report.pdf".into(),
+            version_id: None,
+            e_tag: None,
+            name: "report.pdf".into(),
+            size: 1,
+            content_type: "application/pdf".into(),
+            created_at: now,
+            url: format!("{endpoint}/{bucket}/id/report.pdf?X-Amz-Signature=0"),
+            expires_at: now,
+            issued_at: now,
+            state: LinkState::Active,
+            issued: 1,
+        }
+    }
+
+    #[test]
+    fn an_entry_is_reached_only_through_its_endpoint_and_bucket() {
+        let work = |endpoint: Option<&str>| Profile {
+            endpoint: endpoint.map(str::to_owned),
+            ..profile("work", false)
+        };
+        let shared = entry("work", "https://minio.example.com:9000", "my-bucket");
+        assert!(reaches(
+            &work(Some("https://MINIO.example.com:9000/")),
+            &shared
+        ));
+        assert!(!reaches(
+            &work(Some("https://other.example.com:9000")),
+            &shared
+        ));
+        assert!(!reaches(
+            &work(Some("http://minio.example.com:9000")),
+            &shared
+        ));
+        assert!(!reaches(&work(None), &shared), "AWS is another server");
+        let on_aws = entry("work", "https://s3.eu-west-1.amazonaws.com", "my-bucket");
+        assert!(
+            reaches(&work(None), &on_aws),
+            "any region: bucket names are global"
+        );
+        let local = Profile {
+            endpoint: Some("http://127.0.0.1:4000".into()),
+            ..profile("local", true)
+        };
+        let moved = entry("local", "http://127.0.0.1:3999", "linkdrop");
+        assert!(reaches(&local, &moved), "the local store moved its port");
+        let minio = entry("minio", "http://127.0.0.1:9000", "linkdrop");
+        assert!(
+            !reaches(&local, &minio),
+            "another loopback server is not the store"
+        );
+    }
+
+    #[test]
+    fn another_profile_that_reaches_the_bucket_will_do_and_none_is_a_clear_refusal() {
+        let mut book = ProfileBook::default();
+        let mut work = profile("work", false);
+        work.endpoint = Some("https://other.example.com".into());
+        book.add(work, true).unwrap();
+        let shared = entry("work", "https://minio.example.com", "my-bucket");
+        let err = profile_for(&book, &shared, String::new())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("https://minio.example.com"), "{err}");
+        assert!(
+            err.contains("points at bucket \"my-bucket\" at https://other.example.com"),
+            "{err}"
+        );
+        let mut renamed = profile("work-2", false);
+        renamed.endpoint = Some("https://minio.example.com".into());
+        book.add(renamed, false).unwrap();
+        assert_eq!(
+            profile_for(&book, &shared, String::new()).unwrap().name,
+            "work-2"
+        );
     }
 }

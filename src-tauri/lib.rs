@@ -15,15 +15,19 @@ pub mod history;
 pub mod journal;
 pub mod ledger;
 pub mod local_store;
+pub mod logging;
+pub mod net;
 pub mod object_key;
 pub mod paths;
 pub mod preferences;
 pub mod presign;
 pub mod profiles;
 pub mod providers;
+pub mod secrets;
 pub mod settings;
 pub mod share;
 pub mod storage;
+pub mod text;
 pub mod tray_menu;
 pub mod upload;
 
@@ -34,8 +38,8 @@ use clap::Parser;
 /// The `linkdrop` binary: a command runs headless; no command opens the window (see `window`).
 /// Nothing here may reach `desktop`: that keeps WebKit and GTK out of the command line's binary.
 pub fn cli_main() -> ExitCode {
-    init_logging();
     let cli = cli::Cli::parse();
+    init_logging(&cli);
     match cli.command {
         Some(command) => cli::run(command),
         None => window(),
@@ -44,8 +48,8 @@ pub fn cli_main() -> ExitCode {
 
 /// The `linkdrop-desktop` binary: the window, and every command of the command line too.
 pub fn desktop_main() -> ExitCode {
-    init_logging();
     let cli = cli::Cli::parse();
+    init_logging(&cli);
     match cli.command {
         Some(command) => cli::run(command),
         None => desktop::run(cli.window),
@@ -96,12 +100,15 @@ fn window() -> ExitCode {
     }
 }
 
-/// Logs go to stderr, quiet by default; `LINKDROP_LOG=debug` (tracing's filter syntax) for more.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("LINKDROP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// Logs go to stderr; the background store's (`serve --log FILE`) to its capped file.
+fn init_logging(cli: &cli::Cli) {
+    match &cli.command {
+        Some(cli::Command::Serve(cli::ServeArgs {
+            log: Some(path), ..
+        })) => logging::init(logging::Target::CappedFile {
+            path,
+            max: local_store::STORE_LOG_MAX,
+        }),
+        _ => logging::init(logging::Target::Stderr),
+    }
 }

@@ -70,6 +70,12 @@ impl Paths {
     pub fn store_log(&self) -> PathBuf {
         self.data_dir.join("store.log")
     }
+
+    /// Where folders are zipped before they are shared (on disk beside the data, not in a
+    /// RAM-backed /tmp).
+    pub fn temp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
+    }
 }
 
 fn make_private(dir: &Path, what: &'static str) -> Result<(), PathsError> {

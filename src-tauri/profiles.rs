@@ -172,7 +172,8 @@ impl Profile {
                 .ok_or_else(|| ProfileError::InvalidEndpoint {
                     endpoint: endpoint.clone(),
                 })?;
-            if url.scheme() == "http" && !is_loopback(&url) && !self.allow_insecure_http {
+            if url.scheme() == "http" && !crate::net::is_loopback(&url) && !self.allow_insecure_http
+            {
                 return Err(ProfileError::InsecureEndpoint {
                     endpoint: endpoint.clone(),
                 });
@@ -183,16 +184,6 @@ impl Profile {
 
     pub fn expiry_or_default(&self) -> Expiry {
         self.default_expiry.unwrap_or(Expiry::ONE_HOUR)
-    }
-}
-
-/// This computer: plain HTTP never leaves it.
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
     }
 }
 

@@ -260,8 +260,7 @@ pub async fn check_form(
 ) -> Result<Report, SettingsError> {
     let book = context.profiles().await?;
     let old = original.map(|name| book.get(name).cloned()).transpose()?;
-    let profile = form.to_profile(old.as_ref().is_some_and(|p| p.local_store))?;
-    start_local_store(&profile, &context.paths).await?;
+    let mut profile = form.to_profile(old.as_ref().is_some_and(|p| p.local_store))?;
     let credentials = if profile.credentials == CredentialSource::Keychain {
         let key_id = profile.access_key_id.clone().unwrap_or_default();
         let stored =
@@ -279,6 +278,11 @@ pub async fn check_form(
     } else {
         credentials::resolve(&profile, &context.keychain).await
     };
+    if let Ok(resolved) = &credentials
+        && let Some(running) = start_local_store(&profile, &context.paths, resolved).await?
+    {
+        profile.endpoint = running.profile.endpoint;
+    }
     Ok(check::run(&profile, credentials).await)
 }
 

@@ -67,6 +67,12 @@ pub enum ShareError {
     NotAFile { path: PathBuf, kind: &'static str },
     #[error("{}: cannot read it ({reason}): check its permissions", .path.shown())]
     Unreadable { path: PathBuf, reason: String },
+    #[error(
+        "{} looks like {what}: whoever gets the link gets a copy, and a key once shared has to be \
+         replaced wherever it is used; nothing was shared",
+        .path.shown()
+    )]
+    LooksSecret { path: PathBuf, what: String },
     #[error(transparent)]
     Profile(#[from] ProfileError),
     #[error(transparent)]
@@ -99,6 +105,7 @@ impl ShareError {
             ShareError::IsDirectory { .. } => "is_directory",
             ShareError::NotAFile { .. } => "not_a_file",
             ShareError::Unreadable { .. } => "unreadable",
+            ShareError::LooksSecret { .. } => "looks_secret",
             ShareError::Profile(_) => "profile",
             ShareError::Credentials(_) => "credentials",
             ShareError::LocalStore(_) => "local_store",
@@ -120,10 +127,12 @@ impl ShareError {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export_to = "ShareEvent.ts")]
 pub enum ShareEvent {
-    /// The file (or the zip of a folder) is ready: its name and size as they will be shared.
+    /// The file (or the zip of a folder) is ready: its name and size as they will be shared, and
+    /// how many hidden files and folders a folder's zip left out.
     Preparing {
         name: String,
         size: u64,
+        hidden_left_out: u32,
     },
     Progress {
         sent: u64,
@@ -165,6 +174,20 @@ impl Context {
     }
 }
 
+/// What the user agreed to for one share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShareOptions {
+    /// Share it even though it looks like a secret (the user was asked, or passed `--allow-secrets`).
+    pub allow_secrets: bool,
+    /// A folder's hidden files and folders go in its zip too.
+    pub include_hidden: bool,
+}
+
+/// The file, if it looks like a secret: what it looks like, in words.
+pub fn looks_secret(file: &ShareableFile) -> Option<&'static str> {
+    crate::secrets::looks_secret(&file.path, &file.file)
+}
+
 /// Shares whatever is at `path` with the named (or default) profile: a file as it is, a folder as a
 /// zip archive. The one entry point for front ends that take any path a user drops.
 pub async fn share_path(
@@ -172,6 +195,7 @@ pub async fn share_path(
     path: &Path,
     expiry: Option<Expiry>,
     profile: Option<&str>,
+    options: ShareOptions,
     on_event: Arc<dyn Fn(ShareEvent) + Send + Sync>,
     cancel: &CancellationToken,
 ) -> Result<Share, ShareError> {
@@ -187,28 +211,46 @@ pub async fn share_path(
     }
     let is_folder = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
     let mut _archive = None;
+    let mut hidden_left_out = Vec::new();
     let file = if is_folder {
-        let (folder, temp, token) = (
-            path.to_owned(),
-            context.paths.data_dir.join("tmp"),
-            cancel.clone(),
-        );
-        let archive =
-            tokio::task::spawn_blocking(move || archive::zip_folder(&folder, &temp, &token))
-                .await
-                .map_err(|e| ArchiveError::Write {
-                    dir: context.paths.data_dir.join("tmp"),
-                    detail: e.to_string(),
-                })??;
+        let (folder, temp, token) = (path.to_owned(), context.paths.temp_dir(), cancel.clone());
+        let include_hidden = options.include_hidden;
+        let archive = tokio::task::spawn_blocking(move || {
+            archive::zip_folder(&folder, &temp, include_hidden, &token)
+        })
+        .await
+        .map_err(|e| ArchiveError::Write {
+            dir: context.paths.temp_dir(),
+            detail: e.to_string(),
+        })??;
+        if let Some((name, what)) = archive.secrets.first()
+            && !options.allow_secrets
+        {
+            return Err(ShareError::LooksSecret {
+                path: path.to_owned(),
+                what: format!("a folder holding {name}, which looks like {what}"),
+            });
+        }
         let file = archive.file.clone();
+        hidden_left_out = archive.hidden_left_out.clone();
         _archive = Some(archive);
         file
     } else {
-        ShareableFile::check(path)?
+        let file = ShareableFile::check(path)?;
+        if let Some(what) = looks_secret(&file)
+            && !options.allow_secrets
+        {
+            return Err(ShareError::LooksSecret {
+                path: path.to_owned(),
+                what: what.to_owned(),
+            });
+        }
+        file
     };
     on_event(ShareEvent::Preparing {
         name: file.name.clone(),
         size: file.size,
+        hidden_left_out: hidden_left_out.len() as u32,
     });
     let book = context.profiles().await?;
     let profile = book.pick(profile)?.clone();
@@ -220,8 +262,32 @@ pub async fn share_path(
         })
     });
     let mut share = session.share(&file, expiry, progress, cancel).await?;
+    if let Some(port) = session.local_store_moved_from {
+        share.warnings.insert(
+            0,
+            format!(
+                "port {port} of the local store was taken by another program: the store moved to {}, and nothing was sent to port {port}; links made before point at the old port (re-issue them in the history)",
+                session.bucket().endpoint
+            ),
+        );
+    }
+    if !hidden_left_out.is_empty() {
+        share.warnings.push(left_out_warning(&hidden_left_out));
+    }
     crate::ledger::record(context, &mut share, &session.bucket().endpoint);
     Ok(share)
+}
+
+/// "left out 3 hidden items (.env, .git, .DS_Store)": what a folder's zip does not hold.
+fn left_out_warning(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    let more = if names.len() > 3 { ", …" } else { "" };
+    let count = names.len();
+    let items = if count == 1 { "item" } else { "items" };
+    format!(
+        "left out {count} hidden {items} ({}{more}): hidden files and folders stay out of a folder's zip unless asked for",
+        shown.join(", ")
+    )
 }
 
 /// One shared file: what `share --json` prints, one object per file.
@@ -243,13 +309,37 @@ pub struct Share {
     pub warnings: Vec<String>,
 }
 
-/// A file that is fit to share: it exists, is a regular file and can be read.
+/// A file that is fit to share: it exists, is a regular file and can be read. It is open: what is
+/// shared is read from this very file, whatever its path points at later.
 #[derive(Debug, Clone)]
 pub struct ShareableFile {
     pub path: PathBuf,
     pub name: String,
     pub size: u64,
     pub content_type: String,
+    pub file: Arc<std::fs::File>,
+    /// The open file as it was checked; it must still be so when the upload ends.
+    pub stamp: FileStamp,
+}
+
+impl ShareableFile {
+    /// The open file at `path` (a regular file), labelled `name` and `content_type`.
+    pub fn opened(
+        path: &Path,
+        file: std::fs::File,
+        name: String,
+        content_type: String,
+    ) -> std::io::Result<ShareableFile> {
+        let stamp = FileStamp::of_file(&file)?;
+        Ok(ShareableFile {
+            path: path.to_owned(),
+            name,
+            size: stamp.size,
+            content_type,
+            file: Arc::new(file),
+            stamp,
+        })
+    }
 }
 
 /// `ErrorKind::FilesystemLoop` is not stable yet: ask the errno.
@@ -311,10 +401,20 @@ impl ShareableFile {
                 kind: file_kind(&metadata),
             });
         }
-        std::fs::File::open(path).map_err(|e| ShareError::Unreadable {
+        let unreadable = |e: std::io::Error| ShareError::Unreadable {
             path: path.to_owned(),
             reason: e.kind().to_string(),
-        })?;
+        };
+        let file = open_no_wait(path).map_err(unreadable)?;
+        // What was opened may not be what was looked at (the path was swapped in between): only a
+        // regular file is shared, whatever the path said a moment ago.
+        let opened = file.metadata().map_err(unreadable)?;
+        if !opened.is_file() {
+            return Err(ShareError::NotAFile {
+                path: path.to_owned(),
+                kind: file_kind(&opened),
+            });
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -323,13 +423,21 @@ impl ShareableFile {
             .first_or_octet_stream()
             .essence_str()
             .to_owned();
-        Ok(ShareableFile {
-            path: path.to_owned(),
-            name,
-            size: metadata.len(),
-            content_type,
-        })
+        ShareableFile::opened(path, file, name, content_type).map_err(unreadable)
     }
+}
+
+/// Opens for reading without waiting: a named pipe swapped in for the file after it was looked at
+/// would otherwise block the open until a writer comes.
+fn open_no_wait(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
@@ -351,19 +459,19 @@ fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     "not a file"
 }
 
-/// Starts the embedded store behind a local-store profile when it is not running (off the async
-/// workers: it waits for the store to answer). True when it had to start it.
-pub async fn start_local_store(profile: &Profile, paths: &Paths) -> Result<bool, LocalStoreError> {
+/// Makes sure the user's own embedded store answers behind a local-store profile (starting it,
+/// or moving it off a port a stranger took). `None` for any other profile.
+pub async fn start_local_store(
+    profile: &Profile,
+    paths: &Paths,
+    credentials: &Resolved,
+) -> Result<Option<local_store::Running>, LocalStoreError> {
     if !profile.local_store {
-        return Ok(false);
+        return Ok(None);
     }
-    let (p, paths) = (profile.clone(), paths.clone());
-    tokio::task::spawn_blocking(move || local_store::ensure_running(&p, &paths))
+    local_store::ensure_running(profile, paths, credentials.credentials.secret_access_key())
         .await
-        .map_err(|e| LocalStoreError::Io {
-            path: PathBuf::from("linkdrop serve"),
-            source: std::io::Error::other(e),
-        })?
+        .map(Some)
 }
 
 /// A profile connected and ready to share into; open it once for many files.
@@ -376,6 +484,8 @@ pub struct Session {
     pub resumable: Vec<Unfinished>,
     /// Set when this session had to start the local store.
     pub started_local_store: bool,
+    /// The local store's port was taken by a stranger: the store moved from this one.
+    pub local_store_moved_from: Option<u16>,
 }
 
 impl Session {
@@ -384,8 +494,13 @@ impl Session {
         paths: &Paths,
         keychain: &Keychain,
     ) -> Result<Session, ShareError> {
-        let started_local_store = start_local_store(&profile, paths).await?;
         let credentials = credentials::resolve(&profile, keychain).await?;
+        // Nothing goes to the local store before it has proved it is the user's own.
+        let (profile, started_local_store, local_store_moved_from) =
+            match start_local_store(&profile, paths, &credentials).await? {
+                Some(running) => (running.profile, running.started, running.moved_from),
+                None => (profile, false, None),
+            };
         let bucket = Bucket::connect(&profile, &credentials).await?;
         let resumable = clean_up_abandoned(paths, &profile, &bucket).await;
         Ok(Session {
@@ -395,6 +510,7 @@ impl Session {
             credentials,
             bucket,
             started_local_store,
+            local_store_moved_from,
         })
     }
 
@@ -418,12 +534,10 @@ impl Session {
         let expiry = expiry.unwrap_or_else(|| self.profile.expiry_or_default());
         // Credentials that are already dead would leave an object nobody has a link to: check first.
         presign::lifetime(expiry, self.credentials.expiry(), self.bucket.server_now())?;
-        let stamp = FileStamp::of(&file.path).map_err(|e| ShareError::Unreadable {
-            path: file.path.clone(),
-            reason: e.kind().to_string(),
-        })?;
+        let stamp = file.stamp;
         let source = upload::Source {
             path: &file.path,
+            file: &file.file,
             size: file.size,
             content_type: &file.content_type,
             stamp,
@@ -707,6 +821,7 @@ mod tests {
                     Path::new(path),
                     None,
                     None,
+                    ShareOptions::default(),
                     Arc::new(|_| {}),
                     &CancellationToken::new(),
                 )

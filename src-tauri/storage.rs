@@ -160,7 +160,9 @@ impl Bucket {
                     .with_initial_backoff(Duration::from_millis(200))
                     .with_max_backoff(Duration::from_secs(5)),
             )
-            .interceptor(clock.clone());
+            .interceptor(clock.clone())
+            // Loopback directly, anything else through the environment's proxy (see `net`).
+            .http_client(crate::net::sdk_http_client(profile.endpoint.as_deref()));
         if let Some(endpoint) = &profile.endpoint {
             config = config.endpoint_url(endpoint);
         }

@@ -215,7 +215,14 @@ pub fn recent_label(entry: &HistoryEntry, now: DateTime<Utc>) -> String {
             format!("{} left", describe(left))
         }
     };
-    format!("{} — {status}", shorten(&entry.name, 40))
+    format!("{} — {status}", menu_text(&shorten(&entry.name, 40)))
+}
+
+/// A file name as a menu shows it, literally: menus read `&` as the mark of an access key (a
+/// file "Tom & Jerry.mp4" would show "Tom Jerry.mp4" with the J underlined), so it is doubled,
+/// and control characters are written as escapes.
+fn menu_text(name: &str) -> String {
+    crate::text::for_terminal(name).replace('&', "&&")
 }
 
 fn shorten(name: &str, max: usize) -> String {
@@ -359,6 +366,20 @@ mod tests {
             drop_target: false,
             now: Utc::now(),
         }
+    }
+
+    #[test]
+    fn file_names_in_the_menu_are_shown_literally() {
+        let e = entry(
+            "tom",
+            "Tom & Jerry\u{1b}[2J.mp4",
+            3600 + 30,
+            LinkState::Active,
+        );
+        assert_eq!(
+            recent_label(&e, Utc::now()),
+            "Tom && Jerry\\x1b[2J.mp4 — 1 hour left"
+        );
     }
 
     fn find<'a>(items: &'a [Item], label: &str) -> &'a Item {

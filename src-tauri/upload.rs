@@ -4,9 +4,13 @@
 //! multipart upload that fails or is cancelled is aborted so no orphaned parts stay behind. A
 //! multipart upload cut short earlier can be resumed: the parts the server has are checked against
 //! the file and kept. A file that changes while it uploads is refused, never half-shared.
+//!
+//! Every byte comes from the one descriptor opened when the file was checked (`pread`), never from
+//! the path again: a file renamed over the path mid-upload changes nothing that is sent.
 
 use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::fs::File;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use aws_smithy_types::body::SdkBody;
 use base64::Engine;
@@ -79,7 +83,10 @@ pub struct Uploaded {
 /// The file to upload and how to label it.
 #[derive(Debug, Clone)]
 pub struct Source<'a> {
+    /// For messages only: the bytes come from `file`.
     pub path: &'a Path,
+    /// The file as it was opened when it was checked.
+    pub file: &'a Arc<File>,
     pub size: u64,
     pub content_type: &'a str,
     /// The file as it was checked: it must still be so when the upload ends.
@@ -133,9 +140,9 @@ pub async fn upload(
     }
 }
 
-/// The file is still the one that was checked (size and modification time).
+/// The open file is still as it was checked (size and modification time): nobody wrote to it.
 fn unchanged(source: &Source<'_>) -> bool {
-    FileStamp::of(source.path).is_ok_and(|now| now == source.stamp)
+    FileStamp::of_file(source.file).is_ok_and(|now| now == source.stamp)
 }
 
 async fn put_whole(
@@ -144,8 +151,8 @@ async fn put_whole(
     source: &Source<'_>,
     tracker: &Tracker,
 ) -> Result<Uploaded, UploadError> {
-    let crc = crc32c_of_range(source.path, 0, source.size).await?;
-    let body = file_body(source.path, 0, source.size, tracker.slot()).await?;
+    let crc = crc32c_of_range(source, 0, source.size).await?;
+    let body = file_body(source.file, 0, source.size, tracker.slot());
     let output = bucket
         .client
         .put_object()
@@ -295,7 +302,7 @@ async fn parts_on_server(
 /// server keeps one, else by its ETag, the MD5 of the part when it is a plain one.
 async fn part_matches(
     on_server: &PartOnServer,
-    path: &Path,
+    source: &Source<'_>,
     offset: u64,
     length: u64,
     crc: &str,
@@ -316,7 +323,7 @@ async fn part_matches(
     if e_tag.len() != 32 || !e_tag.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(false); // not an MD5 (encrypted with KMS, say): upload it again
     }
-    Ok(md5_of_range(path, offset, length).await? == e_tag)
+    Ok(md5_of_range(source, offset, length).await? == e_tag)
 }
 
 async fn send_parts_and_complete(
@@ -337,9 +344,9 @@ async fn send_parts_and_complete(
             let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
             let reused = &reused;
             async move {
-                let crc = crc32c_of_range(source.path, offset, length).await?;
+                let crc = crc32c_of_range(source, offset, length).await?;
                 if let Some(there) = on_server.get(&part_number)
-                    && part_matches(there, source.path, offset, length, &crc).await?
+                    && part_matches(there, source, offset, length, &crc).await?
                 {
                     tracker.slot().store(length, Ordering::Relaxed);
                     reused.fetch_add(1, Ordering::Relaxed);
@@ -353,7 +360,7 @@ async fn send_parts_and_complete(
                     bucket,
                     key,
                     upload_id,
-                    source.path,
+                    source.file,
                     part_number,
                     offset,
                     length,
@@ -366,8 +373,9 @@ async fn send_parts_and_complete(
         .buffer_unordered(PARTS_IN_FLIGHT)
         .try_collect::<Vec<_>>()
         .await?;
-    // Every part is sent from the file as it is now: if it changed meanwhile, the parts may mix
-    // its old and new bytes. Checked before completing, so such an object never exists.
+    // Every part is read from the open file as it is now: if it was written to meanwhile, the
+    // parts may mix its old and new bytes. Checked before completing, so such an object never
+    // exists.
     if !unchanged(source) {
         return Err(UploadError::FileChanged {
             path: source.path.to_owned(),
@@ -404,14 +412,14 @@ async fn send_part(
     bucket: &Bucket,
     key: &str,
     upload_id: &str,
-    path: &Path,
+    file: &Arc<File>,
     part_number: i32,
     offset: u64,
     length: u64,
     crc: String,
     tracker: &Tracker,
 ) -> Result<CompletedPart, UploadError> {
-    let body = file_body(path, offset, length, tracker.slot()).await?;
+    let body = file_body(file, offset, length, tracker.slot());
     let output = bucket
         .client
         .upload_part()
@@ -493,81 +501,183 @@ async fn abort_once(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), U
     })
 }
 
-/// A retryable body that streams `length` bytes at `offset` from the file and counts them.
-async fn file_body(
-    path: &Path,
-    offset: u64,
-    length: u64,
-    counter: Arc<AtomicU64>,
-) -> Result<ByteStream, UploadError> {
-    let stream = ByteStream::read_from()
-        .path(path)
-        .offset(offset)
-        .length(Length::Exact(length))
-        .buffer_size(256 * 1024)
-        .build()
-        .await
-        .map_err(|e| UploadError::Read {
-            path: path.to_owned(),
-            source: std::io::Error::other(e),
-        })?;
-    let body = stream.into_inner().map_preserve_contents(move |body| {
+/// A retryable body of `length` bytes at `offset` of the open file, counted as they are sent.
+fn file_body(file: &Arc<File>, offset: u64, length: u64, counter: Arc<AtomicU64>) -> ByteStream {
+    let file = file.clone();
+    ByteStream::new(SdkBody::retryable(move || {
         // A retry starts the count for this body again.
         counter.store(0, Ordering::Relaxed);
-        SdkBody::from_body_1_x(Counting {
-            inner: body,
-            counter: counter.clone(),
-        })
-    });
-    Ok(ByteStream::new(body))
+        SdkBody::from_body_1_x(FileRange::new(
+            file.clone(),
+            offset,
+            length,
+            counter.clone(),
+        ))
+    }))
 }
 
-/// Feeds a byte range of the file to `digest` in 1 MiB chunks, off the runtime; a file that got
-/// shorter than the range is an error.
+/// How much of the file one read takes: what tokio's own file reads use, and enough to keep a
+/// socket busy.
+const READ_CHUNK: u64 = 256 * 1024;
+
+/// `length` bytes of a file at `offset`, read with `pread` off the async workers, the next chunk
+/// read while the last one is sent.
+struct FileRange {
+    file: Arc<File>,
+    offset: u64,
+    remaining: u64,
+    counter: Arc<AtomicU64>,
+    reading: Option<tokio::task::JoinHandle<std::io::Result<Bytes>>>,
+}
+
+impl FileRange {
+    fn new(file: Arc<File>, offset: u64, length: u64, counter: Arc<AtomicU64>) -> FileRange {
+        let mut range = FileRange {
+            file,
+            offset,
+            remaining: length,
+            counter,
+            reading: None,
+        };
+        range.read_next();
+        range
+    }
+
+    /// Starts reading the chunk after what was handed out (nothing when the range is done).
+    fn read_next(&mut self) {
+        if self.remaining == 0 {
+            return;
+        }
+        let (file, offset, len) = (
+            self.file.clone(),
+            self.offset,
+            self.remaining.min(READ_CHUNK),
+        );
+        self.reading = Some(tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; len as usize];
+            read_exact_at(&file, &mut buf, offset)?;
+            Ok(Bytes::from(buf))
+        }));
+    }
+}
+
+impl http_body::Body for FileRange {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let Some(reading) = self.reading.as_mut() else {
+            return Poll::Ready(None);
+        };
+        let read = match Pin::new(reading).poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(read) => read,
+        };
+        self.reading = None;
+        let bytes = match read {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(e)) => return Poll::Ready(Some(Err(Box::new(e)))),
+            Err(e) => return Poll::Ready(Some(Err(Box::new(e)))),
+        };
+        let n = bytes.len() as u64;
+        self.offset += n;
+        self.remaining -= n;
+        self.counter.fetch_add(n, Ordering::Relaxed);
+        self.read_next();
+        Poll::Ready(Some(Ok(http_body::Frame::data(bytes))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.remaining == 0
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
+    }
+}
+
+impl Drop for FileRange {
+    fn drop(&mut self) {
+        if let Some(reading) = self.reading.take() {
+            reading.abort();
+        }
+    }
+}
+
+/// Fills `buf` from the file at `offset`, whatever its cursor (so parts read at once never get
+/// in each other's way); a file that ends early is an error.
+fn read_exact_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.read_exact_at(buf, offset).map_err(shorter)
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::FileExt;
+        let mut done = 0;
+        while done < buf.len() {
+            match file.seek_read(&mut buf[done..], offset + done as u64)? {
+                0 => return Err(shorter(std::io::ErrorKind::UnexpectedEof.into())),
+                n => done += n,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn shorter(e: std::io::Error) -> std::io::Error {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the file became shorter while it was being shared",
+        )
+    } else {
+        e
+    }
+}
+
+/// Feeds a byte range of the open file to `digest` in 1 MiB reads, off the runtime.
 async fn digest_range<D: Send + 'static>(
-    path: &Path,
+    source: &Source<'_>,
     offset: u64,
     length: u64,
     mut digest: D,
     update: fn(&mut D, &[u8]),
 ) -> Result<D, UploadError> {
-    let owned = path.to_owned();
+    let file = source.file.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<D> {
-        let mut file = std::fs::File::open(&owned)?;
-        file.seek(SeekFrom::Start(offset))?;
-        let mut reader = file.take(length);
         let mut buf = vec![0u8; 1024 * 1024];
-        let mut seen = 0u64;
-        loop {
-            let n = reader.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
+        let mut done = 0u64;
+        while done < length {
+            let n = (length - done).min(buf.len() as u64) as usize;
+            read_exact_at(&file, &mut buf[..n], offset + done)?;
             update(&mut digest, &buf[..n]);
-            seen += n as u64;
-        }
-        if seen != length {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the file became shorter while it was being shared",
-            ));
+            done += n as u64;
         }
         Ok(digest)
     })
     .await
     .map_err(|e| UploadError::Read {
-        path: path.to_owned(),
+        path: source.path.to_owned(),
         source: std::io::Error::other(e),
     })?
-    .map_err(|source| UploadError::Read {
-        path: path.to_owned(),
-        source,
+    .map_err(|e| UploadError::Read {
+        path: source.path.to_owned(),
+        source: e,
     })
 }
 
 /// CRC32C of a byte range of the file, base64 as S3 wants it.
-async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
-    let crc = digest_range(path, offset, length, 0u32, |crc, bytes| {
+async fn crc32c_of_range(
+    source: &Source<'_>,
+    offset: u64,
+    length: u64,
+) -> Result<String, UploadError> {
+    let crc = digest_range(source, offset, length, 0u32, |crc, bytes| {
         *crc = crc32c::crc32c_append(*crc, bytes);
     })
     .await?;
@@ -575,9 +685,13 @@ async fn crc32c_of_range(path: &Path, offset: u64, length: u64) -> Result<String
 }
 
 /// MD5 of a byte range of the file, hex, as S3 gives a plain part's ETag.
-async fn md5_of_range(path: &Path, offset: u64, length: u64) -> Result<String, UploadError> {
+async fn md5_of_range(
+    source: &Source<'_>,
+    offset: u64,
+    length: u64,
+) -> Result<String, UploadError> {
     use md5::Digest;
-    let hash = digest_range(path, offset, length, md5::Md5::new(), |hash, bytes| {
+    let hash = digest_range(source, offset, length, md5::Md5::new(), |hash, bytes| {
         hash.update(bytes);
     })
     .await?;
@@ -660,37 +774,6 @@ fn sum(slots: &std::sync::Mutex<Vec<Arc<AtomicU64>>>) -> u64 {
         .sum()
 }
 
-struct Counting {
-    inner: SdkBody,
-    counter: Arc<AtomicU64>,
-}
-
-impl http_body::Body for Counting {
-    type Data = Bytes;
-    type Error = aws_smithy_types::body::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            self.counter.fetch_add(data.len() as u64, Ordering::Relaxed);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        http_body::Body::is_end_stream(&self.inner)
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        http_body::Body::size_hint(&self.inner)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -706,13 +789,24 @@ mod tests {
         assert_eq!(part % MIB, 0);
     }
 
+    fn source<'a>(path: &'a Path, file: &'a Arc<File>) -> Source<'a> {
+        Source {
+            path,
+            file,
+            size: file.metadata().unwrap().len(),
+            content_type: "application/octet-stream",
+            stamp: FileStamp::of_file(file).unwrap(),
+        }
+    }
+
     #[tokio::test]
     async fn crc32c_matches_the_known_vector() {
         // RFC 3720 B.4: CRC32C of 32 zero bytes is 0x8A9136AA.
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("zeros");
         std::fs::write(&path, [0u8; 40]).unwrap();
-        let b64 = crc32c_of_range(&path, 4, 32).await.unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
+        let b64 = crc32c_of_range(&source(&path, &file), 4, 32).await.unwrap();
         let expected =
             base64::engine::general_purpose::STANDARD.encode(0x8A91_36AAu32.to_be_bytes());
         assert_eq!(b64, expected);
@@ -723,9 +817,34 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("short");
         std::fs::write(&path, [1u8; 10]).unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
         assert!(matches!(
-            crc32c_of_range(&path, 0, 20).await,
+            crc32c_of_range(&source(&path, &file), 0, 20).await,
             Err(UploadError::Read { .. })
         ));
+    }
+
+    /// The body reads the descriptor it was given: a file renamed over the path afterwards
+    /// changes nothing that is sent.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn the_body_is_the_open_file_whatever_the_path_becomes() {
+        use http_body_util::BodyExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.pdf");
+        let original: Vec<u8> = (0..700_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&path, &original).unwrap();
+        let file = Arc::new(File::open(&path).unwrap());
+        let swapped = dir.path().join("swap");
+        std::fs::write(&swapped, vec![0xAAu8; original.len()]).unwrap();
+        std::fs::rename(&swapped, &path).unwrap();
+        let counter = Arc::new(AtomicU64::new(0));
+        let body = FileRange::new(file, 1000, 600_000, counter.clone());
+        let sent = body.collect().await.unwrap().to_bytes();
+        assert!(
+            sent.as_ref() == &original[1000..601_000],
+            "the bytes of the file opened"
+        );
+        assert_eq!(counter.load(Ordering::Relaxed), 600_000);
     }
 }

@@ -527,6 +527,7 @@ fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
             &folder,
             Some("1h".parse().unwrap()),
             Some(&backend.profile),
+            linkdrop::share::ShareOptions::default(),
             Arc::new(move |e| events.lock().unwrap().push(e)),
             &tokio_util::sync::CancellationToken::new(),
         )
@@ -537,7 +538,7 @@ fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
     assert_eq!(share.content_type, "application/zip");
     let events = events.lock().unwrap().clone();
     assert!(
-        matches!(&events[0], linkdrop::share::ShareEvent::Preparing { name, size } if name == "Project notes.zip" && *size == share.size),
+        matches!(&events[0], linkdrop::share::ShareEvent::Preparing { name, size, .. } if name == "Project notes.zip" && *size == share.size),
         "{events:?}"
     );
     assert!(

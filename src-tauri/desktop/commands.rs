@@ -47,7 +47,9 @@ pub struct ProfileSummary {
 }
 
 /// One file (or folder) to share. `upload_id` is chosen by the UI and names the share for
-/// `cancel_share`; `expires` is a duration like `1h` or `2h30m`.
+/// `cancel_share`; `expires` is a duration like `1h` or `2h30m`. `allow_secrets` once the user
+/// said yes to sharing a file that looks like a secret; `include_hidden` for a folder's hidden
+/// files.
 #[derive(Debug, Deserialize, ts_rs::TS)]
 #[ts(export_to = "ShareRequest.ts")]
 pub struct ShareRequest {
@@ -55,6 +57,10 @@ pub struct ShareRequest {
     pub path: String,
     pub expires: String,
     pub profile: Option<String>,
+    #[serde(default)]
+    pub allow_secrets: bool,
+    #[serde(default)]
+    pub include_hidden: bool,
 }
 
 async fn profile_book(desktop: &Desktop) -> Result<crate::profiles::ProfileBook, UiError> {
@@ -126,6 +132,10 @@ pub async fn share_file(
             &PathBuf::from(&request.path),
             Some(expiry),
             request.profile.as_deref(),
+            share::ShareOptions {
+                allow_secrets: request.allow_secrets,
+                include_hidden: request.include_hidden,
+            },
             on_event,
             &cancel,
         )
@@ -134,6 +144,11 @@ pub async fn share_file(
     }
     .await;
     desktop.forget(&request.upload_id);
+    // The window asks before a file that looks like a secret is shared: from the tray or a
+    // hand-over it may be hidden, so it comes forward to ask.
+    if matches!(&result, Err(e) if e.code == "looks_secret") {
+        super::show_main_window(&app);
+    }
     notify::announce(&app, &request.path, &result);
     notify::history_changed(&app);
     result

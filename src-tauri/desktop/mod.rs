@@ -54,6 +54,8 @@ impl From<crate::ledger::LedgerError> for UiError {
             LedgerError::ObjectMissing { .. } => "object_missing",
             LedgerError::ObjectChanged { .. } => "object_changed",
             LedgerError::Revoked { .. } => "revoked",
+            LedgerError::Unreachable(_) => "unreachable",
+            LedgerError::StillServed { .. } => "still_served",
         };
         UiError::new(code, &e)
     }
@@ -208,6 +210,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Archives of folders a killed LinkDrop left behind.
+    crate::archive::remove_leftovers(&paths.temp_dir());
     let first = crate::handover::request(
         &std::env::args().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),

@@ -62,6 +62,12 @@ pub fn problem(summary: &str, detail: &str) {
 }
 
 fn show(summary: String, body: String) {
+    // The body is markup on most desktops, and file names and server messages go in it: shown
+    // as text, never as markup or escape sequences (see `text`). The summary is plain text.
+    let (summary, body) = (
+        crate::text::for_terminal(&summary).into_owned(),
+        crate::text::for_notification(&body),
+    );
     // D-Bus round trips: keep them off the async runtime.
     std::thread::spawn(move || {
         let shown = notify_rust::Notification::new()

@@ -3,6 +3,8 @@
 //! 500 or a 503 SlowDown, reset the connection part-way through a request body, hold a request
 //! (stall), and go away entirely (refuse and cut every connection) and come back on the same port.
 //! Everything else is passed through untouched, so signatures stay valid.
+// Each test binary that includes this uses only some of it.
+#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +27,8 @@ pub enum Target {
     PutObject,
     /// `POST …?uploadId=…`
     CompleteMultipartUpload,
+    /// `DELETE /bucket/key`
+    DeleteObject,
 }
 
 impl Target {
@@ -41,6 +45,9 @@ impl Target {
             Target::CompleteMultipartUpload => {
                 req.method() == hyper::Method::POST && query.contains("uploadId=")
             }
+            Target::DeleteObject => {
+                req.method() == hyper::Method::DELETE && !query.contains("uploadId=")
+            }
         }
     }
 }
@@ -53,6 +60,9 @@ pub enum Fault {
     ResetAfter(usize),
     /// Hold the request this long, then pass it on.
     Stall(Duration),
+    /// Answer with this status and an empty body, as if it had been done, without passing the
+    /// request on (a server that lies).
+    Pretend(u16),
 }
 
 #[derive(Debug, Clone)]
@@ -277,6 +287,11 @@ async fn handle(req: Request<Incoming>, state: &State) -> Result<Response<Body>,
                 }
             }
             return Err(Cut);
+        }
+        Some(Fault::Pretend(status)) => {
+            note(format!("pretended {status}"));
+            let _ = req.into_body().collect().await;
+            return Ok(text(status, String::new()));
         }
         Some(Fault::Stall(how_long)) => {
             note(format!("stalled {how_long:?}"));

@@ -93,8 +93,43 @@ impl TestEnv {
     }
 }
 
+impl TestEnv {
+    /// The pids of the stores `linkdrop` started in the background for this world (their command
+    /// line names its data dir, in `--log`).
+    pub fn background_stores(&self) -> Vec<u32> {
+        let needle = self.data_dir().display().to_string();
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+                continue;
+            };
+            let args: Vec<String> = cmdline
+                .split(|b| *b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            if args.iter().any(|a| a == "serve") && args.iter().any(|a| a.contains(&needle)) {
+                pids.push(pid);
+            }
+        }
+        pids
+    }
+}
+
 impl Drop for TestEnv {
     fn drop(&mut self) {
+        // A store started in the background by a share outlives the command: not the test.
+        for pid in self.background_stores() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
         // Leave nothing in the session's keychain: remove every entry this test may have made.
         let keychain = self.keychain();
         for profile in [
@@ -104,6 +139,10 @@ impl Drop for TestEnv {
             "no-bucket",
             "offline",
             "temporary",
+            "flaky",
+            "liar",
+            "slow",
+            "elsewhere",
         ] {
             let _ = keychain.delete(profile);
         }

@@ -568,3 +568,41 @@ async fn quit_in_the_tray_ends_linkdrop() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// A file that looks like a secret shared from the tray while the window is hidden: nothing is
+/// shared, and the window comes forward with the question (a notification alone would be missed).
+#[tokio::test]
+async fn a_secret_shared_from_the_tray_brings_the_window_to_ask() {
+    let app = App::builder().arg("--hidden").launch().await;
+    app.wait_for_tray_item();
+    app.wait_for_text("footer", "profile local").await;
+    assert!(
+        app.x_window_named("^LinkDrop$").is_none(),
+        "--hidden showed the window"
+    );
+    let key = app.dir().join("deploy.pem");
+    std::fs::write(&key, b"-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n").unwrap();
+    app.set_clipboard(url::Url::from_file_path(&key).unwrap().as_str());
+    wait_for_menu(&app, "Share copied file (deploy.pem), enabled", |m| {
+        find(m, "Share copied file (deploy.pem)").is_some_and(|n| n["enabled"] == true)
+    })
+    .await;
+    app.tray(&["click", "Share copied file"]);
+
+    app.wait_for_x_window("^LinkDrop$").await;
+    let asked = app
+        .wait_for_text(".row[data-phase='asking']", "Share it anyway?")
+        .await;
+    assert!(asked.contains("a private key (PEM)"), "{asked}");
+    assert_eq!(app.cli(&["history", "--json"]).trim(), "[]");
+    assert!(
+        !app.notifications()
+            .iter()
+            .any(|n| n.summary.starts_with("Link copied")),
+        "{:?}",
+        app.notifications()
+    );
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

@@ -193,3 +193,108 @@ async fn a_keyring_that_died_is_started_again_and_shares_go_on() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// A file that looks like a secret is not shared when it is dropped: its row asks first, and only
+/// "Share anyway" shares it. "Don't share" leaves nothing in the bucket or the history.
+#[tokio::test]
+async fn a_file_that_looks_like_a_secret_is_shared_only_once_the_user_says_so() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let key = app.dir().join("id_ed25519");
+    let pem = b"-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjE=\n-----END OPENSSH PRIVATE KEY-----\n";
+    std::fs::write(&key, pem).unwrap();
+
+    let outcome = app.drag_files_onto(&[&key], "section.zone").await;
+    assert!(outcome.failed.is_none(), "{outcome:?}");
+    let asked = app
+        .wait_for_text(".row[data-phase='asking']", "Share it anyway?")
+        .await;
+    assert!(asked.contains("looks like an SSH private key"), "{asked}");
+    assert!(
+        app.notifications().is_empty(),
+        "nothing was shared, nothing announced"
+    );
+    app.find(".row[data-phase='asking'] [data-action=share-anyway]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let url = link_of_done_row(&app).await;
+    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(body.as_ref(), pem);
+
+    let dotenv = app.dir().join(".env");
+    std::fs::write(&dotenv, b"DATABASE_PASSWORD=hunter2\n").unwrap();
+    app.drag_files_onto(&[&dotenv], "section.zone").await;
+    app.wait_for_text(".row[data-phase='asking']", "environment file")
+        .await;
+    app.find(".row[data-phase='asking'] [data-action=dont-share]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text(".row[data-phase='cancelled']", "Not shared")
+        .await;
+    let history: serde_json::Value =
+        serde_json::from_str(&app.cli(&["history", "--json"])).unwrap();
+    let names: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["id_ed25519"], "only what the user said yes to");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+/// Handed over by a second `linkdrop` (a terminal, a script, "Open with"), a file that looks like
+/// a secret gets the same question in the window, which comes forward to ask it.
+#[tokio::test]
+async fn a_handed_over_secret_is_asked_about_too() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let credentials = app.dir().join("credentials.txt");
+    std::fs::write(
+        &credentials,
+        b"[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI\n",
+    )
+    .unwrap();
+    let (code, out) = app.cli_at_terminal(&["share", credentials.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    let asked = app
+        .wait_for_text(".row[data-phase='asking']", "Share it anyway?")
+        .await;
+    assert!(asked.contains("credentials.txt"), "{asked}");
+    assert!(asked.contains("AWS"), "{asked}");
+    let history = app.cli(&["history", "--json"]);
+    assert_eq!(history.trim(), "[]", "nothing shared before the answer");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+/// A notification body is markup on most desktops: a file name with tags and `&` arrives as the
+/// text it is, escaped, never as bold text or a link.
+#[tokio::test]
+async fn a_file_name_with_markup_reaches_the_notification_as_text() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    // No closing tags: a file name cannot hold a slash.
+    let file = app.dir().join("<b>Q3 & <a href=x>figures<img src=x>.txt");
+    std::fs::write(&file, b"figures").unwrap();
+    app.drag_files_onto(&[&file], "section.zone").await;
+    let note = app
+        .wait_for_notification(Duration::from_secs(20), |n| {
+            n.summary.starts_with("Link copied")
+        })
+        .await;
+    assert_eq!(
+        note.body,
+        "&lt;b&gt;Q3 &amp; &lt;a href=x&gt;figures&lt;img src=x&gt;.txt"
+    );
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

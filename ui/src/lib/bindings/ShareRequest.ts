@@ -2,6 +2,8 @@
 
 /**
  * One file (or folder) to share. `upload_id` is chosen by the UI and names the share for
- * `cancel_share`; `expires` is a duration like `1h` or `2h30m`.
+ * `cancel_share`; `expires` is a duration like `1h` or `2h30m`. `allow_secrets` once the user
+ * said yes to sharing a file that looks like a secret; `include_hidden` for a folder's hidden
+ * files.
  */
-export type ShareRequest = { upload_id: string, path: string, expires: string, profile: string | null, };
+export type ShareRequest = { upload_id: string, path: string, expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, };

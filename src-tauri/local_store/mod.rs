@@ -1,15 +1,21 @@
 //! The embedded local store: a real S3-compatible server (s3s over a directory, via s3s-fs) bound to
 //! loopback, so LinkDrop works before any bucket is connected. It verifies SigV4 signatures and
-//! presigned expiry like S3 does. On top of s3s-fs it checks each part's CRC32C, lists unfinished
-//! multipart uploads (so none can be orphaned unseen) and honours `response-content-disposition`,
-//! which gives downloads their original names.
+//! presigned expiry like S3 does, and refuses what S3 refuses but s3s would take (Signature
+//! Version 2, links signed for over 7 days, keys that would leave the bucket's folder). On top of
+//! s3s-fs it checks each part's CRC32C, lists unfinished multipart uploads (so none can be
+//! orphaned unseen) and honours `response-content-disposition`, which gives downloads their
+//! original names.
 //!
 //! The store runs as its own `linkdrop serve` process, started on demand, so links keep working after
-//! the command that shared them exits.
+//! the command that shared them exits. A client sends it nothing before the store has proved it is
+//! the user's own (`identity`): a port is not an identity.
 
-use std::net::{SocketAddr, TcpStream};
+mod gate;
+pub mod identity;
+
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use bytes::Bytes;
@@ -26,9 +32,14 @@ use tokio_util::sync::CancellationToken;
 use crate::credentials::{CredentialsError, Keychain};
 use crate::paths::{Paths, write_atomically};
 use crate::profiles::{CredentialSource, LOCAL_PROFILE, Profile, ProfileBook, ProfileError};
+use identity::Listener;
 
 /// The bucket the local profile shares into.
 pub const LOCAL_BUCKET: &str = "linkdrop";
+
+/// How big `store.log` grows before it is rotated to `store.log.1` (which the next rotation
+/// replaces): the log of a store that runs for months stays under twice this.
+pub const STORE_LOG_MAX: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalStoreError {
@@ -50,6 +61,15 @@ pub enum LocalStoreError {
     NotLoopback { addr: SocketAddr },
     #[error("the local store did not start within {seconds} s; see {log}")]
     DidNotStart { seconds: u64, log: PathBuf },
+    #[error(
+        "the local store's port {port} is taken by a program that is not LinkDrop's store ({detail}), \
+         and the store could not start on another port either; see {log}"
+    )]
+    PortTaken {
+        port: u16,
+        detail: String,
+        log: PathBuf,
+    },
     #[error("profile {name:?} is not backed by the local store")]
     NotLocal { name: String },
     #[error(transparent)]
@@ -84,7 +104,7 @@ pub fn load_or_init_profiles(
     let profile = Profile {
         name: LOCAL_PROFILE.to_owned(),
         bucket: LOCAL_BUCKET.to_owned(),
-        endpoint: Some(format!("http://127.0.0.1:{port}")),
+        endpoint: Some(loopback_endpoint(port)),
         region: Some("us-east-1".to_owned()),
         prefix: String::new(),
         path_style: true,
@@ -98,6 +118,10 @@ pub fn load_or_init_profiles(
     book.add(profile, true)?;
     book.save(paths)?;
     Ok(book)
+}
+
+fn loopback_endpoint(port: u16) -> String {
+    format!("http://127.0.0.1:{port}")
 }
 
 fn free_loopback_port() -> std::io::Result<u16> {
@@ -125,30 +149,118 @@ pub fn listen_addr(profile: &Profile) -> Result<SocketAddr, LocalStoreError> {
         .ok_or_else(not_local)
 }
 
-/// Makes sure the local profile's store answers, starting `linkdrop serve` in the background when it
-/// does not. Returns true when it had to start it.
-pub fn ensure_running(profile: &Profile, paths: &Paths) -> Result<bool, LocalStoreError> {
+/// The user's own store, answering: the profile to reach it by (its endpoint is where the store
+/// listens now), and what it took.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub profile: Profile,
+    /// This call started the store.
+    pub started: bool,
+    /// The port the profile named was taken by a stranger: the store moved from it.
+    pub moved_from: Option<u16>,
+}
+
+/// Makes sure the user's own store answers for the local profile, starting `linkdrop serve` in
+/// the background when nothing does. Whatever answers on the profile's port must prove it holds
+/// `secret` (see `identity`); when a stranger holds the port, the store starts on a free port and
+/// the profile follows, so that no file and no link ever goes to the stranger.
+pub async fn ensure_running(
+    profile: &Profile,
+    paths: &Paths,
+    secret: &str,
+) -> Result<Running, LocalStoreError> {
     let addr = listen_addr(profile)?;
-    if answers(addr) {
-        return Ok(false);
+    if let Listener::Ours | Listener::Silent = identity::who_listens(addr, secret).await {
+        return Ok(Running {
+            profile: profile.clone(),
+            started: false,
+            moved_from: None,
+        });
     }
+    // One process at a time decides where the store goes (the window and a terminal may both
+    // find it down); the others then find it answering.
+    let _lock = StartLock::take(paths).await?;
+    let mut profile = ProfileBook::load(paths)?
+        .and_then(|book| book.get(&profile.name).ok().cloned())
+        .unwrap_or_else(|| profile.clone());
+    let addr = listen_addr(&profile)?;
+    let stranger = match identity::who_listens(addr, secret).await {
+        // The user's own store, stopped or busy: requests to it wait, as they would for S3.
+        Listener::Ours | Listener::Silent => {
+            return Ok(Running {
+                profile,
+                started: false,
+                moved_from: None,
+            });
+        }
+        Listener::Nobody => match start_and_wait(&profile.name, addr, paths, secret).await? {
+            Started::Ours => {
+                return Ok(Running {
+                    profile,
+                    started: true,
+                    moved_from: None,
+                });
+            }
+            // Someone took the port between our look and the store's bind.
+            Started::PortTaken(detail) => detail,
+        },
+        Listener::Stranger { detail } => detail,
+    };
+    tracing::warn!(port = addr.port(), %stranger, "the local store's port is taken; moving the store");
+    // A few tries: a free port can be taken again before the store binds it.
+    for _ in 0..3 {
+        let port = free_loopback_port().map_err(|source| LocalStoreError::Io {
+            path: paths.data_dir.clone(),
+            source,
+        })?;
+        let moved_to = SocketAddr::from(([127, 0, 0, 1], port));
+        profile.endpoint = Some(loopback_endpoint(port));
+        let mut book = ProfileBook::load(paths)?.unwrap_or_default();
+        *book.get_mut(&profile.name)? = profile.clone();
+        book.save(paths)?;
+        if let Started::Ours = start_and_wait(&profile.name, moved_to, paths, secret).await? {
+            return Ok(Running {
+                profile,
+                started: true,
+                moved_from: Some(addr.port()),
+            });
+        }
+    }
+    Err(LocalStoreError::PortTaken {
+        port: addr.port(),
+        detail: stranger,
+        log: paths.store_log(),
+    })
+}
+
+enum Started {
+    Ours,
+    PortTaken(String),
+}
+
+/// Starts `linkdrop serve` for the profile on `addr` and waits until it proves it is ours.
+async fn start_and_wait(
+    profile: &str,
+    addr: SocketAddr,
+    paths: &Paths,
+    secret: &str,
+) -> Result<Started, LocalStoreError> {
     let log_path = paths.store_log();
     let io = |path: &Path| {
         let path = path.to_owned();
         move |source| LocalStoreError::Io { path, source }
     };
     std::fs::create_dir_all(&paths.data_dir).map_err(io(&paths.data_dir))?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)
-        .map_err(io(&log_path))?;
+    // Until the store has set up its own (capped) log, what it says goes to the end of it.
+    let log = crate::logging::open_log(&log_path).map_err(io(&log_path))?;
     let exe = crate::paths::command_binary().map_err(io(Path::new("linkdrop")))?;
     let mut command = std::process::Command::new(exe);
     command
-        .args(["serve", "--profile", &profile.name])
+        .args(["serve", "--profile", profile, "--listen", &addr.to_string()])
+        .arg("--log")
+        .arg(&log_path)
         .stdin(std::process::Stdio::null())
-        .stdout(log.try_clone().map_err(io(&log_path))?)
+        .stdout(std::process::Stdio::null())
         .stderr(log);
     #[cfg(unix)]
     {
@@ -156,13 +268,29 @@ pub fn ensure_running(profile: &Profile, paths: &Paths) -> Result<bool, LocalSto
         use std::os::unix::process::CommandExt;
         command.process_group(0);
     }
-    command.spawn().map_err(io(Path::new("linkdrop serve")))?;
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        if answers(addr) {
-            return Ok(true);
+    let mut child = command.spawn().map_err(io(Path::new("linkdrop serve")))?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        match identity::who_listens(addr, secret).await {
+            Listener::Ours => return Ok(Started::Ours),
+            Listener::Stranger { detail } => return Ok(Started::PortTaken(detail)),
+            Listener::Silent | Listener::Nobody => {}
         }
-        std::thread::sleep(Duration::from_millis(50));
+        if let Ok(Some(_)) = child.try_wait() {
+            // It could not bind: whoever did is not ours (or it would have answered above).
+            return match identity::who_listens(addr, secret).await {
+                Listener::Ours => Ok(Started::Ours),
+                Listener::Stranger { detail } => Ok(Started::PortTaken(detail)),
+                Listener::Silent => Ok(Started::PortTaken(
+                    "a program of yours that does not answer".into(),
+                )),
+                Listener::Nobody => Err(LocalStoreError::DidNotStart {
+                    seconds: 0,
+                    log: log_path,
+                }),
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Err(LocalStoreError::DidNotStart {
         seconds: 10,
@@ -170,8 +298,40 @@ pub fn ensure_running(profile: &Profile, paths: &Paths) -> Result<bool, LocalSto
     })
 }
 
-fn answers(addr: SocketAddr) -> bool {
-    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+/// `store.lock` in the data dir, held while a process looks for the store and starts it.
+struct StartLock(#[allow(dead_code)] std::fs::File);
+
+impl StartLock {
+    async fn take(paths: &Paths) -> Result<StartLock, LocalStoreError> {
+        let path = paths.data_dir.join("store.lock");
+        let io = |source| LocalStoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&paths.data_dir).map_err(io)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(io)?;
+        // Another LinkDrop starting the store holds it for a few seconds at most.
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(StartLock(file)),
+                Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(io(std::io::Error::other(
+                        "another LinkDrop has been starting the store for 15 s",
+                    )));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+            }
+        }
+    }
 }
 
 /// What `serve` needs to run a store.
@@ -186,7 +346,7 @@ pub struct ServeConfig {
 /// A bound store, ready to serve.
 pub struct Server {
     listener: TcpListener,
-    service: s3s::service::S3Service,
+    gate: gate::Gate,
 }
 
 impl Server {
@@ -222,7 +382,7 @@ impl Server {
         let mut builder = s3s::service::S3ServiceBuilder::new(store);
         builder.set_auth(s3s::auth::SimpleAuth::from_single(
             config.access_key_id,
-            config.secret,
+            config.secret.clone(),
         ));
         let listener =
             TcpListener::bind(config.listen)
@@ -231,9 +391,16 @@ impl Server {
                     addr: config.listen,
                     source,
                 })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| LocalStoreError::Bind {
+                addr: config.listen,
+                source,
+            })?
+            .port();
         Ok(Server {
             listener,
-            service: builder.build(),
+            gate: gate::Gate::new(builder.build(), &config.secret, port),
         })
     }
 
@@ -256,7 +423,7 @@ impl Server {
                     }
                 },
             };
-            let connection = http.serve_connection(TokioIo::new(socket), self.service.clone());
+            let connection = http.serve_connection(TokioIo::new(socket), self.gate.clone());
             let connection = graceful.watch(connection.into_owned());
             tokio::spawn(async move {
                 let _ = connection.await;
@@ -397,12 +564,97 @@ fn verify_crc32c(body: StreamingBlob, expected: String) -> StreamingBlob {
     })
 }
 
+/// What S3 refuses and s3s would take, checked before every operation.
+fn admit<T>(req: &S3Request<T>) -> S3Result<()> {
+    // Signature Version 2 (a header, a query or a POST form): S3 stopped taking it, and its links
+    // carry an expiry of their own choosing, years away if the signer likes. s3s leaves the region
+    // unset for it, which no SigV4 request does.
+    let v2_header = req
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("AWS "));
+    let query: Vec<(String, String)> = req
+        .uri
+        .query()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let v2_query = query
+        .iter()
+        .any(|(name, _)| name == "Signature" || name == "AWSAccessKeyId");
+    if v2_header || v2_query || (req.credentials.is_some() && req.region.is_none()) {
+        return Err(s3_error!(
+            AccessDenied,
+            "Signature Version 2 is not accepted: sign requests with AWS4-HMAC-SHA256"
+        ));
+    }
+    // SigV4 caps presigned links at 7 days; s3s checks only that a link has not expired yet.
+    if let Some((_, expires)) = query
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("X-Amz-Expires"))
+        && !expires
+            .parse::<u64>()
+            .is_ok_and(|secs| secs <= MAX_PRESIGNED_SECS)
+    {
+        return Err(s3_error!(
+            AccessDenied,
+            "X-Amz-Expires must be at most 604800 seconds (7 days)"
+        ));
+    }
+    Ok(())
+}
+
+/// The longest a presigned link may live: 7 days, SigV4's limit.
+const MAX_PRESIGNED_SECS: u64 = 7 * 24 * 3600;
+
+/// Keys the store can keep. S3 takes any key of up to 1024 bytes; this store keeps a key as a
+/// path under the bucket's folder, so a key must also be a path that stays there: no `.` or `..`
+/// segment (s3s-fs resolves them, `../x` would land beside the bucket among the store's own
+/// files), no empty segment but a last one, no NUL, no segment longer than a file name may be.
+fn check_key(key: &str) -> S3Result<()> {
+    if key.len() > 1024 {
+        return Err(s3_error!(
+            KeyTooLongError,
+            "Your key is too long: keys are at most 1024 bytes"
+        ));
+    }
+    let invalid = |why: &str| Err(s3_error!(InvalidArgument, "Invalid object key: {why}"));
+    if key.is_empty() {
+        return invalid("it is empty");
+    }
+    if key.contains('\0') {
+        return invalid("it contains a NUL character");
+    }
+    let segments: Vec<&str> = key.split('/').collect();
+    for (i, segment) in segments.iter().enumerate() {
+        if *segment == "." || *segment == ".." {
+            return invalid("'.' and '..' segments are not kept by this store");
+        }
+        if segment.is_empty() && i + 1 < segments.len() {
+            return invalid("empty segments ('//', or a leading '/') are not kept by this store");
+        }
+        if segment.len() > 255 {
+            return Err(s3_error!(
+                KeyTooLongError,
+                "Your key is too long: each '/'-separated part is at most 255 bytes in this store"
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl S3 for LocalStore {
     async fn get_object(
         &self,
         req: S3Request<GetObjectInput>,
     ) -> S3Result<S3Response<GetObjectOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         // s3s-fs ignores the response-* overrides; presigned links depend on them for the file name.
         let disposition = req.input.response_content_disposition.clone();
         let content_type = req.input.response_content_type.clone();
@@ -420,6 +672,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<HeadObjectInput>,
     ) -> S3Result<S3Response<HeadObjectOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         self.fs.head_object(req).await
     }
 
@@ -427,6 +681,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         self.fs.put_object(req).await
     }
 
@@ -434,6 +690,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<DeleteObjectInput>,
     ) -> S3Result<S3Response<DeleteObjectOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         self.fs.delete_object(req).await
     }
 
@@ -441,6 +699,10 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<DeleteObjectsInput>,
     ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+        admit(&req)?;
+        for object in &req.input.delete.objects {
+            check_key(&object.key)?;
+        }
         self.fs.delete_objects(req).await
     }
 
@@ -448,6 +710,11 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<CopyObjectInput>,
     ) -> S3Result<S3Response<CopyObjectOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
+        if let CopySource::Bucket { key, .. } = &req.input.copy_source {
+            check_key(key)?;
+        }
         self.fs.copy_object(req).await
     }
 
@@ -455,6 +722,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<HeadBucketInput>,
     ) -> S3Result<S3Response<HeadBucketOutput>> {
+        admit(&req)?;
         self.fs.head_bucket(req).await
     }
 
@@ -462,6 +730,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<CreateBucketInput>,
     ) -> S3Result<S3Response<CreateBucketOutput>> {
+        admit(&req)?;
         self.fs.create_bucket(req).await
     }
 
@@ -469,6 +738,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<DeleteBucketInput>,
     ) -> S3Result<S3Response<DeleteBucketOutput>> {
+        admit(&req)?;
         self.fs.delete_bucket(req).await
     }
 
@@ -476,6 +746,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<GetBucketLocationInput>,
     ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        admit(&req)?;
         self.fs.get_bucket_location(req).await
     }
 
@@ -483,6 +754,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListBucketsInput>,
     ) -> S3Result<S3Response<ListBucketsOutput>> {
+        admit(&req)?;
         self.fs.list_buckets(req).await
     }
 
@@ -490,6 +762,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListObjectsInput>,
     ) -> S3Result<S3Response<ListObjectsOutput>> {
+        admit(&req)?;
         self.fs.list_objects(req).await
     }
 
@@ -497,6 +770,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListObjectsV2Input>,
     ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        admit(&req)?;
         self.fs.list_objects_v2(req).await
     }
 
@@ -504,6 +778,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<CreateMultipartUploadInput>,
     ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         let bucket = req.input.bucket.clone();
         let key = req.input.key.clone();
         let response = self.fs.create_multipart_upload(req).await?;
@@ -524,6 +800,8 @@ impl S3 for LocalStore {
         &self,
         mut req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         // Only a part that comes with a CRC32C is checked; the body of one without (the AWS CLI,
         // boto3 and rclone send none by default) must pass through untouched.
         if let Some(expected) = req.input.checksum_crc32c.clone()
@@ -559,6 +837,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListPartsInput>,
     ) -> S3Result<S3Response<ListPartsOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         // s3s-fs lists sizes only; S3 also gives each part's ETag and checksum, which a client
         // resuming an upload checks its file against. Parts were checked (CRC32C) when they came,
         // and are read back here to say what they hold.
@@ -590,6 +870,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<CompleteMultipartUploadInput>,
     ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         let upload_id = req.input.upload_id.clone();
         let response = self.fs.complete_multipart_upload(req).await?;
         self.forget_upload(&upload_id);
@@ -600,6 +882,8 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<AbortMultipartUploadInput>,
     ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
+        admit(&req)?;
+        check_key(&req.input.key)?;
         // Forget the upload first: a part that finishes writing after this point sees it gone and
         // removes itself, and one that finished before is removed by the abort below.
         let upload_id = req.input.upload_id.clone();
@@ -627,6 +911,7 @@ impl S3 for LocalStore {
         &self,
         req: S3Request<ListMultipartUploadsInput>,
     ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
+        admit(&req)?;
         let bucket = req.input.bucket;
         let prefix = req.input.prefix.unwrap_or_default();
         let mut uploads = Vec::new();

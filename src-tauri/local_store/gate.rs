@@ -1,0 +1,82 @@
+//! The store's front door: every HTTP request passes here before s3s sees it. It answers the
+//! challenge that proves the store is the user's own (`identity`), and writes one log line per
+//! request: method, path, status and time, never the query string or a header, which carry
+//! signatures. Requests refused for their credentials are the sender's mistake, not the store's:
+//! they are logged at debug level only, so an anonymous flood cannot fill the disk.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures::future::BoxFuture;
+use hyper::body::Incoming;
+use hyper::http;
+use s3s::service::S3Service;
+use s3s::{Body, HttpError, HttpResponse};
+
+use super::identity;
+
+#[derive(Clone)]
+pub(super) struct Gate {
+    s3: S3Service,
+    secret: Arc<str>,
+    port: u16,
+}
+
+impl Gate {
+    pub(super) fn new(s3: S3Service, secret: &str, port: u16) -> Gate {
+        Gate {
+            s3,
+            secret: secret.into(),
+            port,
+        }
+    }
+
+    async fn handle(self, req: http::Request<Incoming>) -> Result<HttpResponse, HttpError> {
+        let started = Instant::now();
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let response = if path == identity::HELLO_PATH {
+            self.hello(req.uri().query().unwrap_or_default())
+        } else {
+            self.s3.call(req.map(Body::from)).await?
+        };
+        let status = response.status();
+        let took = started.elapsed();
+        if status.is_server_error() {
+            tracing::warn!(%method, path, status = status.as_u16(), ?took, "the store failed a request");
+        } else {
+            tracing::debug!(%method, path, status = status.as_u16(), ?took, "request");
+        }
+        Ok(response)
+    }
+
+    /// `GET /.linkdrop/hello?nonce=HEX`: the HMAC of the challenge, which only the user's store
+    /// can give (see `identity`).
+    fn hello(&self, query: &str) -> HttpResponse {
+        let nonce = url::form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == "nonce")
+            .map(|(_, value)| value.into_owned())
+            .filter(|n| identity::valid_nonce(n));
+        let (status, body) = match nonce {
+            Some(nonce) => (200, identity::answer(&self.secret, self.port, &nonce)),
+            None => (400, "a challenge is 32 to 128 hex digits\n".to_owned()),
+        };
+        let mut response = http::Response::new(Body::from(body));
+        *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain"),
+        );
+        response
+    }
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for Gate {
+    type Response = HttpResponse;
+    type Error = HttpError;
+    type Future = BoxFuture<'static, Result<HttpResponse, HttpError>>;
+
+    fn call(&self, req: http::Request<Incoming>) -> Self::Future {
+        Box::pin(self.clone().handle(req))
+    }
+}
