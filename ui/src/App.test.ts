@@ -121,6 +121,8 @@ describe('sharing', () => {
       path: '/home/me/a.txt',
       expires: '1h',
       profile: null,
+      allow_secrets: false,
+      include_hidden: false,
     });
     expect(b?.request.path).toBe('/home/me/b.txt');
     expect(a?.request.upload_id).not.toBe(b?.request.upload_id);
@@ -154,7 +156,7 @@ describe('sharing', () => {
     const [share] = await choose(backend);
     if (!share) throw new Error('no share');
 
-    share.send({ kind: 'preparing', name: 'big.iso', size: 100 * MiB });
+    share.send({ kind: 'preparing', name: 'big.iso', size: 100 * MiB, hidden_left_out: 0 });
     share.send({ kind: 'progress', sent: 0, total: 100 * MiB });
     vi.advanceTimersByTime(1000);
     share.send({ kind: 'progress', sent: 10 * MiB, total: 100 * MiB });
@@ -177,7 +179,7 @@ describe('sharing', () => {
     const backend = await start({ chosen: ['/home/me/photos'] });
     const [share] = await choose(backend);
     expect(row('photos')).toBeInTheDocument();
-    share?.send({ kind: 'preparing', name: 'photos.zip', size: 3 * MiB });
+    share?.send({ kind: 'preparing', name: 'photos.zip', size: 3 * MiB, hidden_left_out: 0 });
     await waitFor(() => expect(row('photos.zip')).toHaveTextContent('3.0 MiB'));
     expect(screen.queryByRole('article', { name: 'photos' })).not.toBeInTheDocument();
     // Still waiting for its first byte to go out.
@@ -220,6 +222,65 @@ describe('sharing', () => {
     expect(within(r).getByText(message)).toHaveAttribute('data-code', 'storage');
     expect(within(r).queryByRole('progressbar')).not.toBeInTheDocument();
     expect(within(r).queryByText('Cancelled')).not.toBeInTheDocument();
+  });
+
+  it('asks before sharing what looks like a secret, and shares it only when told to', async () => {
+    const message =
+      '/home/me/.ssh/id_ed25519 looks like an SSH private key: whoever gets the link gets a copy';
+    const backend = await start({ chosen: ['/home/me/.ssh/id_ed25519'] });
+    const [first] = await choose(backend);
+    expect(first?.request.allow_secrets).toBe(false);
+    first?.reject({ code: 'looks_secret', message });
+    const r = row('id_ed25519');
+    const question = await within(r).findByRole('alertdialog', { name: 'Share it anyway?' });
+    expect(question).toHaveAccessibleDescription(message);
+    expect(within(r).queryByRole('progressbar')).not.toBeInTheDocument();
+
+    await fireEvent.click(within(r).getByRole('button', { name: 'Share anyway' }));
+    await waitFor(() => expect(backend.shares).toHaveLength(2));
+    const again = backend.shares[1];
+    expect(again?.request).toMatchObject({
+      upload_id: first?.request.upload_id,
+      path: '/home/me/.ssh/id_ed25519',
+      allow_secrets: true,
+    });
+    expect(within(r).queryByRole('alertdialog')).not.toBeInTheDocument();
+    again?.resolve({ name: 'id_ed25519' });
+    await waitFor(() => expect(within(r).getByText(/expires in/)).toBeInTheDocument());
+  });
+
+  it('shares nothing when told not to share what looks like a secret', async () => {
+    const backend = await start({
+      chosen: ['/srv/app/.env'],
+      onShare: (s) =>
+        s.reject({ code: 'looks_secret', message: '.env looks like an environment file' }),
+    });
+    await choose(backend);
+    const r = row('.env');
+    await within(r).findByRole('alertdialog');
+    await fireEvent.click(within(r).getByRole('button', { name: 'Don’t share' }));
+    expect(within(r).getByText('Not shared')).toBeInTheDocument();
+    await flush();
+    expect(backend.shares).toHaveLength(1);
+  });
+
+  it('offers to share a folder again with the hidden files its zip left out', async () => {
+    const backend = await start({ chosen: ['/home/me/project'] });
+    const [share] = await choose(backend);
+    share?.send({ kind: 'preparing', name: 'project.zip', size: 100, hidden_left_out: 2 });
+    share?.resolve({
+      name: 'project.zip',
+      warnings: ['left out 2 hidden items (.env, .git): hidden files and folders stay out'],
+    });
+    const r = await screen.findByRole('article', { name: 'project.zip' });
+    await waitFor(() => expect(within(r).getByText(/left out 2 hidden items/)).toBeInTheDocument());
+    await fireEvent.click(within(r).getByRole('button', { name: 'Share again with hidden files' }));
+    await waitFor(() => expect(backend.shares).toHaveLength(2));
+    expect(backend.shares[1]?.request).toMatchObject({
+      path: '/home/me/project',
+      include_hidden: true,
+      allow_secrets: false,
+    });
   });
 
   it('shows a file name with markup as text', async () => {

@@ -14,11 +14,23 @@ import { RateMeter } from './rate';
 
 /**
  * waiting: started, no byte sent yet (the backend may be queueing it or zipping a folder);
- * uploading: progress events arrive; done: the link is there; cancelled; failed: see `error`.
+ * uploading: progress events arrive; done: the link is there; cancelled; failed: see `error`;
+ * asking: nothing was sent, because the file looks like a secret (`error` says what it looks
+ * like) and the user has to say whether to share it anyway.
  */
-export type Phase = 'waiting' | 'uploading' | 'done' | 'cancelled' | 'failed';
+export type Phase = 'waiting' | 'uploading' | 'done' | 'cancelled' | 'failed' | 'asking';
 
-export type ShareOptions = { expires: string; profile: string | null };
+export type ShareOptions = {
+  expires: string;
+  profile: string | null;
+  /** The user said yes to sharing what looks like a secret. */
+  allowSecrets?: boolean;
+  /** A folder's hidden files and folders go in its zip too. */
+  includeHidden?: boolean;
+};
+
+/** The backend's code for a file that looks like a secret: the window asks before sharing it. */
+export const LOOKS_SECRET = 'looks_secret';
 
 function newUploadId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
@@ -43,6 +55,10 @@ export class ShareItem {
   error = $state.raw<{ code: string; message: string } | null>(null);
   /** A failed copy_link, shown on the row without failing the share. */
   copyError = $state<string | null>(null);
+  /** Hidden files and folders a folder's zip left out. */
+  hiddenLeftOut = $state(0);
+  /** How this share was started: what a "share anyway" or "with hidden files" repeats. */
+  options: ShareOptions | null = null;
 
   readonly #meter = new RateMeter();
 
@@ -69,6 +85,7 @@ export class ShareItem {
       this.name = event.name;
       this.size = event.size;
       this.total = event.size;
+      this.hiddenLeftOut = event.hidden_left_out;
     } else {
       this.#meter.add(now, event.sent);
       this.sent = event.sent;
@@ -96,7 +113,7 @@ export class ShareItem {
       return;
     }
     this.error = { code, message: errorMessage(e) };
-    this.phase = 'failed';
+    this.phase = code === LOOKS_SECRET ? 'asking' : 'failed';
   }
 }
 
@@ -115,9 +132,17 @@ export class ShareStore {
   }
 
   async #run(item: ShareItem, options: ShareOptions): Promise<void> {
+    item.options = options;
     try {
       const share = await shareFile(
-        { upload_id: item.id, path: item.path, expires: options.expires, profile: options.profile },
+        {
+          upload_id: item.id,
+          path: item.path,
+          expires: options.expires,
+          profile: options.profile,
+          allow_secrets: options.allowSecrets ?? false,
+          include_hidden: options.includeHidden ?? false,
+        },
         (event) => item.handle(event),
       );
       item.finish(share);
@@ -125,6 +150,29 @@ export class ShareStore {
     } catch (e) {
       item.fail(e);
     }
+  }
+
+  /**
+   * The user read what the file looks like and shares it anyway: the row starts again, this time
+   * with the backend's guard lifted for it alone.
+   */
+  shareAnyway(item: ShareItem): void {
+    if (item.phase !== 'asking' || item.options === null) return;
+    item.error = null;
+    item.phase = 'waiting';
+    void this.#run(item, { ...item.options, allowSecrets: true });
+  }
+
+  /** The user decided not to share what looks like a secret: nothing was, nothing will be. */
+  dontShare(item: ShareItem): void {
+    if (item.phase !== 'asking') return;
+    item.phase = 'cancelled';
+  }
+
+  /** Shares the folder of a done row again, with the hidden files its zip left out. */
+  withHiddenFiles(item: ShareItem): ShareItem[] {
+    if (item.options === null || item.hiddenLeftOut === 0) return [];
+    return this.start([item.path], { ...item.options, includeHidden: true });
   }
 
   async cancel(item: ShareItem): Promise<void> {
