@@ -228,7 +228,13 @@ impl Server {
         let dir = env.dir.path().join(format!("tools-{}", backend.profile));
         std::fs::create_dir_all(&dir).unwrap();
         let aws_config = dir.join("aws-config");
-        std::fs::write(&aws_config, "[default]\ns3 =\n  addressing_style = path\n").unwrap();
+        // AWS CLI v1 presigns with Signature Version 2 unless told otherwise, which S3 refuses for
+        // buckets made since 2020, and so does the embedded store: SigV4, as users set it.
+        std::fs::write(
+            &aws_config,
+            "[default]\ns3 =\n  addressing_style = path\n  signature_version = s3v4\n",
+        )
+        .unwrap();
         let rclone_config = dir.join("rclone.conf");
         std::fs::write(&rclone_config, "").unwrap();
         let s = |v: &str| v.to_owned();
@@ -1319,10 +1325,17 @@ fn report(
                 && size == *plan.big_sizes.last().unwrap()
             {
                 let ours = mib_s(size, o.median);
+                // To our own store nothing stands between the share and the disk but the store:
+                // its completion takes no second pass, so the share keeps up with one PUT.
+                let (curl_factor, curl_words) = if server == "embedded store" {
+                    (0.9, "at least 0.9 of curl PUT")
+                } else {
+                    (0.8, "within 80 % of curl PUT")
+                };
                 for (tool, factor, words) in [
                     (Tool::Rclone, 1.0, "at least rclone's throughput"),
                     (Tool::AwsCli, 2.0, "2× the AWS CLI's"),
-                    (Tool::CurlPut, 0.8, "within 80 % of curl PUT"),
+                    (Tool::CurlPut, curl_factor, curl_words),
                 ] {
                     if let Some(t) = median_of(m, "big", server, size, tool) {
                         let theirs = mib_s(size, t.median);
@@ -1342,11 +1355,10 @@ fn report(
                                     std::thread::available_parallelism().map_or(0, |n| n.get()),
                                     ours / theirs
                                 ),
-                                Tool::CurlPut if server == "embedded store" => "The embedded store (s3s-fs) \
-                                    finishes a multipart upload by reading every part back 64 KiB at a time, \
-                                    hashing it again and writing the object: a second pass over the whole file \
-                                    that curl's single PUT does not make. Against SeaweedFS, whose completion is \
-                                    cheap, compare the SeaweedFS row."
+                                Tool::CurlPut if server == "embedded store" => "The share and the store share \
+                                    this machine's cores: every part is hashed twice (CRC32C by LinkDrop, MD5 \
+                                    and CRC32C by the store) where curl's one stream is hashed once (MD5 by the \
+                                    store)."
                                     .to_owned(),
                                 _ => format!(
                                     "{server} does more work per part than per single PUT; curl sends one stream."

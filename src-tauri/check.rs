@@ -198,7 +198,7 @@ pub async fn run(profile: &Profile, credentials: Result<Resolved, CredentialsErr
 pub async fn saved(context: &Context, name: Option<&str>) -> Result<Report, CheckError> {
     let book = context.profiles().await?;
     let mut profile = book.pick(name)?.clone();
-    let credentials = credentials::resolve(&profile, &context.keychain).await;
+    let credentials = credentials::resolve(&profile, &context.keychain, &context.paths).await;
     if let Ok(resolved) = &credentials
         && let Some(running) = start_local_store(&profile, &context.paths, resolved).await?
     {

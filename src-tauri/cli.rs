@@ -68,7 +68,8 @@ pub enum Command {
     /// Manage storage profiles (buckets and their credentials)
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Run the embedded local S3-compatible store in the foreground
+    /// Run the embedded local S3-compatible store in the foreground (with --data: a tiny S3 server
+    /// for tests and scripts)
     Serve(ServeArgs),
     /// List the links LinkDrop handed out, newest first
     History(HistoryArgs),
@@ -194,9 +195,13 @@ pub struct ProfileAddArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The local-store profile to serve (default: the local profile)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", conflicts_with = "data")]
     pub profile: Option<String>,
-    /// Address to listen on (default: the profile's endpoint, on loopback)
+    /// Serve the buckets in DIR instead, to clients signing with AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY; prints the endpoint on stdout (no profile, no LinkDrop files)
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Address to listen on (default: the profile's endpoint; with --data, a free port on loopback)
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<SocketAddr>,
     /// Allow listening on an address other computers can reach
@@ -229,6 +234,10 @@ pub fn run(command: Command) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // A store for a script: none of LinkDrop's own files are made or read.
+    if let Command::Serve(args @ ServeArgs { data: Some(_), .. }) = command {
+        return runtime.block_on(serve_standalone(args));
+    }
     let context = match Paths::open() {
         Ok(paths) => {
             // Archives of folders a killed LinkDrop left behind.
@@ -717,13 +726,14 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
         Some(addr) => addr,
         None => local_store::listen_addr(&profile)?,
     };
-    let resolved = crate::credentials::resolve(&profile, &context.keychain).await?;
+    let resolved = crate::credentials::resolve(&profile, &context.keychain, &context.paths).await?;
     let server = Server::bind(ServeConfig {
         root: context.paths.store_dir(),
         listen,
         allow_remote: args.allow_remote,
         access_key_id: resolved.credentials.access_key_id().to_owned(),
         secret: resolved.credentials.secret_access_key().to_owned(),
+        buckets: vec![profile.bucket.clone()],
     })
     .await?;
     let addr = server
@@ -747,6 +757,71 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
     }
     server.run(stop).await;
     Ok(())
+}
+
+/// `serve --data DIR`: the store over DIR for whoever signs with the environment's credentials;
+/// the endpoint goes to stdout, where a script reads it.
+async fn serve_standalone(args: ServeArgs) -> ExitCode {
+    let run = async {
+        let root = args.data.clone().unwrap_or_default();
+        let var = |name: &'static str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or(ServeError::MissingEnv { var: name })
+        };
+        let (access_key_id, secret) = (var("AWS_ACCESS_KEY_ID")?, var("AWS_SECRET_ACCESS_KEY")?);
+        let listen = args
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let server = Server::bind(ServeConfig {
+            root: root.clone(),
+            listen,
+            allow_remote: args.allow_remote,
+            access_key_id,
+            secret,
+            buckets: Vec::new(),
+        })
+        .await?;
+        let addr = server
+            .local_addr()
+            .map_err(|source| local_store::LocalStoreError::Bind {
+                addr: listen,
+                source,
+            })?;
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "http://{addr}").and_then(|()| stdout.flush());
+        drop(stdout);
+        report(format!(
+            "S3 store listening on http://{addr} (buckets in {}); Ctrl-C stops it",
+            root.display()
+        ));
+        let stop = CancellationToken::new();
+        {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stop.cancel();
+            });
+        }
+        server.run(stop).await;
+        Ok::<(), ServeError>(())
+    };
+    match run.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report(e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ServeError {
+    #[error("serve --data needs {var}: the credentials clients sign their requests with")]
+    MissingEnv { var: &'static str },
+    #[error(transparent)]
+    LocalStore(#[from] local_store::LocalStoreError),
 }
 
 async fn shutdown_signal() {

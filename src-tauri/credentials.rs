@@ -2,12 +2,16 @@
 //! environment, or the user's AWS shared config. Secrets stay in memory only as long as a share
 //! needs them and never appear in an error message.
 
+use std::path::PathBuf;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
+use rand::distr::{Alphanumeric, SampleString};
+use serde::{Deserialize, Serialize};
 
-use crate::profiles::{CredentialSource, Profile};
+use crate::paths::{Paths, write_atomically};
+use crate::profiles::{CredentialSource, Profile, ProfileBook};
 
 /// Overrides the keychain service name, so tests and parallel setups never touch the real entries.
 pub const KEYCHAIN_SERVICE_ENV: &str = "LINKDROP_KEYCHAIN_SERVICE";
@@ -36,6 +40,164 @@ pub enum CredentialsError {
     AwsProfile { name: String, detail: String },
     #[error("the secret access key is empty")]
     EmptySecret,
+    #[error("cannot {action} the local store's key {path}: {detail}")]
+    StoreKey {
+        action: &'static str,
+        path: PathBuf,
+        detail: String,
+    },
+    #[error(
+        "the local store's key is still in the OS keychain, from an earlier LinkDrop, and the \
+         keychain is not available here ({detail}); run LinkDrop once where it is (it moves the key \
+         beside the store, where it needs no keychain)"
+    )]
+    StoreKeyInKeychain { detail: String },
+}
+
+/// The embedded store's key pair. Not a user's cloud secret: it guards a loopback port whose
+/// objects already sit in the private data directory, so it lives beside them (`store-key.json`,
+/// 0600, in the 0700 data dir) and the local profile works without a keyring, on a bare window
+/// manager and headless alike. Real cloud secrets stay in the keychain.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreKey {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for StoreKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreKey")
+            .field("access_key_id", &self.access_key_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoreKey {
+    pub fn path(paths: &Paths) -> PathBuf {
+        paths.data_dir.join("store-key.json")
+    }
+
+    /// A fresh random pair.
+    pub fn random() -> StoreKey {
+        StoreKey {
+            access_key_id: format!(
+                "LD{}",
+                Alphanumeric
+                    .sample_string(&mut rand::rng(), 18)
+                    .to_uppercase()
+            ),
+            secret_access_key: Alphanumeric.sample_string(&mut rand::rng(), 40),
+        }
+    }
+
+    /// The stored key; `None` before the local store was first used.
+    pub fn load(paths: &Paths) -> Result<Option<StoreKey>, CredentialsError> {
+        let path = StoreKey::path(paths);
+        let text = match std::fs::read(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(CredentialsError::StoreKey {
+                    action: "read",
+                    path,
+                    detail: e.to_string(),
+                });
+            }
+        };
+        serde_json::from_slice(&text)
+            .map(Some)
+            .map_err(|e| CredentialsError::StoreKey {
+                action: "read",
+                path,
+                detail: format!("{} (remove it to start the store with a new key)", e),
+            })
+    }
+
+    /// Writes the key, readable by the user alone (a temporary file is 0600, then renamed).
+    pub fn save(&self, paths: &Paths) -> Result<(), CredentialsError> {
+        let path = StoreKey::path(paths);
+        let json = serde_json::to_vec_pretty(self).map_err(|e| CredentialsError::StoreKey {
+            action: "write",
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
+        write_atomically(&path, &json).map_err(|e| CredentialsError::StoreKey {
+            action: "write",
+            path,
+            detail: e.to_string(),
+        })
+    }
+
+    /// The stored key, made on first use.
+    pub fn load_or_create(paths: &Paths) -> Result<StoreKey, CredentialsError> {
+        if let Some(key) = StoreKey::load(paths)? {
+            return Ok(key);
+        }
+        let key = StoreKey::random();
+        key.save(paths)?;
+        Ok(key)
+    }
+
+    fn resolved(self) -> Resolved {
+        Resolved {
+            credentials: Credentials::new(
+                self.access_key_id,
+                self.secret_access_key,
+                None,
+                None,
+                "linkdrop-local-store",
+            ),
+            region: None,
+        }
+    }
+}
+
+/// A local profile an earlier LinkDrop made keeps its store's secret in the keychain: it moves
+/// beside the store on first use, the profile says so from then on, and the keychain entry goes.
+fn move_store_key_out_of_the_keychain(
+    profile: &Profile,
+    keychain: &Keychain,
+    paths: &Paths,
+) -> Result<StoreKey, CredentialsError> {
+    let key = match StoreKey::load(paths)? {
+        // Moved before, and the profile not rewritten then (killed in between).
+        Some(key) => key,
+        None => {
+            let secret = keychain.secret(&profile.name).map_err(|e| match e {
+                CredentialsError::KeychainUnavailable { detail } => {
+                    CredentialsError::StoreKeyInKeychain { detail }
+                }
+                e => e,
+            })?;
+            let key = StoreKey {
+                access_key_id: profile.access_key_id.clone().unwrap_or_default(),
+                secret_access_key: secret,
+            };
+            key.save(paths)?;
+            key
+        }
+    };
+    let rewritten = ProfileBook::load(paths)
+        .ok()
+        .flatten()
+        .and_then(|mut book| {
+            let stored = book.get_mut(&profile.name).ok()?;
+            stored.credentials = CredentialSource::LocalStore;
+            stored.access_key_id = None;
+            book.save(paths).ok()
+        });
+    if rewritten.is_some() {
+        if let Err(e) = keychain.delete(&profile.name) {
+            tracing::warn!(
+                "the local store's key moved beside the store, but its old keychain entry stays: {e}"
+            );
+        }
+        tracing::info!(
+            "the local store's key moved from the keychain to {}",
+            StoreKey::path(paths).display()
+        );
+    }
+    Ok(key)
 }
 
 /// The keychain entries of LinkDrop: one per profile, holding that profile's secret access key.
@@ -169,8 +331,37 @@ impl Resolved {
     }
 }
 
-pub async fn resolve(profile: &Profile, keychain: &Keychain) -> Result<Resolved, CredentialsError> {
+/// The profile's credentials, from where it says they live. Only a profile whose secret is in the
+/// keychain asks the keychain (the local store's, written by an earlier LinkDrop, once: it moves
+/// out).
+pub async fn resolve(
+    profile: &Profile,
+    keychain: &Keychain,
+    paths: &Paths,
+) -> Result<Resolved, CredentialsError> {
     match &profile.credentials {
+        CredentialSource::LocalStore => {
+            let paths = paths.clone();
+            tokio::task::spawn_blocking(move || StoreKey::load_or_create(&paths))
+                .await
+                .map_err(|e| CredentialsError::StoreKey {
+                    action: "read",
+                    path: PathBuf::from("store-key.json"),
+                    detail: e.to_string(),
+                })?
+                .map(StoreKey::resolved)
+        }
+        CredentialSource::Keychain if profile.local_store => {
+            let (profile, keychain, paths) = (profile.clone(), keychain.clone(), paths.clone());
+            tokio::task::spawn_blocking(move || {
+                move_store_key_out_of_the_keychain(&profile, &keychain, &paths)
+            })
+            .await
+            .map_err(|e| CredentialsError::KeychainUnavailable {
+                detail: e.to_string(),
+            })?
+            .map(StoreKey::resolved)
+        }
         CredentialSource::Keychain => {
             let key_id = profile
                 .access_key_id

@@ -52,6 +52,10 @@ pub enum ProfileError {
     InvalidCredentialSource { input: String },
     #[error("no profile is set up yet: add one with `linkdrop profile add`")]
     NoProfiles,
+    #[error(
+        "profile {name:?}: local-store credentials are the embedded store's own; use keychain, env or aws-profile:NAME"
+    )]
+    NotTheLocalStore { name: String },
 }
 
 /// Where a profile's credentials come from.
@@ -63,6 +67,8 @@ pub enum CredentialSource {
     Env,
     /// A profile of the user's AWS shared config (static keys, SSO, assume-role, credential_process).
     AwsProfile(String),
+    /// The embedded store's own key, kept beside its data (the local profile only).
+    LocalStore,
 }
 
 impl fmt::Display for CredentialSource {
@@ -71,6 +77,7 @@ impl fmt::Display for CredentialSource {
             CredentialSource::Keychain => f.write_str("keychain"),
             CredentialSource::Env => f.write_str("env"),
             CredentialSource::AwsProfile(name) => write!(f, "aws-profile:{name}"),
+            CredentialSource::LocalStore => f.write_str("local-store"),
         }
     }
 }
@@ -82,6 +89,7 @@ impl FromStr for CredentialSource {
         match s {
             "keychain" => Ok(CredentialSource::Keychain),
             "env" => Ok(CredentialSource::Env),
+            "local-store" => Ok(CredentialSource::LocalStore),
             _ => match s.strip_prefix("aws-profile:") {
                 Some(name) if !name.trim().is_empty() => {
                     Ok(CredentialSource::AwsProfile(name.trim().to_owned()))
@@ -157,6 +165,11 @@ impl Profile {
 
     pub fn validate(&self) -> Result<(), ProfileError> {
         validate_name(&self.name)?;
+        if self.credentials == CredentialSource::LocalStore && !self.local_store {
+            return Err(ProfileError::NotTheLocalStore {
+                name: self.name.clone(),
+            });
+        }
         let b = &self.bucket;
         if b.len() < 3
             || b.len() > 63
@@ -345,7 +358,7 @@ mod tests {
 
     #[test]
     fn credential_sources_parse_and_print() {
-        for s in ["keychain", "env", "aws-profile:work"] {
+        for s in ["keychain", "env", "aws-profile:work", "local-store"] {
             assert_eq!(s.parse::<CredentialSource>().unwrap().to_string(), s);
         }
         assert!("aws-profile:".parse::<CredentialSource>().is_err());

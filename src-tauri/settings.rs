@@ -150,6 +150,20 @@ impl ProfileForm {
     }
 }
 
+/// The embedded store's address, bucket and key are LinkDrop's own: a form edits only the rest
+/// (name, default link lifetime, key prefix) of the local profile, whatever else it says.
+fn store_fields_kept(form: &ProfileForm, old: Option<&Profile>) -> ProfileForm {
+    match old.filter(|o| o.local_store) {
+        Some(store) => ProfileForm {
+            name: form.name.clone(),
+            default_expiry: form.default_expiry.clone(),
+            prefix: form.prefix.clone(),
+            ..ProfileForm::from_profile(store)
+        },
+        None => form.clone(),
+    }
+}
+
 pub fn list(book: &ProfileBook) -> Vec<ProfileView> {
     book.profiles
         .iter()
@@ -171,6 +185,7 @@ pub async fn save(
 ) -> Result<Profile, SettingsError> {
     let mut book = context.profiles().await?;
     let old = original.map(|name| book.get(name).cloned()).transpose()?;
+    let form = store_fields_kept(form, old.as_ref());
     let profile = form.to_profile(old.as_ref().is_some_and(|p| p.local_store))?;
     let renamed = old.as_ref().is_some_and(|o| o.name != profile.name);
     if old.is_none() || renamed {
@@ -260,6 +275,7 @@ pub async fn check_form(
 ) -> Result<Report, SettingsError> {
     let book = context.profiles().await?;
     let old = original.map(|name| book.get(name).cloned()).transpose()?;
+    let form = store_fields_kept(form, old.as_ref());
     let mut profile = form.to_profile(old.as_ref().is_some_and(|p| p.local_store))?;
     let credentials = if profile.credentials == CredentialSource::Keychain {
         let key_id = profile.access_key_id.clone().unwrap_or_default();
@@ -276,7 +292,7 @@ pub async fn check_form(
         };
         secret.map(|s| Resolved::from_keys(key_id, s))
     } else {
-        credentials::resolve(&profile, &context.keychain).await
+        credentials::resolve(&profile, &context.keychain, &context.paths).await
     };
     if let Ok(resolved) = &credentials
         && let Some(running) = start_local_store(&profile, &context.paths, resolved).await?

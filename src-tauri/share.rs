@@ -161,11 +161,11 @@ impl Context {
         }
     }
 
-    /// The profile book, with the local profile made on first run (off the async workers: the
-    /// keychain blocks on D-Bus).
+    /// The profile book, with the local profile made on first run (off the async workers: it
+    /// reads and writes files).
     pub async fn profiles(&self) -> Result<crate::profiles::ProfileBook, LocalStoreError> {
-        let (paths, keychain) = (self.paths.clone(), self.keychain.clone());
-        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths, &keychain))
+        let paths = self.paths.clone();
+        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths))
             .await
             .map_err(|e| LocalStoreError::Io {
                 path: self.paths.config_dir.clone(),
@@ -494,7 +494,7 @@ impl Session {
         paths: &Paths,
         keychain: &Keychain,
     ) -> Result<Session, ShareError> {
-        let credentials = credentials::resolve(&profile, keychain).await?;
+        let credentials = credentials::resolve(&profile, keychain, paths).await?;
         // Nothing goes to the local store before it has proved it is the user's own.
         let (profile, started_local_store, local_store_moved_from) =
             match start_local_store(&profile, paths, &credentials).await? {

@@ -32,11 +32,14 @@ fn form(backend: &Backend, name: &str) -> ProfileForm {
     }
 }
 
-/// Every file under the test's config and data dirs, as text.
+/// Every file under the test's config and data dirs, as text, but the embedded store's own key
+/// (the secret these tests type is that key: it lives there by design, see `StoreKey`).
 fn everything_on_disk(env: &TestEnv) -> String {
+    let store_key = linkdrop::credentials::StoreKey::path(&env.paths());
     [env.config_dir(), env.data_dir()]
         .iter()
         .flat_map(|root| common::files_under(root))
+        .filter(|path| *path != store_key)
         .map(|path| String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned())
         .collect()
 }

@@ -878,10 +878,27 @@ fn scenario_temporary_credentials_shorten_the_link_and_say_so(env: &TestEnv, bac
     );
 }
 
-/// The secret goes to the keychain and nowhere else; removing the profile removes it.
+/// A cloud secret goes to the keychain and nowhere else; removing the profile removes it. The
+/// embedded store's own key is the exception, by design: it lives beside the store's data, in a
+/// file of its own readable by the user alone, and nowhere else either.
 fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
-    let stored = env.keychain().secret(&backend.profile).unwrap();
-    assert_eq!(stored, backend.secret);
+    let store_key = linkdrop::credentials::StoreKey::path(&env.paths());
+    if backend.profile == "local" {
+        let key = linkdrop::credentials::StoreKey::load(&env.paths())
+            .unwrap()
+            .unwrap();
+        assert_eq!(key.secret_access_key, backend.secret);
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&store_key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the store's key is the user's alone");
+        assert!(
+            env.keychain().secret(&backend.profile).is_err(),
+            "the store's key is not in the keychain"
+        );
+    } else {
+        let stored = env.keychain().secret(&backend.profile).unwrap();
+        assert_eq!(stored, backend.secret);
+    }
 
     // A full flow with every log on: share, re-issue, the connection check, and error paths. The
     // secret is in no output.
@@ -924,6 +941,9 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
     let mut leaks = Vec::new();
     for root in [env.config_dir(), env.data_dir()] {
         for entry in common::files_under(&root) {
+            if entry == store_key {
+                continue;
+            }
             let bytes = std::fs::read(&entry).unwrap_or_default();
             if bytes
                 .windows(backend.secret.len())

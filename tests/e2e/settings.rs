@@ -56,7 +56,11 @@ async fn profiles_are_checked_added_and_removed_from_the_window() {
             .unwrap();
     let local = &book["profile"][0];
     let endpoint = local["endpoint"].as_str().unwrap();
-    let key_id = local["access_key_id"].as_str().unwrap();
+    // The store's key is beside its data.
+    let key: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(app.dirs.data.join("store-key.json")).unwrap())
+            .unwrap();
+    let key_id = key["access_key_id"].as_str().unwrap();
     let wrong = "not-the-secret-e2e-0123456789";
     click(&app, "[data-action='add-profile']").await;
     let provider = app.find("form.editor select").await;

@@ -536,12 +536,11 @@ async fn quitting_while_uploading_asks_first_and_leaves_nothing_half_uploaded() 
     app.xdotool(&["windowfocus", "--sync", &dialog.id.to_string()]);
     app.xdotool(&["key", "Return"]);
     wait_until("LinkDrop ended", || app.app_pid().is_none()).await;
-    let objects = app.dirs.data.join("store").join("objects");
-    let parts: Vec<_> = std::fs::read_dir(&objects)
+    // An upload's parts live in its directory under uploads/; one arriving late, in tmp/.
+    let parts: Vec<_> = std::fs::read_dir(app.dirs.data.join("store").join("tmp"))
         .unwrap()
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".upload"))
         .collect();
     let records = std::fs::read_dir(&uploads).unwrap().count();
     assert!(

@@ -100,19 +100,15 @@ async fn cancelling_a_large_upload_stops_it_and_leaves_no_parts() {
         .unwrap();
     app.wait_for_text(".row .cancelled", "Cancelled").await;
 
-    // The multipart upload is aborted: the store lists none and keeps no parts.
-    let objects = app.dirs.data.join("store").join("objects");
+    // The multipart upload is aborted: the store lists none and keeps no parts (an upload's
+    // parts live in its directory under uploads/; one arriving late, in tmp/ until it lands).
+    let incoming = app.dirs.data.join("store").join("tmp");
     let leftovers = || -> Vec<String> {
-        let parts = std::fs::read_dir(&objects)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.starts_with(".upload"));
-        let records = std::fs::read_dir(&uploads)
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned());
-        parts.chain(records).collect()
+        [&uploads, &incoming]
+            .iter()
+            .flat_map(|dir| std::fs::read_dir(dir).unwrap().flatten())
+            .map(|e| e.path().display().to_string())
+            .collect()
     };
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while !leftovers().is_empty() {
@@ -176,10 +172,50 @@ async fn a_file_that_cannot_be_read_gets_an_error_row_and_no_link() {
 async fn a_keyring_that_died_is_started_again_and_shares_go_on() {
     let app = App::launch().await;
     app.wait_for_text("footer", "profile local").await;
+    // A profile whose secret is in the keychain (the local store's key is not): the embedded
+    // store, reached with its own key, stored this time in the keychain.
+    let first = app.dir().join("first.txt");
+    std::fs::write(&first, b"1").unwrap();
+    app.cli(&["share", first.to_str().unwrap(), "--json"]);
+    let key: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(app.dirs.data.join("store-key.json")).unwrap())
+            .unwrap();
+    let paths = linkdrop::paths::Paths {
+        config_dir: app.dirs.config.clone(),
+        data_dir: app.dirs.data.clone(),
+    };
+    let book = linkdrop::profiles::ProfileBook::load(&paths)
+        .unwrap()
+        .unwrap();
+    let endpoint = book.get("local").unwrap().endpoint.clone().unwrap();
+    app.cli_with(
+        &[
+            "profile",
+            "add",
+            "keyed",
+            "--bucket",
+            "linkdrop",
+            "--endpoint",
+            &endpoint,
+            "--path-style",
+            "--access-key-id",
+            key["access_key_id"].as_str().unwrap(),
+        ],
+        &[(
+            "LINKDROP_SECRET_ACCESS_KEY",
+            key["secret_access_key"].as_str().unwrap(),
+        )],
+    );
     app.kill_keyring();
     let file = app.dir().join("after the crash.txt");
     std::fs::write(&file, b"still here").unwrap();
-    let out = app.cli(&["share", file.to_str().unwrap(), "--json"]);
+    let out = app.cli(&[
+        "share",
+        file.to_str().unwrap(),
+        "--json",
+        "--profile",
+        "keyed",
+    ]);
     let share: serde_json::Value =
         serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"));
     let body = reqwest::get(share["url"].as_str().unwrap())
@@ -294,6 +330,25 @@ async fn a_file_name_with_markup_reaches_the_notification_as_text() {
         note.body,
         "&lt;b&gt;Q3 &amp; &lt;a href=x&gt;figures&lt;img src=x&gt;.txt"
     );
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+/// A desktop with no keyring (a bare window manager): the window starts, and its first share, on
+/// the embedded store, works, since the store's key lives beside its data.
+#[tokio::test]
+async fn the_first_share_works_on_a_desktop_without_a_keyring() {
+    let app = App::builder().without_keyring().launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let file = app.dir().join("no keyring.txt");
+    std::fs::write(&file, b"shared without a keyring").unwrap();
+    app.drag_files_onto(&[&file], "section.zone").await;
+    let url = link_of_done_row(&app).await;
+    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(body.as_ref(), b"shared without a keyring");
+    let key = app.dirs.data.join("store-key.json");
+    assert!(key.is_file(), "the store's key is beside its data");
 
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");

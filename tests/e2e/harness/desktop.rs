@@ -87,8 +87,9 @@ const BUS_CONFIG: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bu
 
 impl Bus {
     /// dbus-daemon, then gnome-keyring-daemon (secrets only, its "login" keyring created and unlocked
-    /// with a throwaway password, its files under `dir`), then the notification stand-in.
-    pub fn start(id: &str, dir: &Path, logs: &Path, procs: &mut Vec<Proc>) -> Bus {
+    /// with a throwaway password, its files under `dir`) unless `keyring` is false (a desktop with
+    /// no keyring, a bare window manager), then the notification stand-in.
+    pub fn start(id: &str, dir: &Path, logs: &Path, procs: &mut Vec<Proc>, keyring: bool) -> Bus {
         let config = dir.join("bus.conf");
         let socket = dir.join("bus");
         std::fs::create_dir_all(dir.join("services")).expect("cannot create the service dir");
@@ -121,52 +122,9 @@ impl Bus {
             panic!("dbus-daemon did not print its address within 10 s");
         };
 
-        // The keyring daemon's own HOME and XDG dirs, so it never touches a real keyring.
-        let home = dir.join("keyring");
-        for sub in ["data", "config", "cache", "runtime"] {
-            std::fs::create_dir_all(home.join(sub)).expect("cannot create keyring dirs");
+        if keyring {
+            start_keyring(&address, dir, logs, id, procs);
         }
-        set_mode_700(&home.join("runtime"));
-        let password = dir.join("keyring-password");
-        std::fs::write(&password, "linkdrop-e2e-keyring")
-            .expect("cannot write the keyring password");
-        let mut cmd = Command::new("gnome-keyring-daemon");
-        cmd.args(["--foreground", "--unlock", "--components=secrets"])
-            .env("DBUS_SESSION_BUS_ADDRESS", &address)
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("XDG_CACHE_HOME", home.join("cache"))
-            .env("XDG_RUNTIME_DIR", home.join("runtime"));
-        // Started again on demand with the same files and password, as a desktop restarts it.
-        let again = dir.join("keyring-again.sh");
-        std::fs::write(
-            &again,
-            format!(
-                "#!/bin/sh\nexport DBUS_SESSION_BUS_ADDRESS='{address}' HOME='{home}' \
-                 XDG_DATA_HOME='{home}/data' XDG_CONFIG_HOME='{home}/config' \
-                 XDG_CACHE_HOME='{home}/cache' XDG_RUNTIME_DIR='{home}/runtime'\n\
-                 exec gnome-keyring-daemon --foreground --unlock --components=secrets \
-                 <'{password}' >>'{log}' 2>&1\n",
-                home = home.display(),
-                password = password.display(),
-                log = logs.join("keyring-again.log").display(),
-            ),
-        )
-        .expect("cannot write the keyring restart script");
-        std::fs::write(
-            dir.join("services/org.freedesktop.secrets.service"),
-            format!(
-                "[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh {}\n",
-                again.display()
-            ),
-        )
-        .expect("cannot write the Secret Service activation file");
-        // --unlock reads the password from stdin: a file, so it is all there at once and then ends.
-        let stdin = std::fs::File::open(&password).expect("cannot open the keyring password file");
-        let keyring = Proc::spawn_with_stdin("keyring", cmd, id, logs, stdin.into());
-        procs.push(keyring);
-        wait_for_name(&address, "org.freedesktop.secrets", procs);
 
         let mut cmd = Command::new(python());
         cmd.arg(helper("notifyd.py"))
@@ -214,6 +172,56 @@ impl Bus {
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect()
     }
+}
+
+/// gnome-keyring-daemon on the bus at `address`, and its D-Bus activation file, so the bus starts
+/// it again when it dies, as a desktop does.
+fn start_keyring(address: &str, dir: &Path, logs: &Path, id: &str, procs: &mut Vec<Proc>) {
+    // The keyring daemon's own HOME and XDG dirs, so it never touches a real keyring.
+    let home = dir.join("keyring");
+    for sub in ["data", "config", "cache", "runtime"] {
+        std::fs::create_dir_all(home.join(sub)).expect("cannot create keyring dirs");
+    }
+    set_mode_700(&home.join("runtime"));
+    let password = dir.join("keyring-password");
+    std::fs::write(&password, "linkdrop-e2e-keyring").expect("cannot write the keyring password");
+    let mut cmd = Command::new("gnome-keyring-daemon");
+    cmd.args(["--foreground", "--unlock", "--components=secrets"])
+        .env("DBUS_SESSION_BUS_ADDRESS", address)
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_RUNTIME_DIR", home.join("runtime"));
+    // Started again on demand with the same files and password, as a desktop restarts it.
+    let again = dir.join("keyring-again.sh");
+    std::fs::write(
+        &again,
+        format!(
+            "#!/bin/sh\nexport DBUS_SESSION_BUS_ADDRESS='{address}' HOME='{home}' \
+             XDG_DATA_HOME='{home}/data' XDG_CONFIG_HOME='{home}/config' \
+             XDG_CACHE_HOME='{home}/cache' XDG_RUNTIME_DIR='{home}/runtime'\n\
+             exec gnome-keyring-daemon --foreground --unlock --components=secrets \
+             <'{password}' >>'{log}' 2>&1\n",
+            home = home.display(),
+            password = password.display(),
+            log = logs.join("keyring-again.log").display(),
+        ),
+    )
+    .expect("cannot write the keyring restart script");
+    std::fs::write(
+        dir.join("services/org.freedesktop.secrets.service"),
+        format!(
+            "[D-BUS Service]\nName=org.freedesktop.secrets\nExec=/bin/sh {}\n",
+            again.display()
+        ),
+    )
+    .expect("cannot write the Secret Service activation file");
+    // --unlock reads the password from stdin: a file, so it is all there at once and then ends.
+    let stdin = std::fs::File::open(&password).expect("cannot open the keyring password file");
+    let keyring = Proc::spawn_with_stdin("keyring", cmd, id, logs, stdin.into());
+    procs.push(keyring);
+    wait_for_name(address, "org.freedesktop.secrets", procs);
 }
 
 fn set_mode_700(path: &Path) {

@@ -39,6 +39,8 @@ const SESSION_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Launch {
     env: Vec<(String, String)>,
     args: Vec<String>,
+    /// No Secret Service on the test's bus (a desktop without a keyring).
+    no_keyring: bool,
 }
 
 impl Launch {
@@ -51,6 +53,13 @@ impl Launch {
     /// Command-line arguments for the app.
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
+        self
+    }
+
+    /// A desktop with no keyring: nothing owns the Secret Service's name on the bus, and nothing
+    /// starts it on demand.
+    pub fn without_keyring(mut self) -> Self {
+        self.no_keyring = true;
         self
     }
 
@@ -147,7 +156,7 @@ impl App {
         let mut procs = Vec::new();
         // Build the app struct early so that a panic below still tears down what was started.
         let display = Display::start(&id, &logs, &mut procs);
-        let bus = Bus::start(&id, &root, &logs, &mut procs);
+        let bus = Bus::start(&id, &root, &logs, &mut procs, !launch.no_keyring);
         let mut app = App {
             client: None,
             id,
@@ -249,11 +258,17 @@ impl App {
     /// Runs the same binary's command line (`linkdrop share ...`) as this app's user: same dirs,
     /// keychain and bus. Returns its stdout; panics with its stderr when it fails.
     pub fn cli(&self, args: &[&str]) -> String {
+        self.cli_with(args, &[])
+    }
+
+    /// `cli`, with these environment variables set too.
+    pub fn cli_with(&self, args: &[&str], vars: &[(&str, &str)]) -> String {
         let mut cmd = Command::new(&self.app_bin);
         cmd.env_clear()
             .envs(self.app_env(self.dir()))
             .env(procs::ID_ENV, &self.id)
             .env(procs::OWNER_ENV, std::process::id().to_string())
+            .envs(vars.iter().copied())
             .args(args);
         procs::run(cmd, Duration::from_secs(60))
             .unwrap_or_else(|e| panic!("linkdrop {}: {e}", args.join(" ")))

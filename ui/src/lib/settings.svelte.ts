@@ -175,7 +175,8 @@ export class ProfileDraft {
     if (p?.endpoint === '' && this.typedEndpoint.trim() === '') {
       problems.push('Enter the endpoint URL.');
     }
-    if (this.credentials === 'keychain') {
+    // The embedded store's key is LinkDrop's own: nothing to enter.
+    if (this.credentials === 'keychain' && !this.localStore) {
       if (this.accessKeyId.trim() === '') problems.push('Enter the access key ID.');
       const stored = this.hasStoredSecret || this.copyOf !== null;
       if (!stored && this.secret.trim() === '') problems.push('Enter the secret access key.');

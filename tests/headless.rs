@@ -1,0 +1,352 @@
+//! The command line where there is no keychain, as on a server, in a CI job, a container or an
+//! SSH login: no D-Bus session, no Secret Service. Every command works against the embedded store
+//! and against SeaweedFS with credentials from the environment; only a profile whose secret is in
+//! the keychain needs one, and says so.
+
+mod common;
+
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+
+use common::{Backend, KillOnDrop, TestEnv, stderr, stdout};
+use serde_json::Value;
+
+/// `linkdrop ARGS` with no session bus to find a Secret Service on (nor a display to start one).
+fn headless(env: &TestEnv, args: &[&str]) -> Command {
+    let runtime = env.dir.path().join("runtime-without-a-bus");
+    std::fs::create_dir_all(&runtime).unwrap();
+    let mut command = env.linkdrop(args);
+    command
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env("XDG_RUNTIME_DIR", &runtime);
+    command
+}
+
+fn ok(mut command: Command) -> String {
+    let out = command.output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    stdout(&out)
+}
+
+fn run_ok(env: &TestEnv, args: &[&str]) -> String {
+    ok(headless(env, args))
+}
+
+/// The same flow on any profile: share, history, re-issue, the check, revoke, forget.
+fn every_command_on(env: &TestEnv, profile: &str, vars: &[(&str, &str)]) {
+    let with = |args: &[&str]| {
+        let mut command = headless(env, args);
+        command.envs(vars.iter().copied());
+        ok(command)
+    };
+    let file = env.file(&format!("for {profile}.txt"), b"headless bytes");
+    let out = with(&[
+        "share",
+        "--json",
+        "--profile",
+        profile,
+        file.to_str().unwrap(),
+    ]);
+    let share: Value = serde_json::from_str(out.trim()).unwrap();
+    let (id, url) = (
+        share["id"].as_str().unwrap(),
+        share["url"].as_str().unwrap(),
+    );
+    assert_eq!(
+        common::http().get(url).send().unwrap().text().unwrap(),
+        "headless bytes"
+    );
+    let history: Value = serde_json::from_str(&with(&["history", "--json"])).unwrap();
+    assert!(
+        history.as_array().unwrap().iter().any(|e| e["id"] == id),
+        "{history}"
+    );
+    let again = with(&["reissue", id]);
+    assert_eq!(
+        common::http()
+            .get(again.trim())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let checked = with(&["profile", "check", profile]);
+    assert!(!checked.contains("FAIL"), "{checked}");
+    with(&["revoke", id]);
+    assert!(matches!(
+        common::http()
+            .get(again.trim())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16(),
+        403 | 404
+    ));
+    with(&["forget", id]);
+}
+
+#[test]
+fn every_command_works_headless_on_the_embedded_store() {
+    let env = TestEnv::new();
+    let listed = run_ok(&env, &["profile", "list"]);
+    assert!(
+        listed.contains("local") && listed.contains("local-store"),
+        "{listed}"
+    );
+    every_command_on(&env, "local", &[]);
+    use std::os::unix::fs::PermissionsExt;
+    let key = linkdrop::credentials::StoreKey::path(&env.paths());
+    let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the store's key is the user's alone");
+}
+
+#[test]
+fn every_command_works_headless_on_seaweedfs_with_credentials_from_the_environment() {
+    let env = TestEnv::new();
+    // Nothing has run in this world yet: `profile add` is its very first command.
+    let seaweed = Backend::seaweedfs_without_profile(&env);
+    run_ok(
+        &env,
+        &[
+            "profile",
+            "add",
+            "ci",
+            "--bucket",
+            &seaweed.bucket,
+            "--endpoint",
+            &seaweed.endpoint,
+            "--path-style",
+            "--credentials",
+            "env",
+        ],
+    );
+    let listed: Value =
+        serde_json::from_str(&run_ok(&env, &["profile", "list", "--json"])).unwrap();
+    assert!(
+        listed.as_array().unwrap().iter().any(|p| p["name"] == "ci"),
+        "{listed}"
+    );
+    let vars = [
+        ("AWS_ACCESS_KEY_ID", seaweed.access_key_id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", seaweed.secret.as_str()),
+    ];
+    every_command_on(&env, "ci", &vars);
+
+    // A profile whose secret is in the keychain (added where there is one) cannot work here, and
+    // says what would.
+    seaweed.add_profile(&env, "seaweed", &seaweed.bucket, &seaweed.secret);
+    let file = env.file("k.txt", b"k");
+    let out = headless(
+        &env,
+        &["share", "--profile", "seaweed", file.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("keychain is not available") && said.contains("--credentials env"),
+        "{said}"
+    );
+
+    run_ok(&env, &["profile", "remove", "ci"]);
+    let listed = run_ok(&env, &["profile", "list"]);
+    assert!(!listed.contains("ci\t"), "{listed}");
+}
+
+#[test]
+fn a_keychain_profile_added_headless_is_refused_with_what_to_do() {
+    let env = TestEnv::new();
+    let out = headless(
+        &env,
+        &[
+            "profile",
+            "add",
+            "work",
+            "--bucket",
+            "my-bucket",
+            "--access-key-id",
+            "AKIDEXAMPLE",
+        ],
+    )
+    .env("LINKDROP_SECRET_ACCESS_KEY", "secret")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--credentials env"),
+        "{}",
+        stderr(&out)
+    );
+    let listed = run_ok(&env, &["profile", "list"]);
+    assert!(!listed.contains("work"), "nothing was saved: {listed}");
+}
+
+/// `linkdrop serve --data DIR`: a tiny S3 server for a script, signed with the environment's
+/// credentials, its endpoint on stdout; the AWS CLI uses it as it would S3. LinkDrop's own files
+/// are not made.
+#[test]
+fn serve_data_is_a_tiny_s3_server_for_scripts() {
+    let env = TestEnv::new();
+    let data = env.dir.path().join("s3-data");
+    let child = headless(&env, &["serve", "--data", data.to_str().unwrap()])
+        .env("AWS_ACCESS_KEY_ID", "SCRIPTKEY")
+        .env("AWS_SECRET_ACCESS_KEY", "script-secret")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut server = KillOnDrop(child, Vec::new());
+    let mut line = String::new();
+    std::io::BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let endpoint = line.trim().to_owned();
+    assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint:?}");
+
+    let aws = |args: &[&str]| {
+        let out = Command::new("aws")
+            .args(["--endpoint-url", &endpoint, "--region", "us-east-1"])
+            .args(args)
+            .env("AWS_ACCESS_KEY_ID", "SCRIPTKEY")
+            .env("AWS_SECRET_ACCESS_KEY", "script-secret")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env("HOME", env.dir.path())
+            .output()
+            .expect("the AWS CLI (make test puts it on PATH)");
+        assert!(out.status.success(), "aws {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let file = env.file("artifact.tar", b"build output");
+    aws(&["s3", "mb", "s3://ci-artifacts"]);
+    aws(&[
+        "s3",
+        "cp",
+        file.to_str().unwrap(),
+        "s3://ci-artifacts/builds/1/artifact.tar",
+    ]);
+    assert!(aws(&["s3", "ls", "s3://ci-artifacts/builds/1/"]).contains("artifact.tar"));
+    let back = env.dir.path().join("back.tar");
+    aws(&[
+        "s3",
+        "cp",
+        "s3://ci-artifacts/builds/1/artifact.tar",
+        back.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&back).unwrap(), b"build output");
+
+    // Another key is refused: the store checks signatures.
+    let wrong = Command::new("aws")
+        .args([
+            "--endpoint-url",
+            &endpoint,
+            "--region",
+            "us-east-1",
+            "s3",
+            "ls",
+            "s3://ci-artifacts",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "SCRIPTKEY")
+        .env("AWS_SECRET_ACCESS_KEY", "not-the-secret")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+
+    assert!(
+        !env.config_dir().exists() && !env.data_dir().exists(),
+        "LinkDrop's own dirs were made"
+    );
+}
+
+#[test]
+fn serve_data_without_credentials_says_which_are_missing() {
+    let env = TestEnv::new();
+    let out = headless(
+        &env,
+        &[
+            "serve",
+            "--data",
+            env.dir.path().join("d").to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("AWS_ACCESS_KEY_ID"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A local profile made by an earlier LinkDrop keeps its store's secret in the keychain: on first
+/// use the key moves beside the store (the same key: links made before keep working), the
+/// profile says so, and the keychain entry goes.
+#[test]
+fn an_older_local_profile_moves_its_key_out_of_the_keychain() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir()).unwrap();
+    let port = common::free_port();
+    std::fs::write(
+        env.config_dir().join("profiles.toml"),
+        format!(
+            "default = \"local\"\n\n[[profile]]\nname = \"local\"\nbucket = \"linkdrop\"\n\
+             endpoint = \"http://127.0.0.1:{port}\"\nregion = \"us-east-1\"\nprefix = \"\"\n\
+             path_style = true\ncredentials = \"keychain\"\naccess_key_id = \"LDOLDKEY\"\n\
+             local_store = true\n"
+        ),
+    )
+    .unwrap();
+    env.keychain()
+        .set_secret("local", "the-old-store-secret")
+        .unwrap();
+
+    let file = env.file("after the upgrade.txt", b"upgraded");
+    let out = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        "local",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        common::http()
+            .get(share["url"].as_str().unwrap())
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+        "upgraded"
+    );
+
+    let key = linkdrop::credentials::StoreKey::load(&env.paths())
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (key.access_key_id.as_str(), key.secret_access_key.as_str()),
+        ("LDOLDKEY", "the-old-store-secret")
+    );
+    let book = linkdrop::profiles::ProfileBook::load(&env.paths())
+        .unwrap()
+        .unwrap();
+    let local = book.get("local").unwrap();
+    assert_eq!(
+        local.credentials,
+        linkdrop::profiles::CredentialSource::LocalStore
+    );
+    assert_eq!(local.access_key_id, None);
+    assert!(matches!(
+        env.keychain().secret("local"),
+        Err(linkdrop::credentials::CredentialsError::NoSecret { .. })
+    ));
+    // And from now on, headless too.
+    every_command_on(&env, "local", &[]);
+}
