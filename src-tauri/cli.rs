@@ -747,6 +747,12 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
         profile.name,
         context.paths.store_dir().display()
     ));
+    run_until_stopped(server).await;
+    Ok(())
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets open requests finish.
+async fn run_until_stopped(server: Server) {
     let stop = CancellationToken::new();
     {
         let stop = stop.clone();
@@ -756,7 +762,6 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
         });
     }
     server.run(stop).await;
-    Ok(())
 }
 
 /// `serve --data DIR`: the store over DIR for whoever signs with the environment's credentials;
@@ -796,15 +801,7 @@ async fn serve_standalone(args: ServeArgs) -> ExitCode {
             "S3 store listening on http://{addr} (buckets in {}); Ctrl-C stops it",
             root.display()
         ));
-        let stop = CancellationToken::new();
-        {
-            let stop = stop.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                stop.cancel();
-            });
-        }
-        server.run(stop).await;
+        run_until_stopped(server).await;
         Ok::<(), ServeError>(())
     };
     match run.await {

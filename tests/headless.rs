@@ -54,10 +54,7 @@ fn every_command_on(env: &TestEnv, profile: &str, vars: &[(&str, &str)]) {
         share["id"].as_str().unwrap(),
         share["url"].as_str().unwrap(),
     );
-    assert_eq!(
-        common::http().get(url).send().unwrap().text().unwrap(),
-        "headless bytes"
-    );
+    assert_eq!(common::fetch_text(url), "headless bytes");
     let history: Value = serde_json::from_str(&with(&["history", "--json"])).unwrap();
     assert!(
         history.as_array().unwrap().iter().any(|e| e["id"] == id),
@@ -308,22 +305,9 @@ fn an_older_local_profile_moves_its_key_out_of_the_keychain() {
         .unwrap();
 
     let file = env.file("after the upgrade.txt", b"upgraded");
-    let out = env.run(&[
-        "share",
-        "--json",
-        "--profile",
-        "local",
-        file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let share = common::share_json(&env, "local", &file);
     assert_eq!(
-        common::http()
-            .get(share["url"].as_str().unwrap())
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
+        common::fetch_text(share["url"].as_str().unwrap()),
         "upgraded"
     );
 

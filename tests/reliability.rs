@@ -11,23 +11,10 @@ mod faults;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Backend, TestEnv, stderr, stdout};
+use common::{Backend, TestEnv, contents, stderr, stdout};
 use faults::{Fault, FaultProxy, Rule, Target};
 
 const MIB: usize = 1024 * 1024;
-
-/// Bytes that never repeat within a part, so a part put in the wrong place cannot go unnoticed.
-fn contents(size: usize, seed: u64) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
-}
 
 /// The embedded store behind a fault proxy, and a profile `flaky` that reaches it through it.
 fn flaky(env: &TestEnv) -> (Backend, FaultProxy) {

@@ -15,24 +15,15 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Backend, KillOnDrop, TestEnv, is_root, set_mode, stderr, stdout};
+use common::{
+    Backend, KillOnDrop, TestEnv, contents, fetch_text, is_root, set_mode, share_json, stderr,
+    stdout,
+};
 use faults::{Fault, FaultProxy, Rule, Target};
 use forward_proxy::ForwardProxy;
 use serde_json::Value;
 
 const MIB: usize = 1024 * 1024;
-
-fn share_json(env: &TestEnv, profile: &str, file: &Path) -> Value {
-    let out = env.run(&[
-        "share",
-        "--json",
-        "--profile",
-        profile,
-        file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "share failed: {}", stderr(&out));
-    serde_json::from_str(stdout(&out).trim()).unwrap()
-}
 
 fn status_of(url: &str) -> u16 {
     common::http().get(url).send().unwrap().status().as_u16()
@@ -225,10 +216,7 @@ fn a_stranger_that_never_answers_is_moved_away_from() {
     let share = share_json(&env, "local", &file);
     let url = share["url"].as_str().unwrap();
     assert_ne!(url::Url::parse(url).unwrap().port(), Some(port));
-    assert_eq!(
-        common::http().get(url).send().unwrap().text().unwrap(),
-        "mine"
-    );
+    assert_eq!(fetch_text(url), "mine");
 }
 
 /// A store of another LinkDrop (another data dir, another secret) on the port is a stranger too.
@@ -253,15 +241,7 @@ fn another_linkdrops_store_on_the_port_is_not_taken_for_ours() {
         .unwrap()
         .port();
     assert_ne!(link_port, Some(port));
-    assert_eq!(
-        common::http()
-            .get(share["url"].as_str().unwrap())
-            .send()
-            .unwrap()
-            .text()
-            .unwrap(),
-        "mine"
-    );
+    assert_eq!(fetch_text(share["url"].as_str().unwrap()), "mine");
 }
 
 /// A share made through profile `seaweed`, then `seaweed` pointed at another server whose bucket
@@ -343,19 +323,6 @@ fn revoke_is_not_reported_while_the_link_still_works() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(history_state(&env, id), "revoked");
     assert!(matches!(status_of(url), 403 | 404));
-}
-
-/// Bytes that never repeat within a part, different per seed.
-fn contents(size: usize, seed: u64) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed;
-    (0..size)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// Someone who can write to the folder renames another file, of the same size and time, over
@@ -455,15 +422,7 @@ fn a_proxy_in_the_environment_never_sees_what_goes_to_this_computer() {
         ]);
         assert!(out.status.success(), "[{profile}] {}", stderr(&out));
         let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-        assert_eq!(
-            common::http()
-                .get(share["url"].as_str().unwrap())
-                .send()
-                .unwrap()
-                .text()
-                .unwrap(),
-            "the plan"
-        );
+        assert_eq!(fetch_text(share["url"].as_str().unwrap()), "the plan");
         let out = with_proxy(&["profile", "check", profile]);
         assert!(out.status.success(), "[{profile}] {}", stdout(&out));
     }

@@ -531,6 +531,31 @@ fn page(
     page
 }
 
+impl Page {
+    /// The page's objects and common prefixes as a listing answers them (none: no element).
+    fn entries(
+        self,
+        encode: &impl Fn(String) -> String,
+    ) -> (Option<Vec<Object>>, Option<Vec<CommonPrefix>>) {
+        let objects: Vec<Object> = self
+            .objects
+            .into_iter()
+            .map(|o| listed_object(o, encode))
+            .collect();
+        let prefixes: Vec<CommonPrefix> = self
+            .prefixes
+            .into_iter()
+            .map(|p| CommonPrefix {
+                prefix: Some(encode(p)),
+            })
+            .collect();
+        (
+            (!objects.is_empty()).then_some(objects),
+            (!prefixes.is_empty()).then_some(prefixes),
+        )
+    }
+}
+
 fn listed_object(entry: disk::Listed, encode: &impl Fn(String) -> String) -> Object {
     Object {
         key: Some(encode(entry.key)),
@@ -995,6 +1020,8 @@ impl S3 for LocalStore {
             .then(|| page.last.clone())
             .flatten()
             .map(|last| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(last));
+        let truncated = page.truncated;
+        let (contents, common_prefixes) = page.entries(&encode);
         Ok(S3Response::new(ListObjectsV2Output {
             name: Some(input.bucket),
             prefix: input.prefix.map(&encode),
@@ -1003,23 +1030,11 @@ impl S3 for LocalStore {
             encoding_type: input.encoding_type,
             max_keys: Some(i32::try_from(max).unwrap_or(1000)),
             key_count: Some(key_count),
-            is_truncated: Some(page.truncated),
+            is_truncated: Some(truncated),
             continuation_token: input.continuation_token,
             next_continuation_token: next,
-            contents: (!page.objects.is_empty()).then(|| {
-                page.objects
-                    .into_iter()
-                    .map(|o| listed_object(o, &encode))
-                    .collect()
-            }),
-            common_prefixes: (!page.prefixes.is_empty()).then(|| {
-                page.prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix {
-                        prefix: Some(encode(p)),
-                    })
-                    .collect()
-            }),
+            contents,
+            common_prefixes,
             ..Default::default()
         }))
     }
@@ -1042,6 +1057,8 @@ impl S3 for LocalStore {
             max,
         );
         let encode = encoder(input.encoding_type.as_ref());
+        let (truncated, next_marker) = (page.truncated, page.truncated.then(|| page.last.clone()));
+        let (contents, common_prefixes) = page.entries(&encode);
         Ok(S3Response::new(ListObjectsOutput {
             name: Some(input.bucket),
             prefix: input.prefix.map(&encode),
@@ -1049,26 +1066,10 @@ impl S3 for LocalStore {
             marker: input.marker.map(&encode),
             encoding_type: input.encoding_type,
             max_keys: Some(i32::try_from(max).unwrap_or(1000)),
-            is_truncated: Some(page.truncated),
-            next_marker: page
-                .truncated
-                .then(|| page.last.clone())
-                .flatten()
-                .map(&encode),
-            contents: (!page.objects.is_empty()).then(|| {
-                page.objects
-                    .into_iter()
-                    .map(|o| listed_object(o, &encode))
-                    .collect()
-            }),
-            common_prefixes: (!page.prefixes.is_empty()).then(|| {
-                page.prefixes
-                    .into_iter()
-                    .map(|p| CommonPrefix {
-                        prefix: Some(encode(p)),
-                    })
-                    .collect()
-            }),
+            is_truncated: Some(truncated),
+            next_marker: next_marker.flatten().map(&encode),
+            contents,
+            common_prefixes,
             ..Default::default()
         }))
     }

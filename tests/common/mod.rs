@@ -206,6 +206,44 @@ pub fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// `linkdrop share --json --profile PROFILE FILE` in `env`, expected to work: the share's JSON.
+pub fn share_json(env: &TestEnv, profile: &str, file: &Path) -> serde_json::Value {
+    let out = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        profile,
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "share failed: {}", stderr(&out));
+    serde_json::from_str(stdout(&out).trim()).unwrap()
+}
+
+/// What a link downloads, as text (expected to download).
+pub fn fetch_text(url: &str) -> String {
+    let response = http().get(url).send().unwrap();
+    assert!(
+        response.status().is_success(),
+        "{url}: {}",
+        response.status()
+    );
+    response.text().unwrap()
+}
+
+/// Bytes that never repeat within a part, different per seed: a part put in the wrong place, or
+/// another file's bytes, cannot go unnoticed.
+pub fn contents(size: usize, seed: u64) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed;
+    (0..size)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
