@@ -1350,9 +1350,10 @@ fn report(
                                 Tool::AwsCli => format!(
                                     "On loopback every multipart client waits on the same server, which shares this \
                                      machine's {} cores with it: the server's hashing and disk writes set the pace, \
-                                     so LinkDrop is ahead of the AWS CLI ({:.2}×) but not twice as fast. Both send \
+                                     so LinkDrop is {} the AWS CLI ({:.2}×), not twice as fast. Both send \
                                      parts in parallel (8 and 10 at once).",
                                     std::thread::available_parallelism().map_or(0, |n| n.get()),
+                                    if ours >= theirs * 1.05 { "ahead of" } else { "level with" },
                                     ours / theirs
                                 ),
                                 Tool::CurlPut if server == "embedded store" => "The share and the store share \
