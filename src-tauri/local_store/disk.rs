@@ -223,8 +223,7 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Optio
 }
 
 impl Disk {
-    /// The store in `root`, its directories made. An old s3s-fs layout found there (LinkDrop
-    /// before this store) is moved into this one, so that links made before keep working.
+    /// The store in `root`, its directories made (see `legacy` for a store of the old layout).
     pub fn open(root: &Path) -> std::io::Result<Disk> {
         let disk = Disk {
             root: root.to_owned(),
@@ -238,7 +237,7 @@ impl Disk {
                 .or_else(|_| std::fs::remove_dir_all(entry.path()));
         }
         disk.forget_old_completions();
-        super::legacy::migrate(&disk, root)?;
+        disk.sweep_orphans();
         Ok(disk)
     }
 
@@ -783,7 +782,9 @@ impl Disk {
         }
     }
 
-    /// The path of an object's data file, for the migration from the old layout.
+    /// Keeps an existing file (the old layout's) as the object at `key`. The file is linked in,
+    /// not moved: a crash before the object's metadata is written loses nothing, and adopting
+    /// again is harmless. The caller removes the old file once this returned.
     pub(super) fn adopt(
         &self,
         bucket: &str,
@@ -809,7 +810,56 @@ impl Disk {
                 size,
             }],
         };
-        self.commit(bucket, &object, vec![(file.to_owned(), name)])
+        let staged = self.tmp().join(format!("adopt-{}", random_id()));
+        if std::fs::hard_link(file, &staged).is_err() {
+            std::fs::copy(file, &staged)?;
+        }
+        let result = self.commit(bucket, &object, vec![(staged.clone(), name)]);
+        let _ = std::fs::remove_file(&staged);
+        result
+    }
+
+    /// Removes data files no object names, left by a crash between a segment's arrival and its
+    /// object's metadata. Only old ones: a writer in another process may be between the two now.
+    fn sweep_orphans(&self) {
+        const OLD: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+        let Ok(buckets) = std::fs::read_dir(self.root.join("buckets")) else {
+            return;
+        };
+        for bucket in buckets.flatten() {
+            let mut named = std::collections::HashSet::new();
+            let objects = bucket.path().join("objects");
+            for fan in std::fs::read_dir(&objects).into_iter().flatten().flatten() {
+                for entry in std::fs::read_dir(fan.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    if let Ok(Some(object)) = read_json::<Object>(&entry.path()) {
+                        named.extend(object.segments.into_iter().map(|s| s.file));
+                    }
+                }
+            }
+            let data = bucket.path().join("data");
+            for fan in std::fs::read_dir(&data).into_iter().flatten().flatten() {
+                for entry in std::fs::read_dir(fan.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let old = entry
+                        .metadata()
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| t.elapsed().ok())
+                        .is_some_and(|age| age > OLD);
+                    if old && !named.contains(&name) {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -1104,6 +1154,36 @@ mod tests {
             ),
             Err(DiskError::NoSuchUpload)
         ));
+    }
+
+    #[test]
+    fn files_a_crash_left_unnamed_are_swept_and_objects_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(dir.path()).unwrap();
+        disk.create_bucket("b").unwrap();
+        disk.put(
+            "b",
+            "kept",
+            &incoming(&disk, b"kept"),
+            Attributes::default(),
+        )
+        .unwrap();
+        let fan = dir.path().join("buckets/b/data/00");
+        std::fs::create_dir_all(&fan).unwrap();
+        let (orphan, fresh) = (fan.join("orphan.1.0"), fan.join("fresh.1.0"));
+        std::fs::write(&orphan, b"left by a crash").unwrap();
+        std::fs::write(&fresh, b"a writer is between its segment and its metadata").unwrap();
+        let long_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3 * 86_400);
+        File::options()
+            .write(true)
+            .open(&orphan)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let disk = Disk::open(dir.path()).unwrap();
+        assert!(!orphan.exists(), "an old file no object names is swept");
+        assert!(fresh.exists(), "a recent one may be a live writer's");
+        assert_eq!(read(&disk, "b", "kept"), b"kept");
     }
 
     #[test]

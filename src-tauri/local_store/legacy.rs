@@ -110,7 +110,8 @@ fn adopt(disk: &Disk, old: &Path, bucket: &str, key: &str, file: &Path) -> std::
         .map(chrono::DateTime::<chrono::Utc>::from)
         .unwrap_or_else(|_| chrono::Utc::now());
     disk.adopt(bucket, key, file, e_tag, attributes, modified)
-        .map_err(std::io::Error::other)
+        .map_err(std::io::Error::other)?;
+    std::fs::remove_file(file)
 }
 
 fn md5_of(file: &Path) -> std::io::Result<String> {
@@ -177,6 +178,7 @@ mod tests {
         .unwrap();
 
         let disk = Disk::open(root).unwrap();
+        migrate(&disk, root).unwrap();
         let report = disk.object("linkdrop", "abc123/report.pdf").unwrap();
         assert_eq!(
             report.attributes.content_type.as_deref(),

@@ -348,6 +348,8 @@ impl Server {
             source,
         };
         let disk = disk::Disk::open(&config.root).map_err(io)?;
+        // A store of LinkDrop before this layout moves in, so that links made before keep working.
+        legacy::migrate(&disk, &config.root).map_err(io)?;
         for bucket in &config.buckets {
             disk.ensure_bucket(bucket)
                 .map_err(|e| io(std::io::Error::other(e)))?;
