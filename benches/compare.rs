@@ -658,11 +658,11 @@ fn presigning(plan: &Plan, tools: &Tools, server: &Server) -> (Stats, Stats) {
                 let name = format!("holiday photo {i}.jpg");
                 let key = format!("01JDBENCH{i:017}/{name}");
                 std::hint::black_box(
-                    linkdrop::presign::presign_get(
+                    linkdrop::storage::presign::presign_get(
                         &bucket,
                         &key,
                         &name,
-                        linkdrop::expiry::Expiry::ONE_HOUR,
+                        linkdrop::profiles::expiry::Expiry::ONE_HOUR,
                         None,
                     )
                     .await

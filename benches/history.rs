@@ -13,7 +13,7 @@ use std::path::Path;
 
 use chrono::{TimeDelta, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use linkdrop::history::{Filter, History, Query};
+use linkdrop::links::history::{Filter, History, Query};
 use rusqlite::params;
 
 const ENTRIES: u32 = 100_000;

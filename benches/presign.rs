@@ -9,10 +9,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use linkdrop::credentials::Resolved;
-use linkdrop::expiry::Expiry;
-use linkdrop::presign::presign_get;
+use linkdrop::profiles::expiry::Expiry;
 use linkdrop::profiles::{CredentialSource, Profile};
 use linkdrop::storage::Bucket;
+use linkdrop::storage::presign::presign_get;
 
 pub const LINKS: usize = 10_000;
 

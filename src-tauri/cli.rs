@@ -13,14 +13,16 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
+use crate::Context;
 use crate::credentials::Keychain;
-use crate::expiry::Expiry;
-use crate::history::{Filter, Query};
+use crate::links::history::{Filter, Query};
 use crate::local_store::{self, ServeConfig, Server};
-use crate::paths::Paths;
+use crate::profiles::expiry::Expiry;
 use crate::profiles::{CredentialSource, Profile};
-use crate::share::{Context, Session, ShareError, ShareableFile};
-use crate::text::for_terminal;
+use crate::share::{ShareError, ShareableFile};
+use crate::storage::session::Session;
+use crate::system::paths::Paths;
+use crate::system::text::for_terminal;
 
 /// Environment variable a `profile add … --credentials keychain` reads the secret from.
 pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
@@ -241,7 +243,7 @@ pub fn run(command: Command) -> ExitCode {
     let context = match Paths::open() {
         Ok(paths) => {
             // Archives of folders a killed LinkDrop left behind.
-            crate::archive::remove_leftovers(&paths.temp_dir());
+            crate::share::archive::remove_leftovers(&paths.temp_dir());
             Context {
                 paths,
                 keychain: Keychain::from_env(),
@@ -259,9 +261,9 @@ pub fn run(command: Command) -> ExitCode {
             Command::Serve(args) => serve(&context, args).await,
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,
-            Command::Revoke { id } => finish(crate::ledger::revoke(&context, &id).await, "revoked"),
+            Command::Revoke { id } => finish(crate::links::revoke(&context, &id).await, "revoked"),
             Command::Forget { id, delete_object } => finish(
-                crate::ledger::forget(&context, &id, delete_object).await,
+                crate::links::forget(&context, &id, delete_object).await,
                 if delete_object {
                     "forgot and deleted"
                 } else {
@@ -389,12 +391,11 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     for file in &files {
         let progress = progress_printer(show_progress, file.name.clone());
-        match session.share(file, args.expires, progress, &cancel).await {
-            Ok(mut share) => {
+        match crate::share::share_file(&session, file, args.expires, progress, &cancel).await {
+            Ok(share) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
-                crate::ledger::record(context, &mut share, &session.bucket().endpoint);
                 let line = if args.json {
                     serde_json::to_string(&share).unwrap_or_default()
                 } else {
@@ -410,7 +411,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             }
-            Err(ShareError::Upload(crate::upload::UploadError::Cancelled)) => {
+            Err(ShareError::Upload(crate::storage::upload::UploadError::Cancelled)) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
@@ -443,8 +444,7 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
         search: args.search,
         filter: args.state,
     };
-    let entries = match context
-        .history()
+    let entries = match crate::links::history(&context.paths)
         .and_then(|h| h.list(&query, now, u32::MAX, 0))
     {
         Ok(entries) => entries,
@@ -478,7 +478,7 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
 }
 
 async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
-    match crate::ledger::reissue(context, &args.id, args.expires).await {
+    match crate::links::reissue(context, &args.id, args.expires).await {
         Ok(share) => {
             for warning in &share.warnings {
                 report(format!("warning: {}: {warning}", share.name));
@@ -498,7 +498,7 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
 }
 
 fn finish(
-    result: Result<crate::history::HistoryEntry, crate::ledger::LedgerError>,
+    result: Result<crate::links::history::HistoryEntry, crate::links::LedgerError>,
     done: &str,
 ) -> ExitCode {
     match result {
@@ -513,13 +513,13 @@ fn finish(
     }
 }
 
-fn progress_printer(enabled: bool, name: String) -> crate::upload::ProgressFn {
+fn progress_printer(enabled: bool, name: String) -> crate::storage::upload::ProgressFn {
     if !enabled {
         return Arc::new(|_| {});
     }
     let started = std::time::Instant::now();
     let name = for_terminal(&name).into_owned();
-    Arc::new(move |p: crate::upload::Progress| {
+    Arc::new(move |p: crate::storage::upload::Progress| {
         let percent = (p.sent * 100).checked_div(p.total).unwrap_or(100);
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let rate = p.sent as f64 / secs / (1024.0 * 1024.0);

@@ -3,33 +3,21 @@
 //! The domain modules (everything but `desktop`) know nothing of Tauri: they upload, presign, keep
 //! profiles and read credentials, and are used by the command line and the window alike.
 
-pub mod archive;
 pub mod check;
 pub mod cli;
-pub mod content_disposition;
+mod context;
 pub mod credentials;
 pub mod desktop;
-pub mod expiry;
 pub mod handover;
-pub mod history;
-pub mod journal;
-pub mod ledger;
+pub mod links;
 pub mod local_store;
-pub mod logging;
-pub mod net;
-pub mod object_key;
-pub mod paths;
-pub mod preferences;
-pub mod presign;
 pub mod profiles;
-pub mod providers;
-pub mod secrets;
 pub mod settings;
 pub mod share;
 pub mod storage;
-pub mod text;
-pub mod tray_menu;
-pub mod upload;
+pub mod system;
+
+pub use context::Context;
 
 use std::process::ExitCode;
 
@@ -65,10 +53,10 @@ fn window() -> ExitCode {
         Ok(false) => {}
         Err(e) => tracing::warn!("{e}; starting the window"),
     }
-    let Some(desktop) = paths::sibling_binary(paths::DESKTOP_BINARY) else {
+    let Some(desktop) = system::paths::sibling_binary(system::paths::DESKTOP_BINARY) else {
         eprintln!(
             "linkdrop: the window ({}) is not installed beside this program; the commands work without it (linkdrop --help)",
-            paths::DESKTOP_BINARY
+            system::paths::DESKTOP_BINARY
         );
         return ExitCode::FAILURE;
     };
@@ -105,10 +93,10 @@ fn init_logging(cli: &cli::Cli) {
     match &cli.command {
         Some(cli::Command::Serve(cli::ServeArgs {
             log: Some(path), ..
-        })) => logging::init(logging::Target::CappedFile {
+        })) => system::logging::init(system::logging::Target::CappedFile {
             path,
             max: local_store::STORE_LOG_MAX,
         }),
-        _ => logging::init(logging::Target::Stderr),
+        _ => system::logging::init(system::logging::Target::Stderr),
     }
 }

@@ -145,7 +145,7 @@ fn a_file_name_that_is_not_utf8_is_shared_under_a_clearly_replaced_name() {
         .unwrap()
         .to_owned();
     assert_eq!(
-        linkdrop::content_disposition::download_name(&disposition).as_deref(),
+        linkdrop::storage::content_disposition::download_name(&disposition).as_deref(),
         Some("caf\u{fffd} menu.txt")
     );
     assert_eq!(response.bytes().unwrap().as_ref(), b"latin-1 name");

@@ -4,8 +4,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use linkdrop::history::History;
-use linkdrop::share::Share;
+use linkdrop::links::Share;
+use linkdrop::links::history::History;
 
 const WRITER_ENV: &str = "LINKDROP_TEST_HISTORY_WRITER";
 
@@ -72,7 +72,10 @@ fn two_processes_writing_at_once_lose_nothing() {
     let history = History::open(&path).unwrap();
     assert_eq!(
         history
-            .count(&linkdrop::history::Query::default(), chrono::Utc::now())
+            .count(
+                &linkdrop::links::history::Query::default(),
+                chrono::Utc::now()
+            )
             .unwrap(),
         2000
     );
@@ -95,7 +98,10 @@ fn killing_a_writer_never_corrupts_the_ledger() {
         assert_eq!(history.integrity_check().unwrap(), "ok", "round {round}");
         assert!(
             history
-                .count(&linkdrop::history::Query::default(), chrono::Utc::now())
+                .count(
+                    &linkdrop::links::history::Query::default(),
+                    chrono::Utc::now()
+                )
                 .unwrap()
                 > 0,
             "round {round}: the writer wrote nothing before the kill"

@@ -4,9 +4,9 @@
 //! `proptest-regressions/` and replayed first on every run; the hand-picked cases below are the
 //! inputs worth keeping forever.
 
-use linkdrop::content_disposition::{attachment, download_name};
-use linkdrop::expiry::{Expiry, MAX_SECONDS};
-use linkdrop::object_key::{object_key, sanitise_name};
+use linkdrop::profiles::expiry::{Expiry, MAX_SECONDS};
+use linkdrop::share::object_key::{object_key, sanitise_name};
+use linkdrop::storage::content_disposition::{attachment, download_name};
 use proptest::prelude::*;
 
 /// Strings shaped like durations people type, and near misses.

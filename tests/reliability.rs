@@ -81,8 +81,8 @@ fn history_len(env: &TestEnv) -> usize {
 }
 
 /// Unfinished uploads LinkDrop has written down (its journal).
-fn journal_rows(env: &TestEnv) -> Vec<linkdrop::journal::Unfinished> {
-    linkdrop::journal::Journal::open(&env.data_dir())
+fn journal_rows(env: &TestEnv) -> Vec<linkdrop::storage::journal::Unfinished> {
+    linkdrop::storage::journal::Journal::open(&env.data_dir())
         .unwrap()
         .all(None)
         .unwrap()

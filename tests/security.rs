@@ -147,7 +147,10 @@ fn a_stranger_on_the_stores_port_gets_nothing_and_the_store_moves() {
     let profile = local_profile(&env);
     let port = linkdrop::local_store::listen_addr(&profile).unwrap().port();
     let stranger = Stranger::start(&env, port);
-    let marker = format!("payslip of ann, {}", linkdrop::object_key::new_share_id());
+    let marker = format!(
+        "payslip of ann, {}",
+        linkdrop::share::object_key::new_share_id()
+    );
     let file = env.file("payslip.pdf", marker.as_bytes());
     set_mode(&file, 0o600);
 
@@ -604,7 +607,7 @@ fn a_folders_hidden_files_stay_out_and_its_secrets_are_asked_about() {
     )
     .unwrap();
     std::fs::write(folder.join("index.html"), b"<h1>hi</h1>").unwrap();
-    let context = linkdrop::share::Context {
+    let context = linkdrop::Context {
         paths: env.paths(),
         keychain: env.keychain(),
     };

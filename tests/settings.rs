@@ -6,9 +6,9 @@
 mod common;
 
 use common::{Backend, TestEnv};
+use linkdrop::Context;
 use linkdrop::check::{Outcome, StepId};
 use linkdrop::settings::{self, ProfileForm, SecretChange, SettingsError};
-use linkdrop::share::Context;
 
 fn context(env: &TestEnv) -> Context {
     Context {

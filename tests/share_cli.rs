@@ -135,7 +135,7 @@ fn scenario_links_download_the_same_bytes_under_the_original_name(
         let disposition = disposition
             .unwrap_or_else(|| panic!("[{}] no Content-Disposition for {name}", backend.name));
         assert_eq!(
-            linkdrop::content_disposition::download_name(&disposition).as_deref(),
+            linkdrop::storage::content_disposition::download_name(&disposition).as_deref(),
             Some(*name),
             "[{}] {disposition}",
             backend.name
@@ -460,21 +460,22 @@ fn scenario_a_cancelled_multipart_upload_leaves_nothing(env: &TestEnv, backend: 
             .unwrap()
             .unwrap();
         let profile = book.get(&backend.profile).unwrap().clone();
-        let session = linkdrop::share::Session::open(profile, &env.paths(), &env.keychain())
-            .await
-            .unwrap();
+        let session =
+            linkdrop::storage::session::Session::open(profile, &env.paths(), &env.keychain())
+                .await
+                .unwrap();
         let cancel = tokio_util::sync::CancellationToken::new();
         let seen = Arc::new(AtomicU64::new(0));
         let progress = {
             let (cancel, seen) = (cancel.clone(), seen.clone());
-            Arc::new(move |p: linkdrop::upload::Progress| {
+            Arc::new(move |p: linkdrop::storage::upload::Progress| {
                 seen.store(p.sent, Ordering::Relaxed);
                 if p.sent > 0 && p.sent < p.total {
                     cancel.cancel();
                 }
             })
         };
-        let result = session.share(&file, None, progress, &cancel).await;
+        let result = linkdrop::share::share_file(&session, &file, None, progress, &cancel).await;
         (result, seen.load(Ordering::Relaxed))
     });
     let (result, sent) = result;
@@ -482,7 +483,7 @@ fn scenario_a_cancelled_multipart_upload_leaves_nothing(env: &TestEnv, backend: 
         matches!(
             result,
             Err(linkdrop::share::ShareError::Upload(
-                linkdrop::upload::UploadError::Cancelled
+                linkdrop::storage::upload::UploadError::Cancelled
             ))
         ),
         "[{}] {result:?}",
@@ -516,7 +517,7 @@ fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
     std::fs::write(folder.join("todo.txt"), b"ship it").unwrap();
     std::fs::write(folder.join("drafts").join("v1.md"), b"# first").unwrap();
     let events = Arc::new(Mutex::new(Vec::new()));
-    let context = linkdrop::share::Context {
+    let context = linkdrop::Context {
         paths: env.paths(),
         keychain: env.keychain(),
     };

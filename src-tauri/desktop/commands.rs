@@ -11,14 +11,14 @@ use tauri::{AppHandle, Manager, State};
 use super::{Desktop, UiError, notify};
 use crate::check::Report;
 use crate::credentials::AwsProfile;
-use crate::expiry::Expiry;
 use crate::handover::SharePaths;
-use crate::history::{Counts, Filter, HistoryEntry, Query};
-use crate::ledger;
-use crate::preferences::Preferences;
-use crate::providers::{PROVIDERS, Provider};
+use crate::links::Share;
+use crate::links::history::{Counts, Filter, HistoryEntry, Query};
+use crate::profiles::expiry::Expiry;
+use crate::profiles::preferences::Preferences;
+use crate::profiles::providers::{PROVIDERS, Provider};
 use crate::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
-use crate::share::{self, Share, ShareEvent};
+use crate::share::{self, ShareEvent};
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export_to = "AppInfo.ts")]
@@ -78,7 +78,7 @@ pub async fn app_info(desktop: State<'_, Desktop>) -> Result<AppInfo, UiError> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         default_profile: book.pick(None).ok().map(|p| p.name.clone()),
         data_dir: desktop.context.paths.data_dir.display().to_string(),
-        new_user: ledger::is_new_user(&desktop.context, &book),
+        new_user: crate::links::is_new_user(&desktop.context, &book),
     })
 }
 
@@ -111,7 +111,7 @@ pub async fn share_file(
     let expiry: Expiry = request
         .expires
         .parse()
-        .map_err(|e: crate::expiry::ExpiryError| UiError::new("expiry", e))?;
+        .map_err(|e: crate::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
     let cancel = desktop.register(&request.upload_id);
     let result = async {
         let _turn = tokio::select! {
@@ -172,7 +172,7 @@ pub async fn history_page(
 ) -> Result<HistoryPage, UiError> {
     let query = Query { search, filter };
     let now = chrono::Utc::now();
-    let history = desktop.context.history().map_err(history_error)?;
+    let history = crate::links::history(&desktop.context.paths).map_err(history_error)?;
     Ok(HistoryPage {
         entries: history
             .list(&query, now, limit, offset)
@@ -187,14 +187,12 @@ pub async fn history_counts(
     desktop: State<'_, Desktop>,
     search: Option<String>,
 ) -> Result<Counts, UiError> {
-    desktop
-        .context
-        .history()
+    crate::links::history(&desktop.context.paths)
         .and_then(|h| h.counts(search.as_deref(), chrono::Utc::now()))
         .map_err(history_error)
 }
 
-fn history_error(e: crate::history::HistoryError) -> UiError {
+fn history_error(e: crate::links::history::HistoryError) -> UiError {
     UiError::new("history", e)
 }
 
@@ -208,8 +206,8 @@ pub async fn reissue_link(
 ) -> Result<Share, UiError> {
     let expiry: Expiry = expires
         .parse()
-        .map_err(|e: crate::expiry::ExpiryError| UiError::new("expiry", e))?;
-    let result = ledger::reissue(&desktop.context, &id, Some(expiry))
+        .map_err(|e: crate::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
+    let result = crate::links::reissue(&desktop.context, &id, Some(expiry))
         .await
         .map_err(UiError::from);
     // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue
@@ -227,7 +225,7 @@ pub async fn revoke_link(
     desktop: State<'_, Desktop>,
     id: String,
 ) -> Result<HistoryEntry, UiError> {
-    let result = ledger::revoke(&desktop.context, &id)
+    let result = crate::links::revoke(&desktop.context, &id)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);
@@ -241,7 +239,7 @@ pub async fn forget_link(
     id: String,
     delete_object: bool,
 ) -> Result<HistoryEntry, UiError> {
-    let result = ledger::forget(&desktop.context, &id, delete_object)
+    let result = crate::links::forget(&desktop.context, &id, delete_object)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);

@@ -7,7 +7,7 @@ use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 use super::{Desktop, deliver, notify};
 use crate::handover::SharePaths;
-use crate::preferences::Preferences;
+use crate::profiles::preferences::Preferences;
 
 pub const LABEL: &str = "drop-target";
 const SIZE: f64 = 176.0;

@@ -17,12 +17,12 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
+use crate::Context;
 use crate::cli::WindowArgs;
 use crate::credentials::Keychain;
 use crate::handover::{Request, SharePaths};
-use crate::paths::Paths;
-use crate::share::Context;
-use crate::tray_menu::Activity;
+use crate::system::paths::Paths;
+use tray::menu::Activity;
 
 /// Files shared at once from the window; the rest wait their turn.
 const SHARES_IN_FLIGHT: usize = 3;
@@ -44,12 +44,14 @@ impl UiError {
     }
 }
 
-impl From<crate::ledger::LedgerError> for UiError {
-    fn from(e: crate::ledger::LedgerError) -> Self {
-        use crate::ledger::LedgerError;
+impl From<crate::links::LedgerError> for UiError {
+    fn from(e: crate::links::LedgerError) -> Self {
+        use crate::links::LedgerError;
         let code = match &e {
             LedgerError::Share(inner) => inner.code(),
-            LedgerError::History(crate::history::HistoryError::NotFound { .. }) => "not_in_history",
+            LedgerError::History(crate::links::history::HistoryError::NotFound { .. }) => {
+                "not_in_history"
+            }
             LedgerError::History(_) => "history",
             LedgerError::ObjectMissing { .. } => "object_missing",
             LedgerError::ObjectChanged { .. } => "object_changed",
@@ -169,10 +171,11 @@ fn resume_cut_short(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let context = app.state::<Desktop>().context.clone();
-        crate::share::clean_up_abandoned_everywhere(&context).await;
-        for unfinished in crate::share::resumable_uploads(&context.paths) {
+        crate::storage::session::clean_up_abandoned_everywhere(&context.paths, &context.keychain)
+            .await;
+        for unfinished in crate::storage::session::resumable_uploads(&context.paths) {
             tracing::info!(path = %unfinished.path.display(), "resuming an upload cut short");
-            let expires = crate::expiry::Expiry::from_secs(unfinished.expiry_secs)
+            let expires = crate::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs)
                 .ok()
                 .map(|e| e.to_string());
             deliver(
@@ -211,7 +214,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
         }
     };
     // Archives of folders a killed LinkDrop left behind.
-    crate::archive::remove_leftovers(&paths.temp_dir());
+    crate::share::archive::remove_leftovers(&paths.temp_dir());
     let first = crate::handover::request(
         &std::env::args().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),
@@ -385,17 +388,17 @@ mod bindings {
     #[test]
     fn typescript_bindings_match_the_rust_types() {
         let mut stale = Vec::new();
-        check::<crate::share::Share>(&mut stale);
+        check::<crate::links::Share>(&mut stale);
         check::<crate::share::ShareEvent>(&mut stale);
         check::<super::UiError>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);
         check::<super::commands::ProfileSummary>(&mut stale);
-        check::<crate::history::HistoryEntry>(&mut stale);
-        check::<crate::history::LinkState>(&mut stale);
-        check::<crate::history::Filter>(&mut stale);
-        check::<crate::history::Counts>(&mut stale);
+        check::<crate::links::history::HistoryEntry>(&mut stale);
+        check::<crate::links::history::LinkState>(&mut stale);
+        check::<crate::links::history::Filter>(&mut stale);
+        check::<crate::links::history::Counts>(&mut stale);
         check::<super::commands::HistoryPage>(&mut stale);
         check::<crate::check::Report>(&mut stale);
         check::<crate::check::Step>(&mut stale);
@@ -404,10 +407,10 @@ mod bindings {
         check::<crate::settings::ProfileForm>(&mut stale);
         check::<crate::settings::ProfileView>(&mut stale);
         check::<crate::settings::SecretChange>(&mut stale);
-        check::<crate::providers::Provider>(&mut stale);
+        check::<crate::profiles::providers::Provider>(&mut stale);
         check::<crate::credentials::AwsProfile>(&mut stale);
         check::<super::commands::DesktopPrefs>(&mut stale);
-        check::<crate::tray_menu::Activity>(&mut stale);
+        check::<crate::desktop::tray::menu::Activity>(&mut stale);
         assert!(
             stale.is_empty(),
             "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"

@@ -26,8 +26,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::credentials::CredentialsError;
-use crate::paths::Paths;
 use crate::profiles::{CredentialSource, LOCAL_PROFILE, Profile, ProfileBook, ProfileError};
+use crate::system::paths::Paths;
 use identity::Listener;
 
 /// The bucket the local profile shares into.
@@ -102,6 +102,17 @@ pub fn load_or_init_profiles(paths: &Paths) -> Result<ProfileBook, LocalStoreErr
     book.add(profile, true)?;
     book.save(paths)?;
     Ok(book)
+}
+
+/// [`load_or_init_profiles`], off the async workers (it reads and writes files).
+pub async fn profiles(paths: &Paths) -> Result<ProfileBook, LocalStoreError> {
+    let owned = paths.clone();
+    tokio::task::spawn_blocking(move || load_or_init_profiles(&owned))
+        .await
+        .map_err(|e| LocalStoreError::Io {
+            path: paths.config_dir.clone(),
+            source: std::io::Error::other(e),
+        })?
 }
 
 fn loopback_endpoint(port: u16) -> String {
@@ -236,8 +247,8 @@ async fn start_and_wait(
     };
     std::fs::create_dir_all(&paths.data_dir).map_err(io(&paths.data_dir))?;
     // Until the store has set up its own (capped) log, what it says goes to the end of it.
-    let log = crate::logging::open_log(&log_path).map_err(io(&log_path))?;
-    let exe = crate::paths::command_binary().map_err(io(Path::new("linkdrop")))?;
+    let log = crate::system::logging::open_log(&log_path).map_err(io(&log_path))?;
+    let exe = crate::system::paths::command_binary().map_err(io(Path::new("linkdrop")))?;
     let mut command = std::process::Command::new(exe);
     command
         .args(["serve", "--profile", profile, "--listen", &addr.to_string()])

@@ -28,7 +28,10 @@ impl TestEnv {
             .unwrap();
         // Files made by the tests must be reachable by an unprivileged helper (unreadable-file test).
         set_mode(dir.path(), 0o755);
-        let keychain_service = format!("linkdrop-test-{}", linkdrop::object_key::new_share_id());
+        let keychain_service = format!(
+            "linkdrop-test-{}",
+            linkdrop::share::object_key::new_share_id()
+        );
         TestEnv {
             dir,
             keychain_service,
@@ -47,8 +50,8 @@ impl TestEnv {
         self.dir.path().join("data")
     }
 
-    pub fn paths(&self) -> linkdrop::paths::Paths {
-        linkdrop::paths::Paths {
+    pub fn paths(&self) -> linkdrop::system::paths::Paths {
+        linkdrop::system::paths::Paths {
             config_dir: self.config_dir(),
             data_dir: self.data_dir(),
         }
@@ -356,7 +359,10 @@ impl Backend {
     /// SeaweedFS with its bucket, and no LinkDrop profile for it yet (nothing run in `env`).
     pub fn seaweedfs_without_profile(env: &TestEnv) -> Backend {
         let access_key_id = "SEAWEEDTESTKEY".to_owned();
-        let secret = format!("seaweed-secret-{}", linkdrop::object_key::new_share_id());
+        let secret = format!(
+            "seaweed-secret-{}",
+            linkdrop::share::object_key::new_share_id()
+        );
         let server = start_seaweedfs(env, &access_key_id, &secret);
         let endpoint = format!("http://127.0.0.1:{}", server.1);
         let backend = Backend {

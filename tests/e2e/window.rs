@@ -180,7 +180,7 @@ async fn a_keyring_that_died_is_started_again_and_shares_go_on() {
     let key: serde_json::Value =
         serde_json::from_slice(&std::fs::read(app.dirs.data.join("store-key.json")).unwrap())
             .unwrap();
-    let paths = linkdrop::paths::Paths {
+    let paths = linkdrop::system::paths::Paths {
         config_dir: app.dirs.config.clone(),
         data_dir: app.dirs.data.clone(),
     };

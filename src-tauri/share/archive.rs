@@ -161,7 +161,7 @@ fn add_file<W: Write + std::io::Seek>(
     name: &str,
 ) -> Result<Option<&'static str>, AddError> {
     let mut source = std::fs::File::open(path).map_err(AddError::Read)?;
-    let secret = crate::secrets::looks_secret(path, &source);
+    let secret = crate::share::secrets::looks_secret(path, &source);
     let size = source.metadata().map_err(AddError::Read)?.len();
     // Media and archives are compressed already: deflating them again costs time and saves nothing.
     let mime = mime_guess::from_path(path).first_or_octet_stream();

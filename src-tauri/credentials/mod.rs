@@ -10,8 +10,8 @@ use aws_credential_types::provider::ProvideCredentials;
 use rand::distr::{Alphanumeric, SampleString};
 use serde::{Deserialize, Serialize};
 
-use crate::paths::{Paths, write_atomically};
 use crate::profiles::{CredentialSource, Profile, ProfileBook};
+use crate::system::paths::{Paths, write_atomically};
 
 /// Overrides the keychain service name, so tests and parallel setups never touch the real entries.
 pub const KEYCHAIN_SERVICE_ENV: &str = "LINKDROP_KEYCHAIN_SERVICE";

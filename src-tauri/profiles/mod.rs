@@ -8,8 +8,12 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::expiry::Expiry;
-use crate::paths::{Paths, write_atomically};
+pub mod expiry;
+pub mod preferences;
+pub mod providers;
+
+use crate::system::paths::{Paths, write_atomically};
+use expiry::Expiry;
 
 /// The profile made on first run, backed by the embedded local store.
 pub const LOCAL_PROFILE: &str = "local";
@@ -185,7 +189,9 @@ impl Profile {
                 .ok_or_else(|| ProfileError::InvalidEndpoint {
                     endpoint: endpoint.clone(),
                 })?;
-            if url.scheme() == "http" && !crate::net::is_loopback(&url) && !self.allow_insecure_http
+            if url.scheme() == "http"
+                && !crate::system::net::is_loopback(&url)
+                && !self.allow_insecure_http
             {
                 return Err(ProfileError::InsecureEndpoint {
                     endpoint: endpoint.clone(),

@@ -1,25 +1,31 @@
 //! The share pipeline: a file on disk becomes a private object and comes back as a presigned link.
 //! Used by the command line and the window alike.
 
+pub mod archive;
+pub mod object_key;
+pub mod secrets;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::archive::{self, ArchiveError};
-use crate::credentials::{self, CredentialsError, Keychain, Resolved};
-use crate::expiry::Expiry;
-use crate::expiry::ExpiryError;
-use crate::journal::{self, FileStamp, Journal, JournalError, Lease, Unfinished};
-use crate::local_store::{self, LocalStoreError};
-use crate::object_key;
-use crate::paths::Paths;
-use crate::presign::{self, PresignError};
-use crate::profiles::{Profile, ProfileError};
-use crate::storage::{Bucket, StorageError};
-use crate::upload::{self, Multipart, ProgressFn, UploadError};
+use archive::ArchiveError;
+
+use crate::Context;
+use crate::credentials::CredentialsError;
+use crate::links::Share;
+use crate::local_store::LocalStoreError;
+use crate::profiles::ProfileError;
+use crate::profiles::expiry::Expiry;
+use crate::profiles::expiry::ExpiryError;
+use crate::storage::StorageError;
+use crate::storage::journal::{FileStamp, Journal, JournalError, Lease, Unfinished};
+use crate::storage::presign::{self, PresignError};
+use crate::storage::session::{Session, SessionError};
+use crate::storage::upload::{self, Multipart, ProgressFn, UploadError};
 
 /// The longest path LinkDrop takes, in bytes (Linux's PATH_MAX); longer is a mistake.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -76,6 +82,8 @@ pub enum ShareError {
     #[error(transparent)]
     Profile(#[from] ProfileError),
     #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
     Credentials(#[from] CredentialsError),
     #[error(transparent)]
     LocalStore(#[from] LocalStoreError),
@@ -107,6 +115,9 @@ impl ShareError {
             ShareError::Unreadable { .. } => "unreadable",
             ShareError::LooksSecret { .. } => "looks_secret",
             ShareError::Profile(_) => "profile",
+            ShareError::Session(SessionError::Credentials(_)) => "credentials",
+            ShareError::Session(SessionError::LocalStore(_)) => "local_store",
+            ShareError::Session(SessionError::Storage(e)) => e.code(),
             ShareError::Credentials(_) => "credentials",
             ShareError::LocalStore(_) => "local_store",
             ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
@@ -140,40 +151,6 @@ pub enum ShareEvent {
     },
 }
 
-/// Where LinkDrop's files and secrets are, for the share pipeline.
-#[derive(Debug, Clone)]
-pub struct Context {
-    pub paths: Paths,
-    pub keychain: Keychain,
-}
-
-impl Context {
-    /// A context in a directory of its own with a keychain service no test writes to: for unit
-    /// tests of what happens before any file or secret is touched.
-    #[cfg(test)]
-    pub(crate) fn scratch(dir: &Path) -> Context {
-        Context {
-            paths: Paths {
-                config_dir: dir.join("config"),
-                data_dir: dir.join("data"),
-            },
-            keychain: Keychain::with_service("linkdrop-unit-test-unused"),
-        }
-    }
-
-    /// The profile book, with the local profile made on first run (off the async workers: it
-    /// reads and writes files).
-    pub async fn profiles(&self) -> Result<crate::profiles::ProfileBook, LocalStoreError> {
-        let paths = self.paths.clone();
-        tokio::task::spawn_blocking(move || local_store::load_or_init_profiles(&paths))
-            .await
-            .map_err(|e| LocalStoreError::Io {
-                path: self.paths.config_dir.clone(),
-                source: std::io::Error::other(e),
-            })?
-    }
-}
-
 /// What the user agreed to for one share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ShareOptions {
@@ -185,7 +162,7 @@ pub struct ShareOptions {
 
 /// The file, if it looks like a secret: what it looks like, in words.
 pub fn looks_secret(file: &ShareableFile) -> Option<&'static str> {
-    crate::secrets::looks_secret(&file.path, &file.file)
+    crate::share::secrets::looks_secret(&file.path, &file.file)
 }
 
 /// Shares whatever is at `path` with the named (or default) profile: a file as it is, a folder as a
@@ -261,7 +238,7 @@ pub async fn share_path(
             total: p.total,
         })
     });
-    let mut share = session.share(&file, expiry, progress, cancel).await?;
+    let mut share = share_file(&session, &file, expiry, progress, cancel).await?;
     if let Some(port) = session.local_store_moved_from {
         share.warnings.insert(
             0,
@@ -274,7 +251,6 @@ pub async fn share_path(
     if !hidden_left_out.is_empty() {
         share.warnings.push(left_out_warning(&hidden_left_out));
     }
-    crate::ledger::record(context, &mut share, &session.bucket().endpoint);
     Ok(share)
 }
 
@@ -288,25 +264,6 @@ fn left_out_warning(names: &[String]) -> String {
         "left out {count} hidden {items} ({}{more}): hidden files and folders stay out of a folder's zip unless asked for",
         shown.join(", ")
     )
-}
-
-/// One shared file: what `share --json` prints, one object per file.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
-#[ts(export_to = "Share.ts")]
-pub struct Share {
-    pub id: String,
-    pub url: String,
-    /// RFC 3339, in UTC, whole seconds.
-    #[ts(type = "string")]
-    pub expires_at: DateTime<Utc>,
-    pub name: String,
-    pub size: u64,
-    pub content_type: String,
-    pub profile: String,
-    pub bucket: String,
-    pub key: String,
-    pub e_tag: Option<String>,
-    pub warnings: Vec<String>,
 }
 
 /// A file that is fit to share: it exists, is a regular file and can be read. It is open: what is
@@ -459,299 +416,154 @@ fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     "not a file"
 }
 
-/// Makes sure the user's own embedded store answers behind a local-store profile (starting it,
-/// or moving it off a port a stranger took). `None` for any other profile.
-pub async fn start_local_store(
-    profile: &Profile,
-    paths: &Paths,
-    credentials: &Resolved,
-) -> Result<Option<local_store::Running>, LocalStoreError> {
-    if !profile.local_store {
-        return Ok(None);
-    }
-    local_store::ensure_running(profile, paths, credentials.credentials.secret_access_key())
-        .await
-        .map(Some)
-}
-
-/// A profile connected and ready to share into; open it once for many files.
-pub struct Session {
-    pub profile: Profile,
-    credentials: Resolved,
-    bucket: Bucket,
-    paths: Paths,
-    /// Uploads of this profile cut short earlier that sharing the same file again resumes.
-    pub resumable: Vec<Unfinished>,
-    /// Set when this session had to start the local store.
-    pub started_local_store: bool,
-    /// The local store's port was taken by a stranger: the store moved from this one.
-    pub local_store_moved_from: Option<u16>,
-}
-
-impl Session {
-    pub async fn open(
-        profile: Profile,
-        paths: &Paths,
-        keychain: &Keychain,
-    ) -> Result<Session, ShareError> {
-        let credentials = credentials::resolve(&profile, keychain, paths).await?;
-        // Nothing goes to the local store before it has proved it is the user's own.
-        let (profile, started_local_store, local_store_moved_from) =
-            match start_local_store(&profile, paths, &credentials).await? {
-                Some(running) => (running.profile, running.started, running.moved_from),
-                None => (profile, false, None),
-            };
-        let bucket = Bucket::connect(&profile, &credentials).await?;
-        let resumable = clean_up_abandoned(paths, &profile, &bucket).await;
-        Ok(Session {
-            paths: paths.clone(),
-            resumable,
-            profile,
-            credentials,
-            bucket,
-            started_local_store,
-            local_store_moved_from,
-        })
-    }
-
-    pub fn bucket(&self) -> &Bucket {
-        &self.bucket
-    }
-
-    /// When the signing credentials stop working, if they are temporary.
-    pub fn credentials_expiry(&self) -> Option<std::time::SystemTime> {
-        self.credentials.expiry()
-    }
-
-    /// Uploads the file under a fresh unguessable key and presigns a link to it.
-    pub async fn share(
-        &self,
-        file: &ShareableFile,
-        expiry: Option<Expiry>,
-        on_progress: ProgressFn,
-        cancel: &CancellationToken,
-    ) -> Result<Share, ShareError> {
-        let expiry = expiry.unwrap_or_else(|| self.profile.expiry_or_default());
-        // Credentials that are already dead would leave an object nobody has a link to: check first.
-        presign::lifetime(expiry, self.credentials.expiry(), self.bucket.server_now())?;
-        let stamp = file.stamp;
-        let source = upload::Source {
-            path: &file.path,
-            file: &file.file,
-            size: file.size,
-            content_type: &file.content_type,
-            stamp,
-        };
-        // Big files go in parts, written down before the first one; the same file shared again
-        // after an upload was cut short picks up its parts.
-        let journal = if file.size > upload::MULTIPART_THRESHOLD {
-            Some(std::sync::Mutex::new(Journal::open(&self.paths.data_dir)?))
-        } else {
-            None
-        };
-        let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
-        let earlier = match &journal {
-            Some(j) => lock(j).resumable(&self.profile.name, &canonical, stamp)?,
-            None => None,
-        };
-        let (id, key) = match &earlier {
-            Some((unfinished, _)) => (unfinished.share_id.clone(), unfinished.key.clone()),
-            None => {
-                let id = object_key::new_share_id();
-                let key = object_key::object_key(&self.profile.prefix, &id, &file.name);
-                (id, key)
-            }
-        };
-        let resume = earlier.as_ref().map(|(u, _)| u.upload_id.clone());
-        let resumed_from = earlier.as_ref().map(|(u, _)| u.started_at);
-        let lease: std::sync::Mutex<Option<Lease>> =
-            std::sync::Mutex::new(earlier.map(|(_, lease)| lease));
-        let on_started = |upload_id: &str, part_size: u64, resumed: bool| -> Result<(), String> {
-            let Some(journal) = &journal else {
-                return Ok(());
-            };
-            if resumed {
-                return Ok(());
-            }
-            let journal = lock(journal);
-            let mut held = lock(&lease);
-            // The upload to resume was gone from the server: its entry goes with it.
-            if let Some(old) = held.take() {
-                let _ = journal.finish(old);
-            }
-            let entry = Unfinished {
-                upload_id: upload_id.to_owned(),
-                share_id: id.clone(),
-                profile: self.profile.name.clone(),
-                bucket: self.bucket.name.clone(),
-                key: key.clone(),
-                path: canonical.clone(),
-                stamp,
-                part_size,
-                expiry_secs: expiry.as_secs(),
-                started_at: Utc::now(),
-                to_abort: false,
-            };
-            *held = Some(journal.begin(&entry).map_err(|e| e.to_string())?);
-            Ok(())
-        };
-        let multipart = Multipart {
-            resume,
-            on_started: &on_started,
-        };
-        let uploaded =
-            upload::upload(&self.bucket, &key, &source, multipart, on_progress, cancel).await;
-        let held = lock(&lease).take();
-        if let (Some(journal), Some(held)) = (&journal, held) {
-            let journal = lock(journal);
-            let kept = match &uploaded {
-                // The server went away before the parts could be aborted: next time it answers.
-                Err(UploadError::AbortFailed { .. }) => journal.abort_later(&held),
-                // Finished, or failed and cleaned up: nothing left to find.
-                _ => journal.finish(held),
-            };
-            if let Err(e) = kept {
-                tracing::warn!("the list of unfinished uploads is out of date: {e}");
-            }
+/// Uploads the file through the session under a fresh unguessable key (or resumes the upload of
+/// this very file cut short earlier), presigns a link to it and records it in the history.
+pub async fn share_file(
+    session: &Session,
+    file: &ShareableFile,
+    expiry: Option<Expiry>,
+    on_progress: ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<Share, ShareError> {
+    let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    // Credentials that are already dead would leave an object nobody has a link to: check first.
+    presign::lifetime(
+        expiry,
+        session.credentials().expiry(),
+        session.bucket().server_now(),
+    )?;
+    let stamp = file.stamp;
+    let source = upload::Source {
+        path: &file.path,
+        file: &file.file,
+        size: file.size,
+        content_type: &file.content_type,
+        stamp,
+    };
+    // Big files go in parts, written down before the first one; the same file shared again
+    // after an upload was cut short picks up its parts.
+    let journal = if file.size > upload::MULTIPART_THRESHOLD {
+        Some(std::sync::Mutex::new(Journal::open(
+            &session.paths().data_dir,
+        )?))
+    } else {
+        None
+    };
+    let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
+    let earlier = match &journal {
+        Some(j) => lock(j).resumable(&session.profile.name, &canonical, stamp)?,
+        None => None,
+    };
+    let (id, key) = match &earlier {
+        Some((unfinished, _)) => (unfinished.share_id.clone(), unfinished.key.clone()),
+        None => {
+            let id = object_key::new_share_id();
+            let key = object_key::object_key(&session.profile.prefix, &id, &file.name);
+            (id, key)
         }
-        let uploaded = uploaded?;
-        let link = presign::presign_get(
-            &self.bucket,
-            &key,
-            &file.name,
-            expiry,
-            self.credentials.expiry(),
-        )
-        .await?;
-        Ok(Share {
-            id,
-            url: link.url,
-            expires_at: link.expires_at,
-            name: file.name.clone(),
-            size: uploaded.size,
-            content_type: file.content_type.clone(),
-            profile: self.profile.name.clone(),
-            bucket: self.bucket.name.clone(),
-            key,
-            e_tag: uploaded.e_tag,
-            warnings: {
-                let mut warnings = link.warnings;
-                if let Some(started) = resumed_from
-                    && uploaded.reused_parts > 0
-                {
-                    warnings.insert(
-                        0,
-                        format!(
-                            "resumed the upload cut short on {}: {} of its parts were already on the server",
-                            started.format("%Y-%m-%d %H:%M UTC"),
-                            uploaded.reused_parts
-                        ),
-                    );
-                }
-                warnings
-            },
-        })
+    };
+    let resume = earlier.as_ref().map(|(u, _)| u.upload_id.clone());
+    let resumed_from = earlier.as_ref().map(|(u, _)| u.started_at);
+    let lease: std::sync::Mutex<Option<Lease>> =
+        std::sync::Mutex::new(earlier.map(|(_, lease)| lease));
+    let on_started = |upload_id: &str, part_size: u64, resumed: bool| -> Result<(), String> {
+        let Some(journal) = &journal else {
+            return Ok(());
+        };
+        if resumed {
+            return Ok(());
+        }
+        let journal = lock(journal);
+        let mut held = lock(&lease);
+        // The upload to resume was gone from the server: its entry goes with it.
+        if let Some(old) = held.take() {
+            let _ = journal.finish(old);
+        }
+        let entry = Unfinished {
+            upload_id: upload_id.to_owned(),
+            share_id: id.clone(),
+            profile: session.profile.name.clone(),
+            bucket: session.bucket().name.clone(),
+            key: key.clone(),
+            path: canonical.clone(),
+            stamp,
+            part_size,
+            expiry_secs: expiry.as_secs(),
+            started_at: Utc::now(),
+            to_abort: false,
+        };
+        *held = Some(journal.begin(&entry).map_err(|e| e.to_string())?);
+        Ok(())
+    };
+    let multipart = Multipart {
+        resume,
+        on_started: &on_started,
+    };
+    let uploaded = upload::upload(
+        session.bucket(),
+        &key,
+        &source,
+        multipart,
+        on_progress,
+        cancel,
+    )
+    .await;
+    let held = lock(&lease).take();
+    if let (Some(journal), Some(held)) = (&journal, held) {
+        let journal = lock(journal);
+        let kept = match &uploaded {
+            // The server went away before the parts could be aborted: next time it answers.
+            Err(UploadError::AbortFailed { .. }) => journal.abort_later(&held),
+            // Finished, or failed and cleaned up: nothing left to find.
+            _ => journal.finish(held),
+        };
+        if let Err(e) = kept {
+            tracing::warn!("the list of unfinished uploads is out of date: {e}");
+        }
     }
+    let uploaded = uploaded?;
+    let link = presign::presign_get(
+        session.bucket(),
+        &key,
+        &file.name,
+        expiry,
+        session.credentials().expiry(),
+    )
+    .await?;
+    let mut share = Share {
+        id,
+        url: link.url,
+        expires_at: link.expires_at,
+        name: file.name.clone(),
+        size: uploaded.size,
+        content_type: file.content_type.clone(),
+        profile: session.profile.name.clone(),
+        bucket: session.bucket().name.clone(),
+        key,
+        e_tag: uploaded.e_tag,
+        warnings: {
+            let mut warnings = link.warnings;
+            if let Some(started) = resumed_from
+                && uploaded.reused_parts > 0
+            {
+                warnings.insert(
+                    0,
+                    format!(
+                        "resumed the upload cut short on {}: {} of its parts were already on the server",
+                        started.format("%Y-%m-%d %H:%M UTC"),
+                        uploaded.reused_parts
+                    ),
+                );
+            }
+            warnings
+        },
+    };
+    crate::links::record(session.paths(), &mut share, &session.bucket().endpoint);
+    Ok(share)
 }
 
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// Aborts this profile's abandoned multipart uploads that cannot be resumed (their file changed
-/// or went away, they waited a week, or aborting them failed earlier) and returns those that can.
-/// A server that still does not answer keeps them for the next time.
-async fn clean_up_abandoned(paths: &Paths, profile: &Profile, bucket: &Bucket) -> Vec<Unfinished> {
-    let journal = match Journal::open(&paths.data_dir) {
-        Ok(j) => j,
-        Err(e) => {
-            tracing::warn!("cannot look for unfinished uploads: {e}");
-            return Vec::new();
-        }
-    };
-    let abandoned = match journal.abandoned(&profile.name) {
-        Ok(found) => found,
-        Err(e) => {
-            tracing::warn!("cannot look for unfinished uploads: {e}");
-            return Vec::new();
-        }
-    };
-    let mut resumable = Vec::new();
-    for (unfinished, lease) in abandoned {
-        if unfinished.bucket != bucket.name
-            || journal::fate(&unfinished, Utc::now()) == journal::Fate::Resumable
-        {
-            resumable.push(unfinished);
-            continue;
-        }
-        match upload::abort(bucket, &unfinished.key, &unfinished.upload_id).await {
-            Ok(()) => {
-                tracing::info!(key = %unfinished.key, "aborted an upload cut short earlier");
-                if let Err(e) = journal.finish(lease) {
-                    tracing::warn!("the list of unfinished uploads is out of date: {e}");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(key = %unfinished.key, "cannot clean up an upload cut short earlier yet: {e}")
-            }
-        }
-    }
-    resumable.retain(|u| u.bucket == bucket.name);
-    resumable
-}
-
-/// The uploads cut short earlier, of any profile, that sharing the same file again would resume
-/// (without asking any server: what a front end offers to resume at start).
-pub fn resumable_uploads(paths: &Paths) -> Vec<Unfinished> {
-    let Ok(journal) = Journal::open(&paths.data_dir) else {
-        return Vec::new();
-    };
-    let Ok(all) = journal.all(None) else {
-        return Vec::new();
-    };
-    let now = Utc::now();
-    all.into_iter()
-        .filter(|u| {
-            journal
-                .abandoned(&u.profile)
-                .is_ok_and(|a| a.iter().any(|(x, _)| x.upload_id == u.upload_id))
-        })
-        .filter(|u| journal::fate(u, now) == journal::Fate::Resumable)
-        .collect()
-}
-
-/// Opens a session for every profile with abandoned uploads to abort, which aborts them; a
-/// server that does not answer keeps them for later. What a front end runs at start.
-pub async fn clean_up_abandoned_everywhere(context: &Context) {
-    let mut profiles: Vec<String> = {
-        let Ok(journal) = Journal::open(&context.paths.data_dir) else {
-            return;
-        };
-        let now = Utc::now();
-        journal
-            .all(None)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| journal::fate(u, now) == journal::Fate::Abort)
-            .map(|u| u.profile)
-            .collect()
-    };
-    profiles.sort();
-    profiles.dedup();
-    if profiles.is_empty() {
-        return;
-    }
-    let Ok(book) = context.profiles().await else {
-        return;
-    };
-    for name in profiles {
-        let Ok(profile) = book.get(&name) else {
-            continue;
-        };
-        if let Err(e) = Session::open(profile.clone(), &context.paths, &context.keychain).await {
-            tracing::warn!(profile = %name, "cannot clean up uploads cut short yet: {e}");
-        }
-    }
 }
 
 #[cfg(test)]

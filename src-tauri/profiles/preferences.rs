@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::paths::{Paths, write_atomically};
+use crate::system::paths::{Paths, write_atomically};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Preferences {

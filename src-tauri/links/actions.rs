@@ -6,12 +6,15 @@
 //! points today: a profile edited since (another endpoint, another bucket) would delete nothing
 //! and report success. Revoking says "revoked" only once the object is gone and its link refused.
 
-use crate::expiry::Expiry;
-use crate::history::{History, HistoryEntry, HistoryError, LinkState};
-use crate::presign;
+use super::Share;
+use crate::Context;
+use crate::links::history::{HistoryEntry, HistoryError, LinkState};
+use crate::profiles::expiry::Expiry;
 use crate::profiles::{Profile, ProfileBook};
-use crate::share::{Context, Session, Share, ShareError};
+use crate::share::ShareError;
 use crate::storage::StorageError;
+use crate::storage::presign;
+use crate::storage::session::Session;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
@@ -62,30 +65,19 @@ pub struct Unreachable {
     pub until: String,
 }
 
-impl Context {
-    pub fn history_path(&self) -> std::path::PathBuf {
-        self.paths.data_dir.join("history.sqlite3")
-    }
-
-    pub fn history(&self) -> Result<History, HistoryError> {
-        History::open(&self.history_path())
-    }
-}
-
 /// Someone who has not used LinkDrop yet: no link in the history and no bucket of their own (only
 /// the embedded store). The window greets them with a choice instead of an empty screen.
 pub fn is_new_user(context: &Context, book: &crate::profiles::ProfileBook) -> bool {
     let only_local = book.profiles.iter().all(|p| p.local_store);
-    let no_links = context
-        .history()
-        .and_then(|h| h.count(&crate::history::Query::default(), chrono::Utc::now()))
+    let no_links = crate::links::history(&context.paths)
+        .and_then(|h| h.count(&crate::links::history::Query::default(), chrono::Utc::now()))
         .is_ok_and(|n| n == 0);
     only_local && no_links
 }
 
 /// Records a fresh share; a ledger that cannot be written costs the ledger entry, not the link.
-pub fn record(context: &Context, share: &mut Share, endpoint: &str) {
-    if let Err(e) = context.history().and_then(|h| h.record(share, endpoint)) {
+pub fn record(paths: &crate::system::paths::Paths, share: &mut Share, endpoint: &str) {
+    if let Err(e) = super::history(paths).and_then(|h| h.record(share, endpoint)) {
         share
             .warnings
             .push(format!("the link works but is not in the history: {e}"));
@@ -164,7 +156,9 @@ async fn session_for(
     let book = context.profiles().await.map_err(ShareError::from)?;
     let mut profile = profile_for(&book, entry, until)?.clone();
     profile.bucket = entry.bucket.clone();
-    Ok(Session::open(profile, &context.paths, &context.keychain).await?)
+    Session::open(profile, &context.paths, &context.keychain)
+        .await
+        .map_err(|e| ShareError::from(e).into())
 }
 
 /// The object is missing at the server (as opposed to the server failing to say).
@@ -179,7 +173,7 @@ pub async fn reissue(
     id: &str,
     expiry: Option<Expiry>,
 ) -> Result<Share, LedgerError> {
-    let history = context.history()?;
+    let history = super::history(&context.paths)?;
     let entry = history.get(id)?;
     if entry.state == LinkState::Revoked {
         return Err(LedgerError::Revoked { name: entry.name });
@@ -242,7 +236,7 @@ pub async fn reissue(
 
 /// Deletes the object, which kills every link to it; the entry stays, marked revoked.
 pub async fn revoke(context: &Context, id: &str) -> Result<HistoryEntry, LedgerError> {
-    let history = context.history()?;
+    let history = super::history(&context.paths)?;
     let entry = history.get(id)?;
     delete_object(context, &entry).await?;
     history.set_state(id, LinkState::Revoked)?;
@@ -255,7 +249,7 @@ pub async fn forget(
     id: &str,
     delete: bool,
 ) -> Result<HistoryEntry, LedgerError> {
-    let history = context.history()?;
+    let history = super::history(&context.paths)?;
     let entry = history.get(id)?;
     if delete && entry.state != LinkState::Revoked {
         delete_object(context, &entry).await?;
@@ -307,7 +301,7 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
         }
     }
     if !entry.is_expired(chrono::Utc::now()) && link_is_ours(entry, &session) {
-        let client = crate::net::plain_client_for(&entry.url)
+        let client = crate::system::net::plain_client_for(&entry.url)
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| {

@@ -9,12 +9,13 @@ use std::time::{Duration, SystemTime};
 use aws_sdk_s3::primitives::ByteStream;
 use serde::Serialize;
 
+use crate::Context;
 use crate::credentials::{self, CredentialsError, Resolved};
-use crate::expiry::{Expiry, describe};
 use crate::local_store::LocalStoreError;
-use crate::presign;
+use crate::profiles::expiry::{Expiry, describe};
 use crate::profiles::{Profile, ProfileError};
-use crate::share::{Context, start_local_store};
+use crate::storage::presign;
+use crate::storage::session::start_local_store;
 use crate::storage::{Bucket, StorageError};
 
 /// How far the clocks may drift before links start dying early or being refused.
@@ -428,7 +429,7 @@ async fn probe(report: &mut Report, profile: &Profile, bucket: &Bucket, credenti
     let key = format!(
         "{}linkdrop-check/{}.txt",
         profile.prefix,
-        crate::object_key::new_share_id()
+        crate::share::object_key::new_share_id()
     );
     let body = format!(
         "LinkDrop connection check, {}\n",
@@ -527,7 +528,7 @@ async fn link(
             return;
         }
     };
-    let client = match crate::net::plain_client_for(&url)
+    let client = match crate::system::net::plain_client_for(&url)
         .timeout(Duration::from_secs(30))
         .build()
     {

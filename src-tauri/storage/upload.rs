@@ -26,7 +26,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::journal::FileStamp;
+use crate::storage::journal::FileStamp;
 use crate::storage::{Bucket, StorageError};
 
 /// Files up to this size go in one PUT.

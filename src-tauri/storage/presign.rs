@@ -8,9 +8,9 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use chrono::{DateTime, Timelike, Utc};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::content_disposition;
-use crate::expiry::{Expiry, describe};
+use crate::profiles::expiry::{Expiry, describe};
 use crate::storage::Bucket;
+use crate::storage::content_disposition;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PresignError {

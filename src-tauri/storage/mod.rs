@@ -3,6 +3,12 @@
 //! before any byte is uploaded, finds the bucket's region when the profile names another, and
 //! measures the clock skew from the server's `Date` header.
 
+pub mod content_disposition;
+pub mod journal;
+pub mod presign;
+pub mod session;
+pub mod upload;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -162,7 +168,9 @@ impl Bucket {
             )
             .interceptor(clock.clone())
             // Loopback directly, anything else through the environment's proxy (see `net`).
-            .http_client(crate::net::sdk_http_client(profile.endpoint.as_deref()));
+            .http_client(crate::system::net::sdk_http_client(
+                profile.endpoint.as_deref(),
+            ));
         if let Some(endpoint) = &profile.endpoint {
             config = config.endpoint_url(endpoint);
         }

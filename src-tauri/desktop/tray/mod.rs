@@ -11,11 +11,13 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 use super::{Desktop, drop_target, notify};
-use crate::expiry::Expiry;
 use crate::handover::SharePaths;
-use crate::history::Query;
+use crate::links::history::Query;
 use crate::profiles::ProfileBook;
-use crate::tray_menu::{self, Action, Activity, Item};
+use crate::profiles::expiry::Expiry;
+pub mod menu;
+
+use menu::{Action, Activity, Item};
 
 pub const TRAY_ID: &str = "linkdrop";
 /// How often the icon follows the uploads; the menu (clipboard, countdowns) every fourth time.
@@ -31,7 +33,7 @@ fn idle_icon() -> Image<'static> {
 
 /// Creates the tray icon; `false` when the desktop has no tray to put it in.
 pub fn install(app: &AppHandle) -> bool {
-    let items = tray_menu::build(&state(app));
+    let items = menu::build(&state(app));
     let built = to_menu(app, &items).and_then(|menu| {
         TrayIconBuilder::with_id(TRAY_ID)
             .tooltip("LinkDrop")
@@ -70,7 +72,7 @@ pub fn install(app: &AppHandle) -> bool {
             if tick % MENU_EVERY != 0 && !started_or_ended {
                 continue;
             }
-            let items = tray_menu::build(&state(&app));
+            let items = menu::build(&state(&app));
             if items != shown {
                 match to_menu(&app, &items) {
                     Ok(menu) => {
@@ -92,20 +94,19 @@ pub fn install(app: &AppHandle) -> bool {
 }
 
 /// What the menu shows now.
-fn state(app: &AppHandle) -> tray_menu::State {
+fn state(app: &AppHandle) -> menu::State {
     let desktop = app.state::<Desktop>();
     let context = &desktop.context;
     let now = chrono::Utc::now();
-    let recent = context
-        .history()
-        .and_then(|h| h.list(&Query::default(), now, tray_menu::RECENT as u32, 0))
+    let recent = crate::links::history(&context.paths)
+        .and_then(|h| h.list(&Query::default(), now, menu::RECENT as u32, 0))
         .unwrap_or_default();
     let copied = app
         .clipboard()
         .read_text()
-        .map(|text| tray_menu::copied_files(&text))
+        .map(|text| menu::copied_files(&text))
         .unwrap_or_default();
-    tray_menu::State {
+    menu::State {
         recent,
         copied,
         default_expiry: default_expiry(app),
@@ -117,13 +118,13 @@ fn state(app: &AppHandle) -> tray_menu::State {
 
 fn busy_icon(eighths: u8) -> Image<'static> {
     let idle = idle_icon();
-    let rgba = tray_menu::activity_icon(idle.rgba(), idle.width(), eighths);
+    let rgba = menu::activity_icon(idle.rgba(), idle.width(), eighths);
     Image::new_owned(rgba, idle.width(), idle.height())
 }
 
 /// Brings the menu up to date now (after a click changed what it shows).
 fn refresh_menu(app: &AppHandle) {
-    let items = tray_menu::build(&state(app));
+    let items = menu::build(&state(app));
     if let (Some(tray), Ok(menu)) = (app.tray_by_id(TRAY_ID), to_menu(app, &items)) {
         let _ = tray.set_menu(Some(menu));
     }
@@ -189,7 +190,7 @@ fn on_click(app: &AppHandle, id: &str) {
         Action::ShareFile => choose_and_share(app),
         Action::ShareCopied => {
             let text = app.clipboard().read_text().unwrap_or_default();
-            let paths = tray_menu::copied_files(&text)
+            let paths = menu::copied_files(&text)
                 .into_iter()
                 .map(|p| p.display().to_string())
                 .collect();
@@ -289,7 +290,7 @@ fn share(app: &AppHandle, paths: Vec<String>) {
 /// Copies a recent link; an expired one is re-issued first (and the notification says so).
 async fn copy_recent(app: &AppHandle, id: &str) {
     let desktop = app.state::<Desktop>();
-    let entry = match desktop.context.history().and_then(|h| h.get(id)) {
+    let entry = match crate::links::history(&desktop.context.paths).and_then(|h| h.get(id)) {
         Ok(entry) => entry,
         Err(e) => return notify::problem("Could not copy the link", &e.to_string()),
     };
@@ -300,7 +301,7 @@ async fn copy_recent(app: &AppHandle, id: &str) {
         return notify::link_copied(&entry.name, entry.expires_at, &[], false);
     }
     let expiry = default_expiry(app);
-    match crate::ledger::reissue(&desktop.context, id, Some(expiry)).await {
+    match crate::links::reissue(&desktop.context, id, Some(expiry)).await {
         Ok(share) => {
             if let Err(e) = notify::copy(app, &share.url) {
                 return notify::problem("Could not copy the link", &e.to_string());

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, ToSql, params};
 use serde::{Deserialize, Serialize};
 
-use crate::share::Share;
+use crate::links::Share;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {

@@ -5,12 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Context;
 use crate::check::{self, Report};
 use crate::credentials::{self, CredentialsError, Keychain, Resolved};
-use crate::expiry::{Expiry, ExpiryError};
 use crate::local_store::LocalStoreError;
+use crate::profiles::expiry::{Expiry, ExpiryError};
 use crate::profiles::{CredentialSource, Profile, ProfileBook, ProfileError};
-use crate::share::{Context, start_local_store};
+use crate::storage::session::start_local_store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {

@@ -1,0 +1,41 @@
+//! The links LinkDrop handed out: the ledger of every one (`history`), and what can be done to a
+//! link afterwards (`actions`: re-issue, revoke, forget).
+
+mod actions;
+pub mod history;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+pub use actions::{LedgerError, Unreachable, forget, is_new_user, record, reissue, revoke};
+use history::{History, HistoryError};
+
+use crate::system::paths::Paths;
+
+/// One shared file: what `share --json` prints, one object per file.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, ts_rs::TS)]
+#[ts(export_to = "Share.ts")]
+pub struct Share {
+    pub id: String,
+    pub url: String,
+    /// RFC 3339, in UTC, whole seconds.
+    #[ts(type = "string")]
+    pub expires_at: DateTime<Utc>,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub profile: String,
+    pub bucket: String,
+    pub key: String,
+    pub e_tag: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// The ledger's file in the data dir.
+pub fn history_path(paths: &Paths) -> std::path::PathBuf {
+    paths.data_dir.join("history.sqlite3")
+}
+
+pub fn history(paths: &Paths) -> Result<History, HistoryError> {
+    History::open(&history_path(paths))
+}
