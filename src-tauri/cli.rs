@@ -734,6 +734,11 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
         access_key_id: resolved.credentials.access_key_id().to_owned(),
         secret: resolved.credentials.secret_access_key().to_owned(),
         buckets: vec![profile.bucket.clone()],
+        own_store: true,
+        ports_left: local_store::ports_left::load(&context.paths).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the ports the store left");
+            Vec::new()
+        }),
     })
     .await?;
     let addr = server
@@ -786,6 +791,8 @@ async fn serve_standalone(args: ServeArgs) -> ExitCode {
             access_key_id,
             secret,
             buckets: Vec::new(),
+            own_store: false,
+            ports_left: Vec::new(),
         })
         .await?;
         let addr = server

@@ -199,6 +199,74 @@ fn a_stranger_on_the_stores_port_gets_nothing_and_the_store_moves() {
     let response = common::http().get(url).send().unwrap();
     assert_eq!(response.status().as_u16(), 200);
     assert_eq!(response.text().unwrap(), marker);
+
+    // A link signed for the port the store left (as an older link, or one the stranger asked a
+    // client to make) must not be honoured when it reaches the store through another path: the
+    // stranger's port is not the store's, and a link naming it is refused.
+    let path = url::Url::parse(url).unwrap().path().to_owned();
+    let (bucket, key) = path.trim_start_matches('/').split_once('/').unwrap();
+    let key = percent_decode(key);
+    let old_link = presign_for(&env, &format!("http://127.0.0.1:{port}"), bucket, &key);
+    let old_path_and_query = old_link.splitn(4, '/').nth(3).unwrap();
+    let response = common::http()
+        .get(format!("http://127.0.0.1:{link_port}/{old_path_and_query}"))
+        .header("host", format!("127.0.0.1:{port}"))
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        421,
+        "a link for the old port was served: {:?}",
+        response.text()
+    );
+    // The same link made for the store's port works, so the refusal is about the port alone.
+    let new_link = presign_for(&env, &format!("http://127.0.0.1:{link_port}"), bucket, &key);
+    assert_eq!(fetch_text(&new_link), marker);
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("k={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned()
+}
+
+/// A GET of `bucket/key` signed with the local store's key for `endpoint`, by the AWS SDK.
+fn presign_for(env: &TestEnv, endpoint: &str, bucket: &str, key: &str) -> String {
+    use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+    let store_key = linkdrop::credentials::StoreKey::load(&env.paths())
+        .unwrap()
+        .unwrap();
+    let config = aws_sdk_s3::config::Builder::new()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .credentials_provider(Credentials::new(
+            &store_key.access_key_id,
+            &store_key.secret_access_key,
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    let (bucket, key) = (bucket.to_owned(), key.to_owned());
+    common::block_on(async move {
+        client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .presigned(
+                aws_sdk_s3::presigning::PresigningConfig::expires_in(Duration::from_secs(300))
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+            .uri()
+            .to_owned()
+    })
 }
 
 /// Another account's listener that takes the connection and never answers is a stranger too: the

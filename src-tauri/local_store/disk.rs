@@ -55,9 +55,27 @@ pub enum DiskError {
     InvalidPartOrder,
     #[error("part {0} is smaller than 5 MiB and not the last")]
     EntityTooSmall(i32),
+    #[error("the object is not what the request's precondition says")]
+    PreconditionFailed,
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
+
+/// Why a directory cannot be opened as a store.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0} is served by another store already (it holds the directory's lock)")]
+    InUse(PathBuf),
+    #[error(
+        "{0} is not empty and is not a store's directory: give an empty (or new) directory, so that nothing in it is taken for the store's"
+    )]
+    NotAStore(PathBuf),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The file that says a directory is a store's: nothing of a directory without it is touched.
+const MARKER: &str = ".linkdrop-store";
 
 /// What the store knows of an object besides its bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +117,9 @@ pub struct Segment {
     pub file: String,
     pub size: u64,
 }
+
+/// A test on the object a write would replace (`None`: there is none), made under the lock.
+pub type Condition = dyn Fn(Option<&Object>) -> bool;
 
 /// An object as its metadata file keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -184,6 +205,31 @@ impl Drop for Incoming {
 
 pub struct Disk {
     root: PathBuf,
+    /// Held as long as the store runs: one store per directory, and a second one started by
+    /// mistake touches nothing (it would clean out the first one's uploads on their way in).
+    _lock: File,
+}
+
+/// Writes a file and makes it durable before it is renamed into place: an answered request is
+/// not undone by a power cut.
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_data()
+}
+
+fn to_json<T: Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// Makes a directory's entries (renames into it) durable.
+fn sync_dir(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(dir) = File::open(dir) {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 fn key_hash(key: &str) -> String {
@@ -223,15 +269,37 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Optio
 }
 
 impl Disk {
-    /// The store in `root`, its directories made (see `legacy` for a store of the old layout).
-    pub fn open(root: &Path) -> std::io::Result<Disk> {
+    /// The store in `root`, its directories made and locked for this process. A directory that
+    /// holds other things is refused, unless `legacy` says it is LinkDrop's own store of the old
+    /// layout (see `legacy`, which the caller runs next).
+    pub fn open(root: &Path, legacy: bool) -> Result<Disk, OpenError> {
+        let marked = root.join(MARKER).is_file();
+        let empty = std::fs::read_dir(root).map_or(true, |mut d| d.next().is_none());
+        let old_layout = legacy && root.join("objects").is_dir();
+        if !(marked || empty || old_layout) {
+            return Err(OpenError::NotAStore(root.to_owned()));
+        }
+        std::fs::create_dir_all(root)?;
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(root.join(MARKER))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(OpenError::InUse(root.to_owned()));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+        }
         let disk = Disk {
             root: root.to_owned(),
+            _lock: lock,
         };
         for dir in ["buckets", "uploads", "completed", "tmp"] {
             std::fs::create_dir_all(root.join(dir))?;
         }
-        // What a crash left on its way in.
+        // What a crash left on its way in (no other store runs here: the lock says so).
         for entry in std::fs::read_dir(disk.tmp())?.flatten() {
             let _ = std::fs::remove_file(entry.path())
                 .or_else(|_| std::fs::remove_dir_all(entry.path()));
@@ -379,32 +447,66 @@ impl Disk {
         Err(DiskError::NoSuchKey)
     }
 
-    /// Writes `object` as the one at its key, its segments `(file in tmp or uploads, name)` moved
-    /// into place first; the object it replaces, if any, has its files removed.
+    /// Writes `object` as the one at its key, its segments `(file in tmp, name)` moved into place
+    /// first; the object it replaces, if any, has its files removed. With a `condition`, it is
+    /// written only if the condition holds of the object there now (checked under the lock, so two
+    /// conditional writers cannot both win).
     fn commit(
         &self,
         bucket: &str,
         object: &Object,
         moves: Vec<(PathBuf, String)>,
+        condition: Option<&Condition>,
     ) -> Result<(), DiskError> {
         let (meta, hash) = self.meta_path(bucket, &object.key);
         let data = self.data_dir(bucket, &hash);
         std::fs::create_dir_all(&data)?;
-        std::fs::create_dir_all(meta.parent().unwrap_or(&self.root))?;
+        let meta_dir = meta.parent().unwrap_or(&self.root).to_owned();
+        std::fs::create_dir_all(&meta_dir)?;
+        let mut placed = Vec::new();
+        let undo = |placed: &[PathBuf]| {
+            for file in placed {
+                let _ = std::fs::remove_file(file);
+            }
+        };
         for (from, name) in &moves {
-            std::fs::rename(from, data.join(name))?;
+            if let Err(e) = std::fs::rename(from, data.join(name)) {
+                undo(&placed);
+                return Err(e.into());
+            }
+            placed.push(data.join(name));
         }
-        let json = serde_json::to_vec(object)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        sync_dir(&data);
         let tmp = self.tmp().join(format!("meta-{}", random_id()));
-        std::fs::write(&tmp, json)?;
+        let written = to_json(object).and_then(|json| write_synced(&tmp, &json));
+        if let Err(e) = written {
+            undo(&placed);
+            return Err(e.into());
+        }
         // One writer at a time replaces an object (processes too: the lock is a file's), so
         // that each replaced object's files are removed once, by the one that replaced it.
         let lock = File::create(self.bucket_dir(bucket).join(".lock"))?;
         lock.lock()?;
-        let old = read_json::<Object>(&meta).ok().flatten();
-        std::fs::rename(&tmp, &meta)?;
+        let old = read_json::<Object>(&meta)
+            .ok()
+            .flatten()
+            .filter(|o| o.key == object.key);
+        if let Some(condition) = condition
+            && !condition(old.as_ref())
+        {
+            drop(lock);
+            let _ = std::fs::remove_file(&tmp);
+            undo(&placed);
+            return Err(DiskError::PreconditionFailed);
+        }
+        let renamed = std::fs::rename(&tmp, &meta);
         drop(lock);
+        if let Err(e) = renamed {
+            let _ = std::fs::remove_file(&tmp);
+            undo(&placed);
+            return Err(e.into());
+        }
+        sync_dir(&meta_dir);
         if let Some(old) = old {
             for segment in old.segments {
                 if !object.segments.iter().any(|s| s.file == segment.file) {
@@ -415,13 +517,15 @@ impl Disk {
         Ok(())
     }
 
-    /// Keeps incoming bytes as the object at `key`.
+    /// Keeps incoming bytes as the object at `key`, if `condition` (when given) holds of the
+    /// object there now.
     pub fn put(
         &self,
         bucket: &str,
         key: &str,
         incoming: &Incoming,
         attributes: Attributes,
+        condition: Option<&Condition>,
     ) -> Result<Object, DiskError> {
         self.require_bucket(bucket)?;
         let (_, hash) = self.meta_path(bucket, key);
@@ -438,7 +542,12 @@ impl Disk {
                 size: incoming.size,
             }],
         };
-        self.commit(bucket, &object, vec![(incoming.path.clone(), file)])?;
+        self.commit(
+            bucket,
+            &object,
+            vec![(incoming.path.clone(), file)],
+            condition,
+        )?;
         Ok(object)
     }
 
@@ -478,7 +587,7 @@ impl Disk {
             segments,
             ..source
         };
-        let result = self.commit(to.0, &object, moves.clone());
+        let result = self.commit(to.0, &object, moves.clone(), None);
         for (staged, _) in moves {
             let _ = std::fs::remove_file(staged);
         }
@@ -491,8 +600,15 @@ impl Disk {
         let (meta, hash) = self.meta_path(bucket, key);
         let lock = File::create(self.bucket_dir(bucket).join(".lock"))?;
         lock.lock()?;
-        let Some(old) = read_json::<Object>(&meta)?.filter(|o| o.key == key) else {
-            return Ok(());
+        let old = match read_json::<Object>(&meta) {
+            Ok(Some(old)) if old.key == key => old,
+            Ok(_) => return Ok(()),
+            // Unreadable (a power cut mid-write): it goes, and its files with the next sweep.
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                std::fs::remove_file(&meta)?;
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
         };
         std::fs::remove_file(&meta)?;
         drop(lock);
@@ -548,9 +664,7 @@ impl Disk {
         };
         let staged = self.tmp().join(format!("upload-{}", upload.id));
         std::fs::create_dir(&staged)?;
-        let json = serde_json::to_vec(&upload)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        std::fs::write(staged.join("upload.json"), json)?;
+        write_synced(&staged.join("upload.json"), &to_json(&upload)?)?;
         std::fs::rename(&staged, self.upload_dir(&upload.id)?)?;
         Ok(upload)
     }
@@ -579,10 +693,8 @@ impl Disk {
             checksums: incoming.checksums.clone(),
             last_modified: Utc::now(),
         };
-        let json = serde_json::to_vec(&part)
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         let meta_tmp = self.tmp().join(format!("part-{}", random_id()));
-        std::fs::write(&meta_tmp, json)?;
+        write_synced(&meta_tmp, &to_json(&part)?)?;
         let gone = |e: std::io::Error| {
             let _ = std::fs::remove_file(&meta_tmp);
             if e.kind() == std::io::ErrorKind::NotFound {
@@ -656,8 +768,10 @@ impl Disk {
 
     /// Completes the upload with the parts the client lists `(number, ETag)`: each must be one
     /// that arrived, with that ETag, in ascending order, and all but the last at least 5 MiB.
-    /// The parts become the object's segments by rename. A completion sent again for an upload
-    /// that completed (its first answer lost) gets the same answer.
+    /// The parts become the object's segments by hard links (no copy), and the upload goes only
+    /// once the object is in place: a completion that fails midway leaves the upload as it was,
+    /// to complete again. A completion sent again for an upload that completed (its first answer
+    /// lost) gets the same answer.
     pub fn complete(
         &self,
         bucket: &str,
@@ -665,6 +779,11 @@ impl Disk {
         id: &str,
         listed: &[(i32, String)],
     ) -> Result<Finished, DiskError> {
+        if let Ok(done) = self.completed_before(bucket, key, id) {
+            // Finished, but a crash came before its directory went.
+            self.remove_upload_dir(id);
+            return Ok(done);
+        }
         let upload = match self.upload(bucket, key, id) {
             Ok(upload) => upload,
             Err(DiskError::NoSuchUpload) => return self.completed_before(bucket, key, id),
@@ -717,9 +836,23 @@ impl Disk {
         let dir = self.upload_dir(id)?;
         let mut moves = Vec::new();
         let mut segments = Vec::new();
+        let unstage = |moves: &[(PathBuf, String)]| {
+            for (staged, _) in moves {
+                let _ = std::fs::remove_file(staged);
+            }
+        };
         for part in &chosen {
             let name = format!("{hash}.{version}.{}", part.number);
-            moves.push((dir.join(format!("part-{}", part.number)), name.clone()));
+            let staged = self.tmp().join(format!("seg-{}", random_id()));
+            let from = dir.join(format!("part-{}", part.number));
+            if let Err(e) = std::fs::hard_link(&from, &staged).or_else(|_| {
+                // No hard links here (some file systems): the part is copied.
+                std::fs::copy(&from, &staged).map(|_| ())
+            }) {
+                unstage(&moves);
+                return Err(e.into());
+            }
+            moves.push((staged, name.clone()));
             segments.push(Segment {
                 file: name,
                 size: part.size,
@@ -734,7 +867,10 @@ impl Disk {
             checksums: checksums.clone(),
             segments,
         };
-        self.commit(bucket, &object, moves)?;
+        let staged = moves.clone();
+        let committed = self.commit(bucket, &object, moves, None);
+        unstage(&staged);
+        committed?;
         let completed = Completed {
             bucket: bucket.to_owned(),
             key: key.to_owned(),
@@ -742,15 +878,26 @@ impl Disk {
             checksums: checksums.clone(),
             at: Utc::now(),
         };
-        if let Ok(json) = serde_json::to_vec(&completed) {
-            let _ = std::fs::write(self.root.join("completed").join(format!("{id}.json")), json);
+        let marker = self.root.join("completed").join(format!("{id}.json"));
+        let tmp = self.tmp().join(format!("done-{}", random_id()));
+        if to_json(&completed)
+            .and_then(|json| write_synced(&tmp, &json))
+            .and_then(|()| std::fs::rename(&tmp, &marker))
+            .is_err()
+        {
+            let _ = std::fs::remove_file(&tmp);
         }
         // The parts not listed go with the upload, as S3 drops them.
-        let aside = self.tmp().join(format!("done-{}", random_id()));
+        self.remove_upload_dir(id);
+        Ok(Finished { e_tag, checksums })
+    }
+
+    fn remove_upload_dir(&self, id: &str) {
+        let Ok(dir) = self.upload_dir(id) else { return };
+        let aside = self.tmp().join(format!("gone-{}", random_id()));
         if std::fs::rename(&dir, &aside).is_ok() {
             let _ = std::fs::remove_dir_all(&aside);
         }
-        Ok(Finished { e_tag, checksums })
     }
 
     fn completed_before(&self, bucket: &str, key: &str, id: &str) -> Result<Finished, DiskError> {
@@ -814,7 +961,7 @@ impl Disk {
         if std::fs::hard_link(file, &staged).is_err() {
             std::fs::copy(file, &staged)?;
         }
-        let result = self.commit(bucket, &object, vec![(staged.clone(), name)]);
+        let result = self.commit(bucket, &object, vec![(staged.clone(), name)], None);
         let _ = std::fs::remove_file(&staged);
         result
     }
@@ -991,7 +1138,7 @@ mod tests {
     #[test]
     fn a_key_that_is_also_a_prefix_and_keys_that_are_not_paths_are_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
         disk.create_bucket("b").unwrap();
         for key in ["a/b", "a/b/c", "a//b", "100% + sure", "../x", "ä/ö ü"] {
             let data = format!("bytes of {key}");
@@ -1000,6 +1147,7 @@ mod tests {
                 key,
                 &incoming(&disk, data.as_bytes()),
                 Attributes::default(),
+                None,
             )
             .unwrap();
         }
@@ -1020,16 +1168,23 @@ mod tests {
     #[test]
     fn an_overwrite_keeps_what_a_reader_opened_and_removes_the_old_files() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
         disk.create_bucket("b").unwrap();
-        disk.put("b", "k", &incoming(&disk, b"first"), Attributes::default())
-            .unwrap();
+        disk.put(
+            "b",
+            "k",
+            &incoming(&disk, b"first"),
+            Attributes::default(),
+            None,
+        )
+        .unwrap();
         let (old, mut files) = disk.open_object("b", "k").unwrap();
         disk.put(
             "b",
             "k",
             &incoming(&disk, b"second!"),
             Attributes::default(),
+            None,
         )
         .unwrap();
         let mut seen = Vec::new();
@@ -1065,7 +1220,7 @@ mod tests {
     #[test]
     fn completing_moves_the_parts_and_checks_what_the_client_lists() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
         disk.create_bucket("b").unwrap();
         let upload = disk
             .create_upload("b", "big", Attributes::default(), Some("CRC32C".into()))
@@ -1159,13 +1314,14 @@ mod tests {
     #[test]
     fn files_a_crash_left_unnamed_are_swept_and_objects_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
         disk.create_bucket("b").unwrap();
         disk.put(
             "b",
             "kept",
             &incoming(&disk, b"kept"),
             Attributes::default(),
+            None,
         )
         .unwrap();
         let fan = dir.path().join("buckets/b/data/00");
@@ -1180,16 +1336,130 @@ mod tests {
             .unwrap()
             .set_modified(long_ago)
             .unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        drop(disk);
+        let disk = Disk::open(dir.path(), false).unwrap();
         assert!(!orphan.exists(), "an old file no object names is swept");
         assert!(fresh.exists(), "a recent one may be a live writer's");
         assert_eq!(read(&disk, "b", "kept"), b"kept");
     }
 
     #[test]
+    fn one_store_per_directory_and_never_a_directory_of_other_things() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
+        assert!(matches!(
+            Disk::open(dir.path(), false),
+            Err(OpenError::InUse(_))
+        ));
+        drop(disk);
+        Disk::open(dir.path(), false).unwrap();
+        let other = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(other.path().join("tmp")).unwrap();
+        std::fs::write(
+            other.path().join("tmp").join("thesis.tex"),
+            b"years of work",
+        )
+        .unwrap();
+        assert!(matches!(
+            Disk::open(other.path(), false),
+            Err(OpenError::NotAStore(_))
+        ));
+        assert!(
+            other.path().join("tmp").join("thesis.tex").exists(),
+            "nothing was touched"
+        );
+    }
+
+    #[test]
+    fn a_conditional_write_is_decided_under_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = std::sync::Arc::new(Disk::open(dir.path(), false).unwrap());
+        disk.create_bucket("b").unwrap();
+        let only_if_absent = |current: Option<&Object>| current.is_none();
+        let winners: usize = (0..8)
+            .map(|i| {
+                let disk = disk.clone();
+                std::thread::spawn(move || {
+                    let bytes = format!("writer {i}");
+                    let incoming = incoming(&disk, bytes.as_bytes());
+                    disk.put(
+                        "b",
+                        "once",
+                        &incoming,
+                        Attributes::default(),
+                        Some(&only_if_absent),
+                    )
+                    .is_ok()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(winners, 1, "exactly one If-None-Match: * writer wins");
+        assert_eq!(
+            files(&dir.path().join("buckets/b/data")),
+            1,
+            "the losers left nothing"
+        );
+    }
+
+    #[test]
+    fn a_completion_that_fails_midway_leaves_the_upload_to_complete_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
+        disk.create_bucket("b").unwrap();
+        let upload = disk
+            .create_upload("b", "k", Attributes::default(), None)
+            .unwrap();
+        let part = disk
+            .put_part(&upload, 1, &incoming(&disk, b"the only part"))
+            .unwrap();
+        let listed = vec![(1, part.md5.clone())];
+        // Where the object's data would go, a file: the completion cannot put its segments there.
+        let (_, hash) = disk.meta_path("b", "k");
+        let fan = disk.data_dir("b", &hash);
+        std::fs::create_dir_all(fan.parent().unwrap()).unwrap();
+        std::fs::write(&fan, b"in the way").unwrap();
+        assert!(disk.complete("b", "k", &upload.id, &listed).is_err());
+        assert_eq!(
+            disk.parts(&upload).unwrap().len(),
+            1,
+            "the part is still there"
+        );
+        std::fs::remove_file(&fan).unwrap();
+        let done = disk.complete("b", "k", &upload.id, &listed).unwrap();
+        assert_eq!(read(&disk, "b", "k"), b"the only part");
+        assert_eq!(
+            disk.complete("b", "k", &upload.id, &listed).unwrap().e_tag,
+            done.e_tag
+        );
+    }
+
+    #[test]
+    fn unreadable_metadata_can_be_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
+        disk.create_bucket("b").unwrap();
+        disk.put(
+            "b",
+            "k",
+            &incoming(&disk, b"x"),
+            Attributes::default(),
+            None,
+        )
+        .unwrap();
+        let (meta, _) = disk.meta_path("b", "k");
+        std::fs::write(&meta, b"").unwrap();
+        assert!(disk.object("b", "k").is_err());
+        disk.delete("b", "k").unwrap();
+        assert!(matches!(disk.object("b", "k"), Err(DiskError::NoSuchKey)));
+    }
+
+    #[test]
     fn a_part_landing_after_the_abort_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let disk = Disk::open(dir.path()).unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
         disk.create_bucket("b").unwrap();
         let upload = disk
             .create_upload("b", "k", Attributes::default(), None)

@@ -20,15 +20,45 @@ pub(super) struct Gate {
     s3: S3Service,
     secret: Arc<str>,
     port: u16,
+    /// Ports this store moved off because a stranger holds them (see `host_is_ours`).
+    ports_left: Arc<[u16]>,
 }
 
 impl Gate {
-    pub(super) fn new(s3: S3Service, secret: &str, port: u16) -> Gate {
+    pub(super) fn new(s3: S3Service, secret: &str, port: u16, mut ports_left: Vec<u16>) -> Gate {
+        // A port left long ago may be free again and taken back.
+        ports_left.retain(|&p| p != port);
         Gate {
             s3,
             secret: secret.into(),
             port,
+            ports_left: ports_left.into(),
         }
+    }
+
+    /// The request does not name a port this store moved off. A link made for that port now
+    /// reaches the stranger who holds it, who could replay it here with its Host header (which
+    /// its signature covers); such a request is refused. Other names pass: a proxy or tunnel in
+    /// front of the store signs for its own.
+    fn host_is_ours(&self, req: &http::Request<Incoming>) -> bool {
+        let Some(host) = req
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+        else {
+            return true;
+        };
+        let Some((name, given)) = host.rsplit_once(':') else {
+            return true;
+        };
+        let loopback = matches!(
+            name.to_ascii_lowercase().as_str(),
+            "127.0.0.1" | "localhost" | "[::1]"
+        );
+        !(loopback
+            && given
+                .parse::<u16>()
+                .is_ok_and(|p| self.ports_left.contains(&p)))
     }
 
     async fn handle(self, req: http::Request<Incoming>) -> Result<HttpResponse, HttpError> {
@@ -37,6 +67,11 @@ impl Gate {
         let path = req.uri().path().to_owned();
         let mut response = if path == identity::HELLO_PATH {
             self.hello(req.uri().query().unwrap_or_default())
+        } else if !self.host_is_ours(&req) {
+            plain(
+                421,
+                "this store has moved off the port this request names\n",
+            )
         } else {
             self.s3.call(req.map(Body::from)).await?
         };
@@ -63,18 +98,21 @@ impl Gate {
             .find(|(name, _)| name == "nonce")
             .map(|(_, value)| value.into_owned())
             .filter(|n| identity::valid_nonce(n));
-        let (status, body) = match nonce {
-            Some(nonce) => (200, identity::answer(&self.secret, self.port, &nonce)),
-            None => (400, "a challenge is 32 to 128 hex digits\n".to_owned()),
-        };
-        let mut response = http::Response::new(Body::from(body));
-        *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("text/plain"),
-        );
-        response
+        match nonce {
+            Some(nonce) => plain(200, &identity::answer(&self.secret, self.port, &nonce)),
+            None => plain(400, "a challenge is 32 to 128 hex digits\n"),
+        }
     }
+}
+
+fn plain(status: u16, body: &str) -> HttpResponse {
+    let mut response = http::Response::new(Body::from(body.to_owned()));
+    *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
+    response
 }
 
 impl hyper::service::Service<http::Request<Incoming>> for Gate {

@@ -177,7 +177,7 @@ mod tests {
         )
         .unwrap();
 
-        let disk = Disk::open(root).unwrap();
+        let disk = Disk::open(root, true).unwrap();
         migrate(&disk, root).unwrap();
         let report = disk.object("linkdrop", "abc123/report.pdf").unwrap();
         assert_eq!(

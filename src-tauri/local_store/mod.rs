@@ -68,6 +68,13 @@ pub enum LocalStoreError {
     },
     #[error("profile {name:?} is not backed by the local store")]
     NotLocal { name: String },
+    #[error("another store serves {} already: stop it first, or give another directory", .root.display())]
+    InUse { root: PathBuf },
+    #[error(
+        "{} is not empty and is not a store's directory: give an empty or new directory, so that nothing in it is taken for the store's",
+        .root.display()
+    )]
+    NotAStore { root: PathBuf },
     #[error(transparent)]
     Credentials(#[from] CredentialsError),
     #[error(transparent)]
@@ -113,6 +120,30 @@ pub async fn profiles(paths: &Paths) -> Result<ProfileBook, LocalStoreError> {
             path: paths.config_dir.clone(),
             source: std::io::Error::other(e),
         })?
+}
+
+/// The ports the local store left (see [`ensure_running`]), kept beside its data.
+pub mod ports_left {
+    use crate::system::paths::Paths;
+
+    pub fn load(paths: &Paths) -> std::io::Result<Vec<u16>> {
+        match std::fs::read_to_string(paths.store_ports_left()) {
+            Ok(text) => Ok(text.lines().filter_map(|l| l.trim().parse().ok()).collect()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) fn add(paths: &Paths, port: u16) -> std::io::Result<()> {
+        let mut ports = load(paths)?;
+        if ports.contains(&port) {
+            return Ok(());
+        }
+        ports.push(port);
+        let text: String = ports.iter().map(|p| format!("{p}\n")).collect();
+        std::fs::create_dir_all(&paths.data_dir)?;
+        crate::system::paths::write_atomically(&paths.store_ports_left(), text.as_bytes())
+    }
 }
 
 fn loopback_endpoint(port: u16) -> String {
@@ -202,6 +233,12 @@ pub async fn ensure_running(
         Listener::Stranger { detail } => detail,
     };
     tracing::warn!(port = addr.port(), %stranger, "the local store's port is taken; moving the store");
+    // Links made for the old port now reach the stranger, who may replay them here: the moved
+    // store refuses them (see `Gate`).
+    ports_left::add(paths, addr.port()).map_err(|source| LocalStoreError::Io {
+        path: paths.store_ports_left(),
+        source,
+    })?;
     // A few tries: a free port can be taken again before the store binds it.
     for _ in 0..3 {
         let port = free_loopback_port().map_err(|source| LocalStoreError::Io {
@@ -339,6 +376,11 @@ pub struct ServeConfig {
     /// Buckets made when the store starts (the local profile's, so its first share is one round
     /// trip shorter).
     pub buckets: Vec<String>,
+    /// `root` is LinkDrop's own store (the data dir's): one of the old layout there moves in.
+    /// Never for a directory a user names (`serve --data`).
+    pub own_store: bool,
+    /// Ports this store moved off (a stranger holds them): requests naming them are refused.
+    pub ports_left: Vec<u16>,
 }
 
 /// A bound store, ready to serve.
@@ -354,25 +396,7 @@ impl Server {
                 addr: config.listen,
             });
         }
-        let io = |source| LocalStoreError::Io {
-            path: config.root.clone(),
-            source,
-        };
-        let disk = disk::Disk::open(&config.root).map_err(io)?;
-        // A store of LinkDrop before this layout moves in, so that links made before keep working.
-        legacy::migrate(&disk, &config.root).map_err(io)?;
-        for bucket in &config.buckets {
-            disk.ensure_bucket(bucket)
-                .map_err(|e| io(std::io::Error::other(e)))?;
-        }
-        let store = s3::LocalStore {
-            disk: std::sync::Arc::new(disk),
-        };
-        let mut builder = s3s::service::S3ServiceBuilder::new(store);
-        builder.set_auth(s3s::auth::SimpleAuth::from_single(
-            config.access_key_id,
-            config.secret.clone(),
-        ));
+        // The port first: a second store started by mistake goes no further, and touches nothing.
         let listener =
             TcpListener::bind(config.listen)
                 .await
@@ -387,9 +411,35 @@ impl Server {
                 source,
             })?
             .port();
+        let io = |source| LocalStoreError::Io {
+            path: config.root.clone(),
+            source,
+        };
+        let disk = disk::Disk::open(&config.root, config.own_store).map_err(|e| match e {
+            disk::OpenError::InUse(root) => LocalStoreError::InUse { root },
+            disk::OpenError::NotAStore(root) => LocalStoreError::NotAStore { root },
+            disk::OpenError::Io(e) => io(e),
+        })?;
+        if config.own_store {
+            // A store of LinkDrop before this layout moves in, so that links made before keep
+            // working.
+            legacy::migrate(&disk, &config.root).map_err(io)?;
+        }
+        for bucket in &config.buckets {
+            disk.ensure_bucket(bucket)
+                .map_err(|e| io(std::io::Error::other(e)))?;
+        }
+        let store = s3::LocalStore {
+            disk: std::sync::Arc::new(disk),
+        };
+        let mut builder = s3s::service::S3ServiceBuilder::new(store);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(
+            config.access_key_id,
+            config.secret.clone(),
+        ));
         Ok(Server {
             listener,
-            gate: gate::Gate::new(builder.build(), &config.secret, port),
+            gate: gate::Gate::new(builder.build(), &config.secret, port, config.ports_left),
         })
     }
 

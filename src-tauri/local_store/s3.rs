@@ -52,6 +52,10 @@ fn disk_error(e: DiskError) -> S3Error {
             "The specified multipart upload does not exist: it was aborted or completed, or its id is wrong"
         ),
         DiskError::InvalidPart(why) => s3_error!(InvalidPart, "{why}"),
+        DiskError::PreconditionFailed => s3_error!(
+            PreconditionFailed,
+            "At least one of the pre-conditions you specified did not hold"
+        ),
         DiskError::InvalidPartOrder => s3_error!(
             InvalidPartOrder,
             "The list of parts was not in ascending order"
@@ -493,21 +497,26 @@ fn page(
         truncated: false,
         last: None,
     };
+    // An empty delimiter groups nothing (as in S3).
+    let delimiter = delimiter.filter(|d| !d.is_empty());
     for entry in all {
         if !entry.key.starts_with(prefix) {
             continue;
         }
-        if let Some(after) = after
-            && (entry.key.as_bytes() <= after.as_bytes()
-                || (delimiter.is_some_and(|d| after.ends_with(d)) && entry.key.starts_with(after)))
-        {
-            continue;
-        }
-        let grouped = delimiter.filter(|d| !d.is_empty()).and_then(|d| {
+        let grouped = delimiter.and_then(|d| {
             entry.key[prefix.len()..]
                 .find(d)
                 .map(|i| entry.key[..prefix.len() + i + d.len()].to_owned())
         });
+        // What was listed is what comes at or before `after`: a key by itself, a key that rolls
+        // up into a common prefix by that prefix (a page that ended on `a/` has listed all of it;
+        // a key `a/` that is an object of its own, a folder marker, has not).
+        if let Some(after) = after {
+            let listed_as = grouped.as_deref().unwrap_or(&entry.key);
+            if listed_as.as_bytes() <= after.as_bytes() {
+                continue;
+            }
+        }
         if let Some(common) = &grouped
             && page.prefixes.last() == Some(common)
         {
@@ -693,29 +702,18 @@ impl S3 for LocalStore {
         let incoming = receive(&self.disk, body, &expected).await?;
         let expected = expected.with_trailer(req.trailing_headers);
         expected.check(&incoming)?;
+        // A conditional write (If-None-Match: * creates only, If-Match replaces only that ETag),
+        // decided where the object is replaced, so that two such writers cannot both win.
         let (if_match, if_none_match) = (input.if_match, input.if_none_match);
-        if if_match.is_some() || if_none_match.is_some() {
-            // A conditional write: If-None-Match: * creates only, If-Match replaces only that ETag.
-            let (disk, bucket, key) = (self.disk.clone(), input.bucket.clone(), input.key.clone());
-            let current = match blocking(move || disk.object(&bucket, &key)).await {
-                Ok(object) => Some(object),
-                Err(e) if e.code() == &s3s::S3ErrorCode::NoSuchKey => None,
-                Err(e) => return Err(e),
-            };
-            let refused = match (&if_none_match, &if_match, &current) {
-                (Some(_), _, Some(_)) | (_, Some(_), None) => true,
+        let conditional = if_match.is_some() || if_none_match.is_some();
+        let condition =
+            move |current: Option<&disk::Object>| match (&if_none_match, &if_match, current) {
+                (Some(_), _, Some(_)) | (_, Some(_), None) => false,
                 (_, Some(ETagCondition::ETag(e)), Some(c)) => {
-                    !e.strong_cmp(&ETag::Strong(c.e_tag.clone()))
+                    e.strong_cmp(&ETag::Strong(c.e_tag.clone()))
                 }
-                _ => false,
+                _ => true,
             };
-            if refused {
-                return Err(s3_error!(
-                    PreconditionFailed,
-                    "At least one of the pre-conditions you specified did not hold"
-                ));
-            }
-        }
         let attributes = attributes(
             input.content_type,
             input.content_encoding,
@@ -725,7 +723,12 @@ impl S3 for LocalStore {
             input.metadata,
         );
         let (disk, bucket, key) = (self.disk.clone(), input.bucket, input.key);
-        let object = blocking(move || disk.put(&bucket, &key, &incoming, attributes)).await?;
+        let object = blocking(move || {
+            let condition: Option<&dyn Fn(Option<&disk::Object>) -> bool> =
+                conditional.then_some(&condition);
+            disk.put(&bucket, &key, &incoming, attributes, condition)
+        })
+        .await?;
         let sums = asked(&object.checksums, &expected, None);
         Ok(S3Response::new(PutObjectOutput {
             e_tag: Some(ETag::Strong(object.e_tag)),
@@ -1338,6 +1341,31 @@ mod tests {
         let under_c = page(all(), "c/", Some("/"), None, 10);
         assert_eq!(under_c.prefixes, ["c/x/"]);
         assert_eq!(under_c.objects[0].key, "c/y");
+    }
+
+    #[test]
+    fn paging_never_drops_a_key_after_a_folder_marker_or_with_an_empty_delimiter() {
+        let keys = || listed(&["a/", "a/x", "a/y/1", "b"]);
+        let mut seen = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let p = page(keys(), "a/", Some("/"), after.as_deref(), 1);
+            seen.extend(p.objects.iter().map(|o| o.key.clone()));
+            seen.extend(p.prefixes.iter().cloned());
+            if !p.truncated {
+                break;
+            }
+            after = p.last;
+        }
+        assert_eq!(seen, ["a/", "a/x", "a/y/"]);
+        let all = page(keys(), "", Some(""), Some("a/"), 10);
+        let names: Vec<_> = all.objects.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a/x", "a/y/1", "b"],
+            "an empty delimiter groups nothing"
+        );
+        assert!(all.prefixes.is_empty());
     }
 
     #[test]

@@ -71,6 +71,11 @@ impl Paths {
         self.data_dir.join("store.log")
     }
 
+    /// The ports the local store moved off because a stranger held them (one per line).
+    pub fn store_ports_left(&self) -> PathBuf {
+        self.data_dir.join("store-ports-left")
+    }
+
     /// Where folders are zipped before they are shared (on disk beside the data, not in a
     /// RAM-backed /tmp).
     pub fn temp_dir(&self) -> PathBuf {
