@@ -128,14 +128,27 @@ impl StoreKey {
         })
     }
 
-    /// The stored key, made on first use.
+    /// The stored key, made on first use. Two processes that start at once (the window and a
+    /// `linkdrop share`) end with the same key: the file is created only if it is still missing,
+    /// and the one that loses the race reads the winner's.
     pub fn load_or_create(paths: &Paths) -> Result<StoreKey, CredentialsError> {
         if let Some(key) = StoreKey::load(paths)? {
             return Ok(key);
         }
         let key = StoreKey::random();
-        key.save(paths)?;
-        Ok(key)
+        let path = StoreKey::path(paths);
+        let failed = |e: std::io::Error| CredentialsError::StoreKey {
+            action: "write",
+            path: path.clone(),
+            detail: e.to_string(),
+        };
+        let json = serde_json::to_vec_pretty(&key).map_err(|e| failed(e.into()))?;
+        match crate::system::paths::create_atomically(&path, &json) {
+            Ok(()) => Ok(key),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => StoreKey::load(paths)?
+                .ok_or_else(|| failed(std::io::Error::other("it vanished as it was made"))),
+            Err(e) => Err(failed(e)),
+        }
     }
 
     fn resolved(self) -> Resolved {
@@ -504,6 +517,31 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn processes_that_make_the_store_key_at_once_end_with_one_key() {
+        for _ in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let paths = Paths {
+                config_dir: dir.path().join("config"),
+                data_dir: dir.path().join("data"),
+            };
+            let barrier = std::sync::Barrier::new(8);
+            let keys: Vec<String> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            StoreKey::load_or_create(&paths).unwrap().secret_access_key
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap()).collect()
+            });
+            let stored = StoreKey::load(&paths).unwrap().unwrap().secret_access_key;
+            assert!(keys.iter().all(|k| *k == stored), "{keys:?} vs {stored}");
+        }
+    }
 
     #[tokio::test]
     async fn aws_profiles_are_listed_with_how_they_sign_in() {

@@ -79,14 +79,10 @@ pub async fn who_listens(addr: SocketAddr, secret: &str) -> Listener {
         }
     };
     let status = response.status();
-    // An answer is 64 hex digits; a stranger's body is not read further than that.
-    let body = match response.bytes().await {
-        Ok(body) if body.len() <= 256 => body,
-        Ok(_) | Err(_) => {
-            return Listener::Stranger {
-                detail: format!("it answered LinkDrop's challenge with HTTP {status}"),
-            };
-        }
+    let Some(body) = read_at_most(response, MAX_ANSWER).await else {
+        return Listener::Stranger {
+            detail: format!("it answered LinkDrop's challenge with HTTP {status}"),
+        };
     };
     let proof = data_encoding::HEXLOWER_PERMISSIVE.decode(body.trim_ascii());
     match proof {
@@ -106,6 +102,22 @@ pub async fn who_listens(addr: SocketAddr, secret: &str) -> Listener {
     }
 }
 
+/// An answer is 64 hex digits; a stranger's body is not read further than this.
+const MAX_ANSWER: usize = 256;
+
+/// The body, read chunk by chunk and given up on (`None`) as soon as it passes `limit` bytes, so
+/// a stranger that streams gigabytes costs no memory.
+async fn read_at_most(mut response: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if body.len() + chunk.len() > limit {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
+}
+
 /// Whether the socket listening on `addr` belongs to this user (Linux: the uid the kernel shows
 /// for it in /proc/net/tcp). Elsewhere this cannot be told, and it is taken as not.
 fn listener_is_the_users(addr: SocketAddr) -> bool {
@@ -116,7 +128,7 @@ fn listener_is_the_users(addr: SocketAddr) -> bool {
         ["/proc/net/tcp", "/proc/net/tcp6"]
             .iter()
             .filter_map(|table| std::fs::read_to_string(table).ok())
-            .any(|table| listening_uids(&table, addr.port()).contains(&me))
+            .any(|table| listening_uids(&table, addr).contains(&me))
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -125,22 +137,54 @@ fn listener_is_the_users(addr: SocketAddr) -> bool {
     }
 }
 
-/// The uids of the sockets that listen on `port` in a /proc/net/tcp table.
+/// The uids of the sockets in a /proc/net/tcp(6) table that would take a connection to `addr`:
+/// listening on its port, bound to its address or to every address. (Another account's socket on
+/// 127.0.0.2 with the same port does not make a socket of ours on 127.0.0.1 its owner's.)
 #[cfg(any(target_os = "linux", test))]
-fn listening_uids(table: &str, port: u16) -> Vec<u32> {
+fn listening_uids(table: &str, addr: SocketAddr) -> Vec<u32> {
     const LISTEN: &str = "0A";
     table
         .lines()
         .skip(1)
         .filter_map(|line| {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let local_port = fields.get(1)?.rsplit(':').next()?;
+            let (local_ip, local_port) = fields.get(1)?.rsplit_once(':')?;
             let listening = *fields.get(3)? == LISTEN;
-            (listening && u16::from_str_radix(local_port, 16).ok()? == port)
-                .then(|| fields.get(7)?.parse().ok())
-                .flatten()
+            let takes = listening
+                && u16::from_str_radix(local_port, 16).ok()? == addr.port()
+                && would_take(kernel_ip(local_ip)?, addr.ip());
+            takes.then(|| fields.get(7)?.parse().ok()).flatten()
         })
         .collect()
+}
+
+/// An address as /proc/net/tcp(6) prints it: each 32-bit word of the address in network order,
+/// printed as a native-endian number.
+#[cfg(any(target_os = "linux", test))]
+fn kernel_ip(hex: &str) -> Option<std::net::IpAddr> {
+    let words: Option<Vec<[u8; 4]>> = (0..hex.len() / 8)
+        .map(|i| {
+            let word = hex.get(i * 8..i * 8 + 8)?;
+            Some(u32::from_str_radix(word, 16).ok()?.to_ne_bytes())
+        })
+        .collect();
+    let bytes: Vec<u8> = words?.concat();
+    match bytes.len() {
+        4 => Some(std::net::IpAddr::from(<[u8; 4]>::try_from(bytes).ok()?)),
+        16 => Some(std::net::IpAddr::from(<[u8; 16]>::try_from(bytes).ok()?)),
+        _ => None,
+    }
+}
+
+/// Whether a socket bound to `bound` takes connections to `wanted`.
+#[cfg(any(target_os = "linux", test))]
+fn would_take(bound: std::net::IpAddr, wanted: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    let as_v4 = |ip: IpAddr| match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    };
+    bound.is_unspecified() || as_v4(bound) == as_v4(wanted)
 }
 
 #[cfg(test)]
@@ -167,13 +211,73 @@ mod tests {
    0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4242 1 0 100 0 0 10 0
    1: 0100007F:1F90 0100007F:C350 01 00000000:00000000 00:00000000 00000000     0        0 4243 1 0 20 4 30 10 -1
    2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000    65534        0 99 1 0 100 0 0 10 0";
+        let at = |ip: &str, port| SocketAddr::new(ip.parse().unwrap(), port);
         assert_eq!(
-            listening_uids(table, 8080),
+            listening_uids(table, at("127.0.0.1", 8080)),
             [1000],
             "only the listening socket counts"
         );
-        assert_eq!(listening_uids(table, 22), [65534]);
-        assert!(listening_uids(table, 9000).is_empty());
+        assert!(
+            listening_uids(table, at("127.0.0.2", 8080)).is_empty(),
+            "a socket on another address is not the one connected to"
+        );
+        assert_eq!(
+            listening_uids(table, at("127.0.0.1", 22)),
+            [65534],
+            "a socket on every address takes loopback's connections"
+        );
+        assert!(listening_uids(table, at("127.0.0.1", 9000)).is_empty());
+    }
+
+    #[test]
+    fn addresses_are_read_as_the_kernel_prints_them() {
+        let v6_loopback = "00000000000000000000000001000000";
+        let v6_mapped = "0000000000000000FFFF00000100007F";
+        if cfg!(target_endian = "little") {
+            assert_eq!(kernel_ip("0100007F"), Some("127.0.0.1".parse().unwrap()));
+            assert_eq!(kernel_ip(v6_loopback), Some("::1".parse().unwrap()));
+            let mapped = kernel_ip(v6_mapped).unwrap();
+            assert!(would_take(mapped, "127.0.0.1".parse().unwrap()));
+        }
+        assert!(would_take(
+            kernel_ip(&"0".repeat(32)).unwrap(),
+            "::1".parse().unwrap()
+        ));
+        assert!(!would_take(
+            "::1".parse().unwrap(),
+            "127.0.0.1".parse().unwrap()
+        ));
+        assert_eq!(kernel_ip("zz"), None);
+    }
+
+    #[tokio::test]
+    async fn a_strangers_endless_answer_is_not_read_to_its_end() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = sent.clone();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 1024];
+            let _ = socket.read(&mut request).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await;
+            let chunk = format!("10000\r\n{}\r\n", "a".repeat(0x10000));
+            while socket.write_all(chunk.as_bytes()).await.is_ok() {
+                counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let started = std::time::Instant::now();
+        let said = who_listens(addr, "secret").await;
+        assert!(matches!(said, Listener::Stranger { .. }), "{said:?}");
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "it read until the timeout"
+        );
+        let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(sent < 64 << 20, "{sent} bytes were taken in");
     }
 
     #[test]

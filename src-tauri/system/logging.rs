@@ -66,10 +66,15 @@ pub fn redact(text: &str) -> Cow<'_, str> {
         let params = r"x-amz-signature|x-amz-credential|x-amz-security-token|signature|awsaccesskeyid";
         let fields = r"access_key_id|secret_access_key|session_token|security_token|accesskeyid";
         [
-            // In a URL or a header value: `X-Amz-Signature=…`, `Signature=…` (up to a separator).
+            // In a URL or a header value: `X-Amz-Signature=…`, `Signature=…` (up to a separator),
+            // also inside a URL that is itself percent-encoded (`X-Amz-Signature%3D…` up to `%26`,
+            // as in a link carried in another link's query).
             (
-                Regex::new(&format!(r#"(?i)\b({params})=[^&\s"'<>,;)\]\}}\\]+"#)).expect("valid"),
-                "${1}=<redacted>",
+                Regex::new(&format!(
+                    r#"(?i)(^|[^a-z0-9_-]|%3F|%26)({params})(=|%3D)(?:[^&%\s"'<>,;)\]\}}\\]|%(?:[013-9a-f][0-9a-f]|2[0-57-9a-f]))+"#
+                ))
+                .expect("valid"),
+                "${1}${2}${3}<redacted>",
             ),
             // A header, a form field or a struct field as Debug prints it: `"authorization": "…"`,
             // `("signature", "…")`, `access_key_id: "…"`.
@@ -209,6 +214,17 @@ mod tests {
         assert!(
             !clean.contains("AKIDEXAMPLE") && !clean.contains("abc%2B"),
             "{clean}"
+        );
+
+        let nested = "https://example.com/open?next=http%3A%2F%2F127.0.0.1%3A9000%2Fb%2Fk%3FX-Amz-Credential%3DLDNESTED%252F20261201%26X-Amz-Signature%3Ddeadbeef99%26x-id%3DGetObject";
+        let clean = redact(nested);
+        assert!(
+            !clean.contains("LDNESTED") && !clean.contains("deadbeef99"),
+            "{clean}"
+        );
+        assert!(
+            clean.contains("X-Amz-Signature%3D<redacted>%26x-id%3DGetObject"),
+            "what follows the secret stays: {clean}"
         );
 
         let debug = r#"headers: {"host": "127.0.0.1", "authorization": "AWS4-HMAC-SHA256 Credential=AKID/x, SignedHeaders=host, Signature=feedface", "x-amz-security-token": "TOKEN123"}"#;

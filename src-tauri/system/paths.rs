@@ -121,6 +121,19 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Writes `path` whole, as `write_atomically`, only if it does not exist yet: of two processes
+/// that race to create it one wins, and the other gets `AlreadyExists` (and reads the winner's).
+pub fn create_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// The command line's binary, and the window's, installed side by side.
 pub const CLI_BINARY: &str = "linkdrop";
 pub const DESKTOP_BINARY: &str = "linkdrop-desktop";
