@@ -89,33 +89,15 @@ fn reaches(profile: &Profile, entry: &HistoryEntry) -> bool {
     if profile.local_store {
         // The data dir's one store, wherever its port has moved since.
         return entry.profile == profile.name
-            || same_endpoint(profile.endpoint.as_deref(), &entry.endpoint);
+            || crate::storage::same_endpoint(profile.endpoint.as_deref(), &entry.endpoint);
     }
     match profile.endpoint.as_deref() {
-        Some(endpoint) => same_endpoint(Some(endpoint), &entry.endpoint),
+        Some(endpoint) => crate::storage::same_endpoint(Some(endpoint), &entry.endpoint),
         // AWS: bucket names are global, whatever region the entry's endpoint named.
         None => url::Url::parse(&entry.endpoint).is_ok_and(|u| {
             u.host_str()
                 .is_some_and(|h| h.to_ascii_lowercase().ends_with(".amazonaws.com"))
         }),
-    }
-}
-
-/// The same server: scheme, host, port and path, as URLs compare (case, default ports, a slash).
-fn same_endpoint(a: Option<&str>, b: &str) -> bool {
-    let parts = |text: &str| {
-        url::Url::parse(text).ok().map(|u| {
-            (
-                u.scheme().to_owned(),
-                u.host_str().map(str::to_ascii_lowercase),
-                u.port_or_known_default(),
-                u.path().trim_end_matches('/').to_owned(),
-            )
-        })
-    };
-    match (a.and_then(parts), parts(b)) {
-        (Some(a), Some(b)) => a == b,
-        _ => false,
     }
 }
 

@@ -451,7 +451,12 @@ pub async fn share_file(
     };
     let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
     let earlier = match &journal {
-        Some(j) => lock(j).resumable(&session.profile.name, &canonical, stamp)?,
+        Some(j) => lock(j)
+            .resumable(&session.profile.name, &canonical, stamp)?
+            .filter(|(u, _)| {
+                let bucket = session.bucket();
+                u.lives_in(&bucket.name, &bucket.endpoint, session.profile.local_store)
+            }),
         None => None,
     };
     let (id, key) = match &earlier {
@@ -483,6 +488,7 @@ pub async fn share_file(
             upload_id: upload_id.to_owned(),
             share_id: id.clone(),
             profile: session.profile.name.clone(),
+            endpoint: session.bucket().endpoint.clone(),
             bucket: session.bucket().name.clone(),
             key: key.clone(),
             path: canonical.clone(),

@@ -84,6 +84,9 @@ pub struct Unfinished {
     /// The share's id (in its object key, and its history entry once finished).
     pub share_id: String,
     pub profile: String,
+    /// The server it was started on (the bucket's endpoint as users know it); empty for uploads
+    /// written down before it was kept.
+    pub endpoint: String,
     pub bucket: String,
     pub key: String,
     /// The file, byte for byte (a path need not be UTF-8).
@@ -128,6 +131,9 @@ const MIGRATIONS: &[&str] = &[
     // (their 0s match no file) but aborted.
     "ALTER TABLE uploads ADD COLUMN device INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE uploads ADD COLUMN inode INTEGER NOT NULL DEFAULT 0;",
+    // Which server: a profile edited to point elsewhere must not abort (or resume) its uploads
+    // there, which would leave the parts on the first server for good.
+    "ALTER TABLE uploads ADD COLUMN endpoint TEXT NOT NULL DEFAULT '';",
 ];
 
 impl Journal {
@@ -207,8 +213,9 @@ impl Journal {
             })?;
         self.db.execute(
             "INSERT OR REPLACE INTO uploads (upload_id, profile, bucket, key, path, size,
-                modified_ns, part_size, expiry_secs, started_at, to_abort, share_id, device, inode)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                modified_ns, part_size, expiry_secs, started_at, to_abort, share_id, device, inode,
+                endpoint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 upload.upload_id,
                 upload.profile,
@@ -224,6 +231,7 @@ impl Journal {
                 upload.share_id,
                 sql_u64(upload.stamp.device),
                 sql_u64(upload.stamp.inode),
+                upload.endpoint,
             ],
         )?;
         Ok(lease)
@@ -265,7 +273,7 @@ impl Journal {
     pub fn all(&self, profile: Option<&str>) -> Result<Vec<Unfinished>, JournalError> {
         let mut statement = self.db.prepare(
             "SELECT upload_id, profile, bucket, key, path, size, modified_ns, part_size,
-                expiry_secs, started_at, to_abort, share_id, device, inode
+                expiry_secs, started_at, to_abort, share_id, device, inode, endpoint
              FROM uploads WHERE ?1 IS NULL OR profile = ?1 ORDER BY started_at",
         )?;
         let rows = statement.query_map(params![profile], |row| {
@@ -289,6 +297,7 @@ impl Journal {
                     .unwrap_or_default(),
                 to_abort: row.get(10)?,
                 share_id: row.get(11)?,
+                endpoint: row.get(14)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -337,6 +346,18 @@ pub enum Fate {
     Resumable,
     /// Abort it: the file changed or went away, it waited too long, or it was meant to be aborted.
     Abort,
+}
+
+impl Unfinished {
+    /// Whether this upload lives where `bucket` is: the same bucket on the same server (the data
+    /// dir's one store wherever its port moved, for `local_store`). Uploads written down before
+    /// the server was kept are taken to be there.
+    pub fn lives_in(&self, bucket: &str, endpoint: &str, local_store: bool) -> bool {
+        self.bucket == bucket
+            && (local_store
+                || self.endpoint.is_empty()
+                || crate::storage::same_endpoint(Some(&self.endpoint), endpoint))
+    }
 }
 
 pub fn fate(upload: &Unfinished, now: DateTime<Utc>) -> Fate {
@@ -388,6 +409,7 @@ mod tests {
             upload_id: id.into(),
             share_id: format!("share-{id}"),
             profile: "local".into(),
+            endpoint: "http://127.0.0.1:1".into(),
             bucket: "b".into(),
             key: format!("{id}/big.iso"),
             stamp: FileStamp::of(&path).unwrap(),
@@ -498,5 +520,29 @@ mod tests {
         let lease = journal.begin(&u).unwrap();
         assert_eq!(journal.all(None).unwrap()[0].path, u.path);
         journal.finish(lease).unwrap();
+    }
+
+    #[test]
+    fn an_upload_belongs_to_the_server_it_was_started_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::open(dir.path()).unwrap();
+        let mut u = upload(dir.path(), "upload-4");
+        u.endpoint = "https://S3.Example.com:443/".into();
+        drop(journal.begin(&u).unwrap());
+        let kept = journal.all(None).unwrap().remove(0);
+        assert_eq!(kept.endpoint, u.endpoint, "the server is written down");
+        assert!(kept.lives_in("b", "https://s3.example.com", false));
+        assert!(
+            !kept.lives_in("b", "https://other.example.com", false),
+            "a profile pointed elsewhere does not reach it"
+        );
+        assert!(!kept.lives_in("other-bucket", "https://s3.example.com", false));
+        assert!(
+            kept.lives_in("b", "http://127.0.0.1:9999", true),
+            "the local store is the data dir's, wherever its port moved"
+        );
+        let mut old = kept.clone();
+        old.endpoint.clear();
+        assert!(old.lives_in("b", "https://anywhere.example.com", false));
     }
 }

@@ -88,6 +88,24 @@ impl StorageError {
     }
 }
 
+/// The same server: scheme, host, port and path, as URLs compare (case, default ports, a slash).
+pub fn same_endpoint(a: Option<&str>, b: &str) -> bool {
+    let parts = |text: &str| {
+        url::Url::parse(text).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+                u.path().trim_end_matches('/').to_owned(),
+            )
+        })
+    };
+    match (a.and_then(parts), parts(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
 /// A bucket ready for requests.
 #[derive(Debug, Clone)]
 pub struct Bucket {

@@ -117,9 +117,12 @@ async fn clean_up_abandoned(paths: &Paths, profile: &Profile, bucket: &Bucket) -
     };
     let mut resumable = Vec::new();
     for (unfinished, lease) in abandoned {
-        if unfinished.bucket != bucket.name
-            || journal::fate(&unfinished, Utc::now()) == journal::Fate::Resumable
-        {
+        // Another bucket's, or another server's (the profile was pointed elsewhere since): not
+        // this session's to abort or resume; it waits for a profile that reaches it.
+        if !unfinished.lives_in(&bucket.name, &bucket.endpoint, profile.local_store) {
+            continue;
+        }
+        if journal::fate(&unfinished, Utc::now()) == journal::Fate::Resumable {
             resumable.push(unfinished);
             continue;
         }
@@ -135,7 +138,6 @@ async fn clean_up_abandoned(paths: &Paths, profile: &Profile, bucket: &Bucket) -
             }
         }
     }
-    resumable.retain(|u| u.bucket == bucket.name);
     resumable
 }
 
