@@ -2,7 +2,9 @@
 //! with `.bucket-….object-….metadata.json` and `….internal.json` beside), moved into the new one
 //! when the store first starts: each object's file is renamed into place with its ETag and
 //! content type, so the history's ETags still match and links made before keep working. Uploads
-//! left unfinished in the old layout are dropped (LinkDrop's journal starts them again).
+//! left unfinished in the old layout are dropped (LinkDrop's journal starts them again). A file
+//! that cannot be moved (a name no key can have, an error) is never deleted: the old folder is
+//! kept as `objects.unmigrated-<time>` and the log says so.
 
 use std::path::{Path, PathBuf};
 
@@ -19,32 +21,55 @@ pub fn migrate(disk: &Disk, root: &Path) -> std::io::Result<()> {
         "moving the store's objects from {} to the new layout",
         old.display()
     );
+    // Files that could not be moved (a name no key has, a folder no bucket has, an error): never
+    // deleted with the old layout's bookkeeping, but kept aside for the user.
+    let mut left = 0usize;
     for bucket in std::fs::read_dir(&old)?.flatten() {
         let Ok(kind) = bucket.file_type() else {
+            left += 1;
             continue;
         };
-        let Some(name) = bucket.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        if !kind.is_dir() || !s3s::path::check_bucket_name(&name) {
+        let name = bucket.file_name().to_str().map(str::to_owned);
+        if !kind.is_dir() {
+            // The old layout's own files are dotfiles at the top: metadata and parts.
+            left += usize::from(!bucket.file_name().to_string_lossy().starts_with('.'));
             continue;
         }
+        let Some(name) = name.filter(|n| s3s::path::check_bucket_name(n)) else {
+            left += 1;
+            continue;
+        };
         let _ = disk.ensure_bucket(&name);
         let mut files = Vec::new();
         walk(&bucket.path(), &mut files);
         for file in files {
             let Some(key) = key_of(&bucket.path(), &file) else {
+                tracing::warn!(file = %file.display(), "an object of the old store has a name no key can have");
+                left += 1;
                 continue;
             };
             if let Err(e) = adopt(disk, &old, &name, &key, &file) {
                 tracing::warn!(%key, "cannot move an object of the old store: {e}");
+                left += 1;
             }
         }
     }
-    // What is left is the old layout's bookkeeping: its metadata, parts of unfinished uploads.
-    let aside = root.join("tmp").join("old-objects");
-    std::fs::rename(&old, &aside)?;
-    std::fs::remove_dir_all(&aside)?;
+    if left > 0 {
+        let kept = root.join(format!(
+            "objects.unmigrated-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        ));
+        std::fs::rename(&old, &kept)?;
+        tracing::warn!(
+            "{left} file(s) of the old store could not be moved to the new layout; they are kept in {}",
+            kept.display()
+        );
+    } else {
+        // What is left is the old layout's bookkeeping: its metadata, parts of unfinished uploads.
+        let aside = root.join("tmp").join("old-objects");
+        std::fs::rename(&old, &aside)?;
+        std::fs::remove_dir_all(&aside)?;
+    }
     for entry in std::fs::read_dir(root.join("uploads"))?.flatten() {
         if entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = std::fs::remove_file(entry.path());
@@ -92,6 +117,11 @@ fn adopt(disk: &Disk, old: &Path, bucket: &str, key: &str, file: &Path) -> std::
     };
     let text = |v: &serde_json::Value, field: &str| v.get(field)?.as_str().map(str::to_owned);
     let attributes = match json(beside("metadata.json")) {
+        // The oldest s3s-fs kept the user's metadata alone, as a bare map of strings.
+        Some(v) if !is_attributes(&v) => Attributes {
+            metadata: serde_json::from_value(v).unwrap_or_default(),
+            ..Attributes::default()
+        },
         Some(v) => Attributes {
             content_type: text(&v, "content_type"),
             content_encoding: text(&v, "content_encoding"),
@@ -112,6 +142,28 @@ fn adopt(disk: &Disk, old: &Path, bucket: &str, key: &str, file: &Path) -> std::
     disk.adopt(bucket, key, file, e_tag, attributes, modified)
         .map_err(std::io::Error::other)?;
     std::fs::remove_file(file)
+}
+
+/// Whether a metadata file is s3s-fs's `ObjectAttributes` (its fields, none of them a plain
+/// string where an object is expected) rather than the older bare map of user metadata.
+fn is_attributes(v: &serde_json::Value) -> bool {
+    const FIELDS: &[&str] = &[
+        "user_metadata",
+        "content_type",
+        "content_encoding",
+        "content_disposition",
+        "content_language",
+        "cache_control",
+        "expires",
+        "website_redirect_location",
+    ];
+    let Some(map) = v.as_object() else {
+        return false;
+    };
+    let user_metadata_fits = map
+        .get("user_metadata")
+        .is_none_or(|m| m.is_object() || m.is_null());
+    user_metadata_fits && !map.is_empty() && map.keys().all(|k| FIELDS.contains(&k.as_str()))
 }
 
 fn md5_of(file: &Path) -> std::io::Result<String> {
@@ -196,6 +248,70 @@ mod tests {
                 .is_none(),
             "old upload records are gone"
         );
+    }
+
+    /// What cannot be moved is kept, not deleted with the old layout; metadata of the oldest
+    /// format (a bare map of the user's metadata) is kept too.
+    #[test]
+    fn files_that_cannot_move_are_kept_and_bare_metadata_read() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let objects = root.join("objects");
+        let bucket = objects.join("linkdrop");
+        std::fs::create_dir_all(bucket.join("a")).unwrap();
+        std::fs::write(bucket.join("a").join("notes.txt"), b"notes").unwrap();
+        std::fs::write(
+            bucket.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt")),
+            b"latin-1 name",
+        )
+        .unwrap();
+        std::fs::create_dir_all(objects.join("Not_A_Bucket")).unwrap();
+        std::fs::write(objects.join("Not_A_Bucket").join("x"), b"x").unwrap();
+        let encode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        std::fs::write(
+            objects.join(format!(
+                ".bucket-{}.object-{}.metadata.json",
+                encode("linkdrop"),
+                encode("a/notes.txt")
+            )),
+            br#"{"owner":"ann","content_type":"not the type"}"#,
+        )
+        .unwrap();
+
+        let disk = Disk::open(root, true).unwrap();
+        migrate(&disk, root).unwrap();
+        let notes = disk.object("linkdrop", "a/notes.txt").unwrap();
+        assert_eq!(
+            notes.attributes.metadata.get("owner").map(String::as_str),
+            Some("ann")
+        );
+        assert_eq!(
+            notes.attributes.content_type, None,
+            "a bare map holds no type"
+        );
+        let kept: Vec<_> = std::fs::read_dir(root)
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("objects.unmigrated-")
+            })
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(kept.len(), 1, "the files left are kept aside");
+        assert_eq!(
+            std::fs::read(
+                kept[0]
+                    .join("linkdrop")
+                    .join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"))
+            )
+            .unwrap(),
+            b"latin-1 name"
+        );
+        assert!(kept[0].join("Not_A_Bucket").join("x").is_file());
+        assert!(!objects.exists(), "the old layout is not moved twice");
     }
 
     fn md5_of_bytes(bytes: &[u8]) -> String {
