@@ -7,14 +7,16 @@
 //! rarely what someone means by "this folder", and often what must not leave it. How many were
 //! left out is said; the files that go in are looked at for secrets (see `secrets`).
 
+use std::ffi::OsString;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use tokio_util::sync::CancellationToken;
 use zip::CompressionMethod;
 use zip::write::SimpleFileOptions;
 
-use crate::share::ShareableFile;
+use crate::share::{ShareableFile, tree};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
@@ -46,7 +48,7 @@ pub struct Archive {
 const PREFIX: &str = ".folder-";
 const SUFFIX: &str = ".zip";
 
-/// Zips `folder` (recursively, symbolic links skipped so a link loop cannot run forever) into a
+/// Zips `folder` (recursively; symbolic links, pipes and devices skipped, see `tree`) into a
 /// temporary file in `temp_dir`; hidden entries only with `include_hidden`. Blocking: run it off
 /// the async runtime.
 pub fn zip_folder(
@@ -73,43 +75,51 @@ pub fn zip_folder(
     let mut hidden_left_out = Vec::new();
     let mut secrets = Vec::new();
 
-    let mut stack = vec![folder.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let read = |e| ArchiveError::Read {
-            path: dir.clone(),
-            source: e,
+    // Folders waiting to be zipped: the open folder they are in, their name there, their path.
+    // Each is opened from its parent's descriptor when its turn comes (so a wide tree does not
+    // hold a descriptor per folder), never by path (see `tree`).
+    let read = |path: &Path, source| ArchiveError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let root = Rc::new(tree::Dir::open(folder).map_err(|e| read(folder, e))?);
+    let mut stack: Vec<(Rc<tree::Dir>, Option<OsString>, PathBuf)> =
+        vec![(root, None, folder.to_owned())];
+    while let Some((parent, name, dir_path)) = stack.pop() {
+        let dir = match name {
+            None => parent,
+            Some(name) => Rc::new(parent.open_dir(&name).map_err(|e| read(&dir_path, e))?),
         };
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .map_err(read)?
-            .collect::<Result<_, _>>()
-            .map_err(read)?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries.into_iter().rev() {
+        let entries = dir.entries().map_err(|e| read(&dir_path, e))?;
+        for (file_name, kind) in entries.into_iter().rev() {
             if cancel.is_cancelled() {
                 return Err(ArchiveError::Cancelled);
             }
-            let path = entry.path();
-            let file_type = entry.file_type().map_err(|e| ArchiveError::Read {
-                path: path.clone(),
-                source: e,
-            })?;
+            let path = dir_path.join(&file_name);
             let name = entry_name(folder, &path);
-            if !include_hidden && entry.file_name().to_string_lossy().starts_with('.') {
+            if !include_hidden && file_name.to_string_lossy().starts_with('.') {
                 hidden_left_out.push(name);
                 continue;
             }
-            if file_type.is_dir() {
-                zip.add_directory(format!("{name}/"), SimpleFileOptions::default())
-                    .map_err(|e| write_err(e.to_string()))?;
-                stack.push(path);
-            } else if file_type.is_file() {
-                let secret = add_file(&mut zip, &path, &name).map_err(|e| match e {
-                    AddError::Read(source) => ArchiveError::Read { path, source },
-                    AddError::Write(detail) => write_err(detail),
-                })?;
-                if let Some(what) = secret {
-                    secrets.push((name, what));
+            match kind {
+                tree::Kind::Dir => {
+                    zip.add_directory(format!("{name}/"), SimpleFileOptions::default())
+                        .map_err(|e| write_err(e.to_string()))?;
+                    stack.push((dir.clone(), Some(file_name), path));
                 }
+                tree::Kind::File => {
+                    let source = dir.open_file(&file_name).map_err(|e| read(&path, e))?;
+                    let secret = add_file(&mut zip, &path, source, &name).map_err(|e| match e {
+                        AddError::Read(source) => ArchiveError::Read { path, source },
+                        AddError::Write(detail) => write_err(detail),
+                    })?;
+                    if let Some(what) = secret {
+                        secrets.push((name, what));
+                    }
+                }
+                // Links (a loop could run for ever, and one may lead out of the folder), pipes,
+                // sockets and devices stay out.
+                tree::Kind::Other => {}
             }
         }
     }
@@ -158,9 +168,9 @@ enum AddError {
 fn add_file<W: Write + std::io::Seek>(
     zip: &mut zip::ZipWriter<W>,
     path: &Path,
+    mut source: std::fs::File,
     name: &str,
 ) -> Result<Option<&'static str>, AddError> {
-    let mut source = std::fs::File::open(path).map_err(AddError::Read)?;
     let secret = crate::share::secrets::looks_secret(path, &source);
     let size = source.metadata().map_err(AddError::Read)?.len();
     // Media and archives are compressed already: deflating them again costs time and saves nothing.

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod object_key;
 pub mod secrets;
+mod tree;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
