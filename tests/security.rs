@@ -813,3 +813,128 @@ fn the_lock_holds_no_legacy_tls_stack() {
     .collect();
     assert!(found.is_empty(), "Cargo.lock holds {found:?}");
 }
+
+/// A store of the LinkDrop before the challenge: the program it runs as, and what it answers
+/// (404 to everything, as s3s did to `/.linkdrop/hello`). A copy of Python named `linkdrop`, run
+/// as `linkdrop serve …` (a folder `serve` with a `__main__.py`), so the kernel shows what an
+/// older store shows: the binary's name, `serve`, its data directory in its environment.
+const OLD_STORE: &str = r#"
+import http.server, sys
+class Old(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        body = b"<Error><Code>NoSuchBucket</Code></Error>"
+        self.send_response(404)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_PUT = do_HEAD = do_POST = answer
+    def log_message(self, *args):
+        pass
+port = int(sys.argv[sys.argv.index("--listen") + 1].rsplit(":", 1)[1])
+http.server.HTTPServer(("127.0.0.1", port), Old).serve_forever()
+"#;
+
+fn run_old_store(env: &TestEnv, port: u16, data_dir: &Path) -> KillOnDrop {
+    let dir = env.dir.path().join("old-linkdrop");
+    std::fs::create_dir_all(dir.join("serve")).unwrap();
+    std::fs::write(dir.join("serve").join("__main__.py"), OLD_STORE).unwrap();
+    let python = which("python3");
+    let exe = dir.join("linkdrop");
+    if !exe.exists() {
+        std::fs::copy(&python, &exe).unwrap();
+    }
+    let child = Command::new(&exe)
+        .current_dir(&dir)
+        .args(["serve", "--profile", "local", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .env("LINKDROP_DATA_DIR", data_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    common::wait_for_port(port, Duration::from_secs(10), "the older store");
+    KillOnDrop(child, Vec::new())
+}
+
+fn which(program: &str) -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no {program} on PATH"))
+}
+
+/// After an upgrade the older LinkDrop's store still serves the folder on the profile's port, and
+/// cannot answer the challenge. It is the user's own store, not a stranger: it is stopped and the
+/// new store takes its port (moving away would leave two stores on one folder). An older store
+/// of another data directory is not touched.
+#[test]
+fn an_older_linkdrops_store_of_this_folder_is_replaced_on_its_port() {
+    if !cfg!(target_os = "linux") {
+        eprintln!("skipped: telling an older store apart needs /proc");
+        return;
+    }
+    let env = TestEnv::new();
+    let profile = local_profile(&env);
+    let port = linkdrop::local_store::listen_addr(&profile).unwrap().port();
+
+    let elsewhere = env.dir.path().join("someone-elses-data");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let mut other = run_old_store(&env, port, &elsewhere);
+    let file = env.file("first.txt", b"first");
+    let out = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        "local",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let moved_to = url::Url::parse(share["url"].as_str().unwrap())
+        .unwrap()
+        .port();
+    assert_ne!(
+        moved_to,
+        Some(port),
+        "the store of another folder kept its port"
+    );
+    assert!(
+        other.0.try_wait().unwrap().is_none(),
+        "an older store of another folder was stopped"
+    );
+    drop(other);
+
+    let env = TestEnv::new();
+    let profile = local_profile(&env);
+    let port = linkdrop::local_store::listen_addr(&profile).unwrap().port();
+    let mut old = run_old_store(&env, port, &env.paths().data_dir);
+    let file = env.file("notes.txt", b"mine, after the upgrade");
+    let out = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        "local",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("was taken"), "{}", stderr(&out));
+    let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let url = share["url"].as_str().unwrap();
+    assert_eq!(
+        url::Url::parse(url).unwrap().port(),
+        Some(port),
+        "the store kept its port"
+    );
+    assert_eq!(fetch_text(url), "mine, after the upgrade");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while old.0.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        old.0.try_wait().unwrap().is_some(),
+        "the older store still runs"
+    );
+}

@@ -142,6 +142,15 @@ fn listener_is_the_users(addr: SocketAddr) -> bool {
 /// 127.0.0.2 with the same port does not make a socket of ours on 127.0.0.1 its owner's.)
 #[cfg(any(target_os = "linux", test))]
 fn listening_uids(table: &str, addr: SocketAddr) -> Vec<u32> {
+    listening_sockets(table, addr)
+        .into_iter()
+        .map(|(uid, _)| uid)
+        .collect()
+}
+
+/// The owner's uid and the socket's inode of each such socket.
+#[cfg(any(target_os = "linux", test))]
+pub(super) fn listening_sockets(table: &str, addr: SocketAddr) -> Vec<(u32, u64)> {
     const LISTEN: &str = "0A";
     table
         .lines()
@@ -153,7 +162,9 @@ fn listening_uids(table: &str, addr: SocketAddr) -> Vec<u32> {
             let takes = listening
                 && u16::from_str_radix(local_port, 16).ok()? == addr.port()
                 && would_take(kernel_ip(local_ip)?, addr.ip());
-            takes.then(|| fields.get(7)?.parse().ok()).flatten()
+            takes
+                .then(|| Some((fields.get(7)?.parse().ok()?, fields.get(9)?.parse().ok()?)))
+                .flatten()
         })
         .collect()
 }

@@ -14,6 +14,7 @@ mod disk;
 mod gate;
 pub mod identity;
 mod legacy;
+mod predecessor;
 mod s3;
 
 use std::net::SocketAddr;
@@ -232,6 +233,24 @@ pub async fn ensure_running(
         },
         Listener::Stranger { detail } => detail,
     };
+    // An older LinkDrop's store of this very folder (it predates the challenge): stopped, and
+    // replaced on its port, rather than left serving the folder beside the new one.
+    if let Some(pid) = predecessor::older_store_on(addr, paths) {
+        tracing::warn!(
+            pid,
+            port = addr.port(),
+            "stopping the store of an older LinkDrop"
+        );
+        if predecessor::stop(pid, Duration::from_secs(10)).await
+            && let Started::Ours = start_and_wait(&profile.name, addr, paths, secret).await?
+        {
+            return Ok(Running {
+                profile,
+                started: true,
+                moved_from: None,
+            });
+        }
+    }
     tracing::warn!(port = addr.port(), %stranger, "the local store's port is taken; moving the store");
     // Links made for the old port now reach the stranger, who may replay them here: the moved
     // store refuses them (see `Gate`).
