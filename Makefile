@@ -11,6 +11,17 @@ TOOLS_DIR ?= $(HOME)/.cache/linkdrop/tools
 BIN := $(CARGO_TARGET_DIR)/debug/linkdrop
 # The Tauri CLI, from npm (prebuilt): packages and icons.
 TAURI := ui/node_modules/.bin/tauri
+# The command line is a crate of its own (crates/cli): Tauri builds the window, and the packages
+# carry the `linkdrop` binary beside it as an "external binary", which Tauri wants named for the
+# target (`linkdrop-x86_64-unknown-linux-gnu`) and installs as `linkdrop`.
+TRIPLE := $(shell rustc -vV | sed -n 's/^host: //p')
+SIDECAR = $(CARGO_TARGET_DIR)/sidecar/$(1)/linkdrop
+define with-cli
+	cargo build --locked -p linkdrop-cli $(if $(filter release,$(1)),--release)
+	mkdir -p "$(dir $(call SIDECAR,$(1)))"
+	cp "$(CARGO_TARGET_DIR)/$(1)/linkdrop" "$(call SIDECAR,$(1))-$(TRIPLE)"
+endef
+TAURI_WITH_CLI = --config '{"bundle":{"externalBin":["$(call SIDECAR,$(1))"]}}'
 
 APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
@@ -38,13 +49,14 @@ test: deps lint build test-servers bench-tools
 	# One test at a time: each end-to-end test runs a whole desktop (Xvfb, WebKit, the app, a store),
 	# and two of them at once on CI's two cores only trade determinism for a few seconds.
 	PATH="$(TOOLS_DIR)/venv/bin:$$PATH" RUST_TEST_THREADS=1 tests/support/secret-session.sh \
-		cargo test --locked --all-targets
+		cargo test --locked --workspace --all-targets
 	$(MAKE) --no-print-directory test-package
 
 # What users install: the .deb and .rpm of a release build, with the icons, the desktop entry and
 # the AppStream metadata (tauri.conf.json > bundle).
 package: deps ui
-	$(TAURI) build --bundles deb,rpm
+	$(call with-cli,release)
+	$(TAURI) build --bundles deb,rpm $(call TAURI_WITH_CLI,release)
 	@ls -l "$(CARGO_TARGET_DIR)"/release/bundle/deb/*.deb "$(CARGO_TARGET_DIR)"/release/bundle/rpm/*.rpm
 
 # The same packages from the debug build `make test` made (a release build would double CI's
@@ -52,7 +64,8 @@ package: deps ui
 DEBUG_BUNDLE := $(CARGO_TARGET_DIR)/debug/bundle
 test-package: deps ui
 	rm -rf "$(DEBUG_BUNDLE)"
-	$(TAURI) build --debug --bundles deb,rpm
+	$(call with-cli,debug)
+	$(TAURI) build --debug --bundles deb,rpm $(call TAURI_WITH_CLI,debug)
 	LINKDROP_DEB="$$(ls "$(DEBUG_BUNDLE)"/deb/*.deb)" LINKDROP_RPM="$$(ls "$(DEBUG_BUNDLE)"/rpm/*.rpm)" \
 		RUST_TEST_THREADS=1 tests/support/secret-session.sh \
 		cargo test --locked --test package -- --ignored
@@ -116,11 +129,11 @@ ui: ui-deps
 	cd ui && npm run build
 
 build: deps ui
-	cargo build --locked
+	cargo build --locked --workspace
 
 lint: deps ui
 	cargo fmt --all -- --check
-	cargo clippy --locked --all-targets -- -D warnings
+	cargo clippy --locked --workspace --all-targets -- -D warnings
 	cd ui && npm run check && npm run format:check
 
 test-servers: $(TOOLS_DIR)/venv/bin/weed $(TOOLS_DIR)/bin/tauri-driver

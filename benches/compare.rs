@@ -46,7 +46,8 @@ struct Plan {
 
 impl Plan {
     fn new(quick: bool) -> Plan {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = common::repo();
+        let root = root.as_path();
         if quick {
             let target = std::env::var_os("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
@@ -188,7 +189,7 @@ impl Tools {
         vec![
             (
                 "LinkDrop".into(),
-                first_line(Command::new(common::BIN).arg("--version")),
+                first_line(Command::new(common::bin()).arg("--version")),
             ),
             (
                 "AWS CLI".into(),
@@ -420,7 +421,7 @@ fn share(
             }
         }
         Tool::Boto3 => {
-            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/boto3_share.py");
+            let script = common::repo().join("benches/boto3_share.py");
             let r = run(Command::new(&tools.python)
                 .envs(server.aws_env.iter().cloned())
                 .arg(script)
@@ -672,7 +673,7 @@ fn presigning(plan: &Plan, tools: &Tools, server: &Server) -> (Stats, Stats) {
         });
         ours.push(start.elapsed().as_secs_f64());
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/boto3_share.py");
+    let script = common::repo().join("benches/boto3_share.py");
     let mut theirs = Vec::new();
     for _ in 0..3 {
         let r = run(Command::new(&tools.python)
@@ -692,7 +693,7 @@ fn presigning(plan: &Plan, tools: &Tools, server: &Server) -> (Stats, Stats) {
 fn criterion_median(group: &str, name: &str) -> Option<f64> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+        .unwrap_or_else(|| common::repo().join("target"));
     let path = target
         .join("criterion")
         .join(group)
@@ -764,7 +765,7 @@ fn app_start(plan: &Plan) -> Option<AppStart> {
     for i in 0..=plan.app_starts {
         // The last start's window must be gone from the bus, or this one would hand over to it.
         let deadline = Instant::now() + Duration::from_secs(10);
-        while linkdrop::handover::window_running() {
+        while linkdrop_cli::handover::window_running() {
             assert!(
                 Instant::now() < deadline,
                 "the last LinkDrop window did not go away"

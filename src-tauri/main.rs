@@ -1,4 +1,7 @@
-// The command line; with no command it starts the window (`linkdrop-desktop`).
+// No console window on Windows release builds; the command line still gets one when run from a shell.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+// The window (and every command of the command line).
 fn main() -> std::process::ExitCode {
-    linkdrop::cli_main()
+    linkdrop_desktop::main()
 }

@@ -37,8 +37,7 @@ fn the_desktop_entry_is_valid() {
 fn file_managers_offer_linkdrop_for_any_file_but_not_for_folders() {
     // GIO hides an entry whose TryExec is not on PATH: give it the binary under test.
     let bin = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_linkdrop"), bin.path().join("linkdrop"))
-        .unwrap();
+    std::os::unix::fs::symlink(linkdrop_bin(), bin.path().join("linkdrop")).unwrap();
     let path = format!(
         "{}:{}",
         bin.path().display(),
@@ -93,7 +92,7 @@ fn the_entry_runs_commands_linkdrop_takes() {
     let action = value(&text, "Desktop Action share-link", "Exec").unwrap();
     let args: Vec<&str> = action.split_whitespace().skip(1).collect();
     // `--help` after the arguments: clap parses them, says nothing is wrong, and opens no window.
-    let out = Command::new(env!("CARGO_BIN_EXE_linkdrop"))
+    let out = Command::new(linkdrop_bin())
         .args(&args)
         .arg("--help")
         .output()
@@ -120,4 +119,9 @@ fn the_entry_runs_commands_linkdrop_takes() {
         conf["bundle"]["linux"]["deb"]["desktopTemplate"],
         "src-tauri/desktop/linkdrop.desktop"
     );
+}
+
+/// The command line's binary, which `cargo test --workspace` builds beside the window's.
+fn linkdrop_bin() -> std::path::PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_linkdrop-desktop")).with_file_name("linkdrop")
 }

@@ -15,17 +15,27 @@ use common::{Backend, TestEnv, stderr, stdout};
 const PACKAGE: &str = "link-drop";
 const INSTALLED: &str = "/usr/bin/linkdrop";
 
-/// What every package must put on the system.
-const FILES: &[&str] = &[
-    "/usr/bin/linkdrop",
-    "/usr/bin/linkdrop-desktop",
-    "/usr/share/applications/LinkDrop.desktop",
-    "/usr/share/metainfo/app.linkdrop.LinkDrop.metainfo.xml",
-    "/usr/share/icons/hicolor/32x32/apps/linkdrop.png",
-    "/usr/share/icons/hicolor/128x128/apps/linkdrop.png",
-    "/usr/share/icons/hicolor/256x256@2/apps/linkdrop.png",
-    "/usr/share/icons/hicolor/512x512/apps/linkdrop.png",
-];
+/// What every package must put on the system: both binaries, the desktop entry, the AppStream
+/// metadata, and the icons under the name the desktop entry gives (`Icon=`).
+static FILES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let entry = include_str!("../src-tauri/desktop/linkdrop.desktop");
+    let icon = entry
+        .lines()
+        .find_map(|l| l.strip_prefix("Icon="))
+        .expect("the desktop entry names its icon");
+    let mut files: Vec<String> = [
+        "/usr/bin/linkdrop",
+        "/usr/bin/linkdrop-desktop",
+        "/usr/share/applications/LinkDrop.desktop",
+        "/usr/share/metainfo/app.linkdrop.LinkDrop.metainfo.xml",
+    ]
+    .map(String::from)
+    .into();
+    for size in ["32x32", "128x128", "256x256@2", "512x512"] {
+        files.push(format!("/usr/share/icons/hicolor/{size}/apps/{icon}.png"));
+    }
+    files
+});
 
 fn package_from_env(var: &str) -> PathBuf {
     let path = std::env::var_os(var)
@@ -99,7 +109,7 @@ fn the_deb_installs_shares_a_file_and_uninstalls() {
     );
     assert!(info.contains("libwebkit2gtk-4.1-0"), "{info}");
     let contents = ok("dpkg-deb", &["--contents", deb.to_str().unwrap()]);
-    for file in FILES {
+    for file in FILES.iter() {
         // dpkg-deb lists paths without the leading slash (or with "./").
         let listed = contents.lines().any(|line| {
             line.split_whitespace()
@@ -112,7 +122,7 @@ fn the_deb_installs_shares_a_file_and_uninstalls() {
     let _uninstall = Uninstall;
     ok("dpkg", &["--install", deb.to_str().unwrap()]);
     assert!(installed());
-    for file in FILES {
+    for file in FILES.iter() {
         assert!(Path::new(file).is_file(), "{file} was not installed");
     }
     // Our desktop entry ("Open with" for any file, the Share link… action), not a generated one.
@@ -174,9 +184,9 @@ fn the_rpm_holds_the_same_files() {
     let info = ok("rpm", &["-qip", rpm.to_str().unwrap()]);
     assert!(info.contains(&format!("Name        : {PACKAGE}")), "{info}");
     let listed = ok("rpm", &["-qlp", rpm.to_str().unwrap()]);
-    for file in FILES {
+    for file in FILES.iter() {
         assert!(
-            listed.lines().any(|l| l == *file),
+            listed.lines().any(|l| l == file),
             "{file} is not in the .rpm:\n{listed}"
         );
     }

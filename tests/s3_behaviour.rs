@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::{Backend, TestEnv, stderr};
 
 fn run(backend: &Backend, scenario: &str) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_behaviour.py");
+    let script = common::repo().join("tests/support/s3_behaviour.py");
     // make test puts the tools venv, which has boto3, first on PATH.
     let out = Command::new("python3")
         .arg(script)

@@ -778,8 +778,7 @@ fn archives_left_by_a_crash_are_removed_at_the_next_start() {
 /// (hyper 0.14 with rustls 0.21): LinkDrop never uses it, and these versions carry advisories.
 #[test]
 fn the_lock_holds_no_legacy_tls_stack() {
-    let lock =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
+    let lock = std::fs::read_to_string(common::repo().join("Cargo.lock")).unwrap();
     let lock: toml::Table = toml::from_str(&lock).unwrap();
     let packages: Vec<(String, String)> = lock["package"]
         .as_array()

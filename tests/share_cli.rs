@@ -308,13 +308,10 @@ fn scenario_bad_input_is_refused_and_leaves_nothing(env: &TestEnv, backend: &Bac
     // Unreadable: as root permissions do not stop reads, so read as an unprivileged user then.
     let output = if common::is_root() {
         let mut command = std::process::Command::new("setpriv");
-        command.args([
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            common::BIN,
-            "share",
-        ]);
+        command
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(common::bin())
+            .arg("share");
         // Its own LinkDrop directories: the test's are private to root.
         let home = tempfile::tempdir().unwrap();
         common::set_mode(home.path(), 0o777);

@@ -9,16 +9,16 @@ use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
 use super::{Desktop, UiError, notify};
-use crate::check::Report;
-use crate::credentials::AwsProfile;
-use crate::handover::SharePaths;
-use crate::links::Share;
-use crate::links::history::{Counts, Filter, HistoryEntry, Query};
-use crate::profiles::expiry::Expiry;
-use crate::profiles::preferences::Preferences;
-use crate::profiles::providers::{PROVIDERS, Provider};
-use crate::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
-use crate::share::{self, ShareEvent};
+use linkdrop::check::Report;
+use linkdrop::credentials::AwsProfile;
+use linkdrop::links::Share;
+use linkdrop::links::history::{Counts, Filter, HistoryEntry, Query};
+use linkdrop::profiles::expiry::Expiry;
+use linkdrop::profiles::preferences::Preferences;
+use linkdrop::profiles::providers::{PROVIDERS, Provider};
+use linkdrop::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
+use linkdrop::share::{self, ShareEvent};
+use linkdrop_cli::handover::SharePaths;
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export_to = "AppInfo.ts")]
@@ -63,7 +63,7 @@ pub struct ShareRequest {
     pub include_hidden: bool,
 }
 
-async fn profile_book(desktop: &Desktop) -> Result<crate::profiles::ProfileBook, UiError> {
+async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBook, UiError> {
     desktop
         .context
         .profiles()
@@ -78,7 +78,7 @@ pub async fn app_info(desktop: State<'_, Desktop>) -> Result<AppInfo, UiError> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         default_profile: book.pick(None).ok().map(|p| p.name.clone()),
         data_dir: desktop.context.paths.data_dir.display().to_string(),
-        new_user: crate::links::is_new_user(&desktop.context, &book),
+        new_user: linkdrop::links::is_new_user(&desktop.context, &book),
     })
 }
 
@@ -111,7 +111,7 @@ pub async fn share_file(
     let expiry: Expiry = request
         .expires
         .parse()
-        .map_err(|e: crate::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
+        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
     let cancel = desktop.register(&request.upload_id);
     let result = async {
         let _turn = tokio::select! {
@@ -172,7 +172,7 @@ pub async fn history_page(
 ) -> Result<HistoryPage, UiError> {
     let query = Query { search, filter };
     let now = chrono::Utc::now();
-    let history = crate::links::history(&desktop.context.paths).map_err(history_error)?;
+    let history = linkdrop::links::history(&desktop.context.paths).map_err(history_error)?;
     Ok(HistoryPage {
         entries: history
             .list(&query, now, limit, offset)
@@ -187,12 +187,12 @@ pub async fn history_counts(
     desktop: State<'_, Desktop>,
     search: Option<String>,
 ) -> Result<Counts, UiError> {
-    crate::links::history(&desktop.context.paths)
+    linkdrop::links::history(&desktop.context.paths)
         .and_then(|h| h.counts(search.as_deref(), chrono::Utc::now()))
         .map_err(history_error)
 }
 
-fn history_error(e: crate::links::history::HistoryError) -> UiError {
+fn history_error(e: linkdrop::links::history::HistoryError) -> UiError {
     UiError::new("history", e)
 }
 
@@ -206,8 +206,8 @@ pub async fn reissue_link(
 ) -> Result<Share, UiError> {
     let expiry: Expiry = expires
         .parse()
-        .map_err(|e: crate::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
-    let result = crate::links::reissue(&desktop.context, &id, Some(expiry))
+        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
+    let result = linkdrop::links::reissue(&desktop.context, &id, Some(expiry))
         .await
         .map_err(UiError::from);
     // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue
@@ -225,7 +225,7 @@ pub async fn revoke_link(
     desktop: State<'_, Desktop>,
     id: String,
 ) -> Result<HistoryEntry, UiError> {
-    let result = crate::links::revoke(&desktop.context, &id)
+    let result = linkdrop::links::revoke(&desktop.context, &id)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);
@@ -239,7 +239,7 @@ pub async fn forget_link(
     id: String,
     delete_object: bool,
 ) -> Result<HistoryEntry, UiError> {
-    let result = crate::links::forget(&desktop.context, &id, delete_object)
+    let result = linkdrop::links::forget(&desktop.context, &id, delete_object)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);
@@ -340,7 +340,7 @@ pub fn provider_presets() -> Vec<Provider> {
 /// The profiles of the user's AWS shared config, for "use my AWS profile".
 #[tauri::command]
 pub async fn aws_profiles() -> Vec<AwsProfile> {
-    crate::credentials::aws_profiles().await
+    linkdrop::credentials::aws_profiles().await
 }
 
 /// Files handed to the app before the window listened; from now on they come as `share-paths`.

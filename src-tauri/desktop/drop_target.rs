@@ -6,8 +6,8 @@
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
 use super::{Desktop, deliver, notify};
-use crate::handover::SharePaths;
-use crate::profiles::preferences::Preferences;
+use linkdrop::profiles::preferences::Preferences;
+use linkdrop_cli::handover::SharePaths;
 
 pub const LABEL: &str = "drop-target";
 const SIZE: f64 = 176.0;

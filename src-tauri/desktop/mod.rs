@@ -17,11 +17,11 @@ use serde::Serialize;
 use tauri::{AppHandle, Emitter, Manager};
 use tokio_util::sync::CancellationToken;
 
-use crate::Context;
-use crate::cli::WindowArgs;
-use crate::credentials::Keychain;
-use crate::handover::{Request, SharePaths};
-use crate::system::paths::Paths;
+use linkdrop::Context;
+use linkdrop::credentials::Keychain;
+use linkdrop::system::paths::Paths;
+use linkdrop_cli::args::WindowArgs;
+use linkdrop_cli::handover::{Request, SharePaths};
 use tray::menu::Activity;
 
 /// Files shared at once from the window; the rest wait their turn.
@@ -44,27 +44,14 @@ impl UiError {
     }
 }
 
-impl From<crate::links::LedgerError> for UiError {
-    fn from(e: crate::links::LedgerError) -> Self {
-        use crate::links::LedgerError;
-        let code = match &e {
-            LedgerError::Share(inner) => inner.code(),
-            LedgerError::History(crate::links::history::HistoryError::NotFound { .. }) => {
-                "not_in_history"
-            }
-            LedgerError::History(_) => "history",
-            LedgerError::ObjectMissing { .. } => "object_missing",
-            LedgerError::ObjectChanged { .. } => "object_changed",
-            LedgerError::Revoked { .. } => "revoked",
-            LedgerError::Unreachable(_) => "unreachable",
-            LedgerError::StillServed { .. } => "still_served",
-        };
-        UiError::new(code, &e)
+impl From<linkdrop::links::LedgerError> for UiError {
+    fn from(e: linkdrop::links::LedgerError) -> Self {
+        UiError::new(e.code(), &e)
     }
 }
 
-impl From<crate::share::ShareError> for UiError {
-    fn from(e: crate::share::ShareError) -> Self {
+impl From<linkdrop::share::ShareError> for UiError {
+    fn from(e: linkdrop::share::ShareError) -> Self {
         UiError::new(e.code(), &e)
     }
 }
@@ -171,11 +158,14 @@ fn resume_cut_short(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let context = app.state::<Desktop>().context.clone();
-        crate::storage::session::clean_up_abandoned_everywhere(&context.paths, &context.keychain)
-            .await;
-        for unfinished in crate::storage::session::resumable_uploads(&context.paths) {
+        linkdrop::storage::session::clean_up_abandoned_everywhere(
+            &context.paths,
+            &context.keychain,
+        )
+        .await;
+        for unfinished in linkdrop::storage::session::resumable_uploads(&context.paths) {
             tracing::info!(path = %unfinished.path.display(), "resuming an upload cut short");
-            let expires = crate::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs)
+            let expires = linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs)
                 .ok()
                 .map(|e| e.to_string());
             deliver(
@@ -214,8 +204,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
         }
     };
     // Archives of folders a killed LinkDrop left behind.
-    crate::share::archive::remove_leftovers(&paths.temp_dir());
-    let first = crate::handover::request(
+    linkdrop::share::archive::remove_leftovers(&paths.temp_dir());
+    let first = linkdrop_cli::handover::request(
         &std::env::args().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),
     );
@@ -237,7 +227,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
     let built = tauri::Builder::default()
         // First, so that a second start hands over before anything else is set up.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
-            carry_out(app, crate::handover::request(&argv, Path::new(&cwd)));
+            carry_out(app, linkdrop_cli::handover::request(&argv, Path::new(&cwd)));
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
@@ -388,27 +378,27 @@ mod bindings {
     #[test]
     fn typescript_bindings_match_the_rust_types() {
         let mut stale = Vec::new();
-        check::<crate::links::Share>(&mut stale);
-        check::<crate::share::ShareEvent>(&mut stale);
+        check::<linkdrop::links::Share>(&mut stale);
+        check::<linkdrop::share::ShareEvent>(&mut stale);
         check::<super::UiError>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);
         check::<super::commands::ProfileSummary>(&mut stale);
-        check::<crate::links::history::HistoryEntry>(&mut stale);
-        check::<crate::links::history::LinkState>(&mut stale);
-        check::<crate::links::history::Filter>(&mut stale);
-        check::<crate::links::history::Counts>(&mut stale);
+        check::<linkdrop::links::history::HistoryEntry>(&mut stale);
+        check::<linkdrop::links::history::LinkState>(&mut stale);
+        check::<linkdrop::links::history::Filter>(&mut stale);
+        check::<linkdrop::links::history::Counts>(&mut stale);
         check::<super::commands::HistoryPage>(&mut stale);
-        check::<crate::check::Report>(&mut stale);
-        check::<crate::check::Step>(&mut stale);
-        check::<crate::check::StepId>(&mut stale);
-        check::<crate::check::Outcome>(&mut stale);
-        check::<crate::settings::ProfileForm>(&mut stale);
-        check::<crate::settings::ProfileView>(&mut stale);
-        check::<crate::settings::SecretChange>(&mut stale);
-        check::<crate::profiles::providers::Provider>(&mut stale);
-        check::<crate::credentials::AwsProfile>(&mut stale);
+        check::<linkdrop::check::Report>(&mut stale);
+        check::<linkdrop::check::Step>(&mut stale);
+        check::<linkdrop::check::StepId>(&mut stale);
+        check::<linkdrop::check::Outcome>(&mut stale);
+        check::<linkdrop::settings::ProfileForm>(&mut stale);
+        check::<linkdrop::settings::ProfileView>(&mut stale);
+        check::<linkdrop::settings::SecretChange>(&mut stale);
+        check::<linkdrop::profiles::providers::Provider>(&mut stale);
+        check::<linkdrop::credentials::AwsProfile>(&mut stale);
         check::<super::commands::DesktopPrefs>(&mut stale);
         check::<crate::desktop::tray::menu::Activity>(&mut stale);
         assert!(

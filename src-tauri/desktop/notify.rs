@@ -5,10 +5,10 @@ use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use super::UiError;
-use crate::Context;
-use crate::links::Share;
-use crate::links::history::History;
-use crate::profiles::expiry::describe;
+use linkdrop::Context;
+use linkdrop::links::Share;
+use linkdrop::links::history::History;
+use linkdrop::profiles::expiry::describe;
 
 pub fn copy(app: &AppHandle, text: &str) -> Result<(), tauri_plugin_clipboard_manager::Error> {
     app.clipboard().write_text(text)
@@ -66,8 +66,8 @@ fn show(summary: String, body: String) {
     // The body is markup on most desktops, and file names and server messages go in it: shown
     // as text, never as markup or escape sequences (see `text`). The summary is plain text.
     let (summary, body) = (
-        crate::system::text::for_terminal(&summary).into_owned(),
-        crate::system::text::for_notification(&body),
+        linkdrop::system::text::for_terminal(&summary).into_owned(),
+        linkdrop::system::text::for_notification(&body),
     );
     // D-Bus round trips: keep them off the async runtime.
     std::thread::spawn(move || {
@@ -124,7 +124,7 @@ pub fn history_changed(app: &AppHandle) {
 /// read of a counter, once a second, on a thread of its own.
 pub fn watch_history(app: AppHandle, context: &Context) {
     const EVERY: std::time::Duration = std::time::Duration::from_secs(1);
-    let path = crate::links::history_path(&context.paths);
+    let path = linkdrop::links::history_path(&context.paths);
     let watch = move || {
         let (mut history, mut seen) = (None::<History>, None);
         loop {

@@ -5,8 +5,8 @@ use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Modifiers, Shortcut};
 
 use super::{Desktop, UiError};
-use crate::profiles::preferences::Preferences;
-use crate::system::paths::Paths;
+use linkdrop::profiles::preferences::Preferences;
+use linkdrop::system::paths::Paths;
 
 /// Parses what the Settings field recorded. Without Ctrl, Alt or Super a shortcut would take a key
 /// away from typing everywhere; function keys are the exception.

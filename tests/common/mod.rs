@@ -10,7 +10,32 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_linkdrop");
+/// The repository's root (where `tauri.conf.json` is), whichever crate's tests these are.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .find(|dir| dir.join("tauri.conf.json").is_file())
+        .expect("the tests run inside the LinkDrop repository")
+        .to_owned()
+}
+
+/// The `linkdrop` binary. The command line's tests belong to `crates/cli`, which builds it for
+/// them; the window's tests (the root package) take the one beside `linkdrop-desktop`, which
+/// `cargo test --workspace` (`make test`) builds in the same run.
+pub fn bin() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_linkdrop") {
+        Some(bin) => PathBuf::from(bin),
+        None => desktop_bin().with_file_name("linkdrop"),
+    }
+}
+
+/// `linkdrop-desktop`: the one cargo built for the window's tests, else the one beside `linkdrop`.
+pub fn desktop_bin() -> PathBuf {
+    match option_env!("CARGO_BIN_EXE_linkdrop-desktop") {
+        Some(bin) => PathBuf::from(bin),
+        None => bin().with_file_name("linkdrop-desktop"),
+    }
+}
 
 /// One test's private LinkDrop world: config and data dirs, and a keychain service of its own.
 pub struct TestEnv {
@@ -38,7 +63,7 @@ impl TestEnv {
             // Another build to run the same tests against (the one before a fix, to see them fail).
             bin: std::env::var_os("LINKDROP_TEST_BIN")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(BIN)),
+                .unwrap_or_else(bin),
         }
     }
 

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use crate::links::history::{HistoryEntry, LinkState};
-use crate::profiles::expiry::{Expiry, describe};
+use linkdrop::links::history::{HistoryEntry, LinkState};
+use linkdrop::profiles::expiry::{Expiry, describe};
 
 /// How many recent links the menu lists.
 pub const RECENT: usize = 5;
@@ -222,7 +222,7 @@ pub fn recent_label(entry: &HistoryEntry, now: DateTime<Utc>) -> String {
 /// file "Tom & Jerry.mp4" would show "Tom Jerry.mp4" with the J underlined), so it is doubled,
 /// and control characters are written as escapes.
 fn menu_text(name: &str) -> String {
-    crate::system::text::for_terminal(name).replace('&', "&&")
+    linkdrop::system::text::for_terminal(name).replace('&', "&&")
 }
 
 fn shorten(name: &str, max: usize) -> String {

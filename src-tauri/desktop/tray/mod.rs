@@ -11,10 +11,10 @@ use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_dialog::{DialogExt, MessageDialogButtons, MessageDialogKind};
 
 use super::{Desktop, drop_target, notify};
-use crate::handover::SharePaths;
-use crate::links::history::Query;
-use crate::profiles::ProfileBook;
-use crate::profiles::expiry::Expiry;
+use linkdrop::links::history::Query;
+use linkdrop::profiles::ProfileBook;
+use linkdrop::profiles::expiry::Expiry;
+use linkdrop_cli::handover::SharePaths;
 pub mod menu;
 
 use menu::{Action, Activity, Item};
@@ -98,7 +98,7 @@ fn state(app: &AppHandle) -> menu::State {
     let desktop = app.state::<Desktop>();
     let context = &desktop.context;
     let now = chrono::Utc::now();
-    let recent = crate::links::history(&context.paths)
+    let recent = linkdrop::links::history(&context.paths)
         .and_then(|h| h.list(&Query::default(), now, menu::RECENT as u32, 0))
         .unwrap_or_default();
     let copied = app
@@ -290,7 +290,7 @@ fn share(app: &AppHandle, paths: Vec<String>) {
 /// Copies a recent link; an expired one is re-issued first (and the notification says so).
 async fn copy_recent(app: &AppHandle, id: &str) {
     let desktop = app.state::<Desktop>();
-    let entry = match crate::links::history(&desktop.context.paths).and_then(|h| h.get(id)) {
+    let entry = match linkdrop::links::history(&desktop.context.paths).and_then(|h| h.get(id)) {
         Ok(entry) => entry,
         Err(e) => return notify::problem("Could not copy the link", &e.to_string()),
     };
@@ -301,7 +301,7 @@ async fn copy_recent(app: &AppHandle, id: &str) {
         return notify::link_copied(&entry.name, entry.expires_at, &[], false);
     }
     let expiry = default_expiry(app);
-    match crate::links::reissue(&desktop.context, id, Some(expiry)).await {
+    match linkdrop::links::reissue(&desktop.context, id, Some(expiry)).await {
         Ok(share) => {
             if let Err(e) = notify::copy(app, &share.url) {
                 return notify::problem("Could not copy the link", &e.to_string());

@@ -811,11 +811,14 @@ impl Drop for App {
 }
 
 /// The binary under test, the command line a user starts the app with (it becomes the window,
-/// `linkdrop-desktop` beside it): `LINKDROP_E2E_APP`, else the one cargo built for this run.
+/// `linkdrop-desktop` beside it): `LINKDROP_E2E_APP`, else the one `cargo test --workspace` built
+/// beside the window cargo built for this run.
 fn app_binary() -> PathBuf {
     std::env::var_os("LINKDROP_E2E_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_linkdrop")))
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_BIN_EXE_linkdrop-desktop")).with_file_name("linkdrop")
+        })
 }
 
 fn tauri_driver() -> PathBuf {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 
-use crate::cli::{Cli, Command};
+use crate::args::{Cli, Command};
 
 /// The app's identifier (tauri.conf.json) with the plugin's suffix, and the object path from it.
 pub const BUS_NAME: &str = "app.linkdrop.desktop.SingleInstance";

@@ -23,6 +23,17 @@ pub enum SessionError {
     Storage(#[from] StorageError),
 }
 
+impl SessionError {
+    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SessionError::Credentials(_) => "credentials",
+            SessionError::LocalStore(_) => "local_store",
+            SessionError::Storage(e) => e.code(),
+        }
+    }
+}
+
 /// Makes sure the user's own embedded store answers behind a local-store profile (starting it,
 /// or moving it off a port a stranger took). `None` for any other profile.
 pub async fn start_local_store(

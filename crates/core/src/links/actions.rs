@@ -9,19 +9,25 @@
 use super::Share;
 use crate::Context;
 use crate::links::history::{HistoryEntry, HistoryError, LinkState};
+use crate::local_store::LocalStoreError;
 use crate::profiles::expiry::Expiry;
 use crate::profiles::{Profile, ProfileBook};
-use crate::share::ShareError;
 use crate::storage::StorageError;
-use crate::storage::presign;
-use crate::storage::session::Session;
+use crate::storage::presign::{self, PresignError};
+use crate::storage::session::{Session, SessionError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error(transparent)]
     History(#[from] HistoryError),
     #[error(transparent)]
-    Share(#[from] ShareError),
+    LocalStore(#[from] LocalStoreError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Presign(#[from] PresignError),
     #[error(
         "{name} is no longer in bucket {bucket:?} (deleted elsewhere?): the link cannot be re-issued; share the file again"
     )]
@@ -45,6 +51,27 @@ pub enum LedgerError {
         endpoint: String,
         what: &'static str,
     },
+}
+
+impl LedgerError {
+    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerError::History(crate::links::history::HistoryError::NotFound { .. }) => {
+                "not_in_history"
+            }
+            LedgerError::History(_) => "history",
+            LedgerError::LocalStore(_) => "local_store",
+            LedgerError::Session(e) => e.code(),
+            LedgerError::Storage(e) => e.code(),
+            LedgerError::Presign(_) => "presign",
+            LedgerError::ObjectMissing { .. } => "object_missing",
+            LedgerError::ObjectChanged { .. } => "object_changed",
+            LedgerError::Revoked { .. } => "revoked",
+            LedgerError::Unreachable(_) => "unreachable",
+            LedgerError::StillServed { .. } => "still_served",
+        }
+    }
 }
 
 /// No profile reaches the bucket and endpoint an entry was shared to.
@@ -135,12 +162,12 @@ async fn session_for(
     entry: &HistoryEntry,
     until: String,
 ) -> Result<Session, LedgerError> {
-    let book = context.profiles().await.map_err(ShareError::from)?;
+    let book = context.profiles().await?;
     let mut profile = profile_for(&book, entry, until)?.clone();
     profile.bucket = entry.bucket.clone();
     Session::open(profile, &context.paths, &context.keychain)
         .await
-        .map_err(|e| ShareError::from(e).into())
+        .map_err(LedgerError::from)
 }
 
 /// The object is missing at the server (as opposed to the server failing to say).
@@ -180,7 +207,7 @@ pub async fn reissue(
                     bucket: entry.bucket,
                 });
             }
-            return Err(ShareError::Storage(err).into());
+            return Err(LedgerError::Storage(err));
         }
     };
     if entry.e_tag.is_some() && current.e_tag() != entry.e_tag.as_deref() {
@@ -198,8 +225,7 @@ pub async fn reissue(
         expiry,
         session.credentials_expiry(),
     )
-    .await
-    .map_err(ShareError::from)?;
+    .await?;
     history.reissued(id, &link.url, link.expires_at)?;
     Ok(Share {
         id: entry.id,
@@ -260,7 +286,7 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
         .key(&entry.key)
         .send()
         .await
-        .map_err(|e| ShareError::Storage(bucket.classify(e, "delete from it")))?;
+        .map_err(|e| LedgerError::Storage(bucket.classify(e, "delete from it")))?;
     let still = |what| LedgerError::StillServed {
         name: entry.name.clone(),
         endpoint: bucket.endpoint.clone(),
@@ -278,7 +304,7 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
         Err(e) => {
             let err = bucket.classify(e, "read it");
             if !is_missing(&err) {
-                return Err(ShareError::Storage(err).into());
+                return Err(LedgerError::Storage(err));
             }
         }
     }
@@ -287,7 +313,7 @@ async fn delete_object(context: &Context, entry: &HistoryEntry) -> Result<(), Le
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .map_err(|e| {
-                ShareError::Storage(StorageError::Unreachable {
+                LedgerError::Storage(StorageError::Unreachable {
                     endpoint: bucket.endpoint.clone(),
                     detail: e.to_string(),
                 })

@@ -6,213 +6,21 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::Context;
-use crate::credentials::Keychain;
-use crate::links::history::{Filter, Query};
-use crate::local_store::{self, ServeConfig, Server};
-use crate::profiles::expiry::Expiry;
-use crate::profiles::{CredentialSource, Profile};
-use crate::share::{ShareError, ShareableFile};
-use crate::storage::session::Session;
-use crate::system::paths::Paths;
-use crate::system::text::for_terminal;
-
-/// Environment variable a `profile add … --credentials keychain` reads the secret from.
-pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "linkdrop",
-    version,
-    about = "Share files through your own S3 bucket as expiring links",
-    long_about = "Share files through your own S3 bucket as expiring links.\n\nWith no command, opens the LinkDrop window (and shares the FILEs given).",
-    args_conflicts_with_subcommands = true
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-    #[command(flatten)]
-    pub window: WindowArgs,
-}
-
-/// Paths as given, the empty one included: clap's own path parser would call `""` a missing
-/// argument, where the file check says what is wrong with it ("an empty path").
-fn path_parser() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
-    use clap::builder::TypedValueParser as _;
-    clap::builder::OsStringValueParser::new().map(PathBuf::from)
-}
-
-/// How the window starts (or what a running one is asked to do) when no command is given.
-#[derive(Debug, Default, Args)]
-pub struct WindowArgs {
-    /// Files to share in the window (what a file manager's "Open with LinkDrop" passes)
-    #[arg(value_name = "FILE", value_parser = path_parser())]
-    pub files: Vec<PathBuf>,
-    /// Start in the tray without showing the window (how LinkDrop starts at login)
-    #[arg(long)]
-    pub hidden: bool,
-    /// Open the file dialog and share what is chosen (the desktop entry's "Share link…" action)
-    #[arg(long, conflicts_with = "files")]
-    pub choose_files: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Upload files and print a presigned link for each, one per line
-    Share(ShareArgs),
-    /// Manage storage profiles (buckets and their credentials)
-    #[command(subcommand)]
-    Profile(ProfileCommand),
-    /// Run the embedded local S3-compatible store in the foreground (with --data: a tiny S3 server
-    /// for tests and scripts)
-    Serve(ServeArgs),
-    /// List the links LinkDrop handed out, newest first
-    History(HistoryArgs),
-    /// Presign a shared object again, without uploading it again
-    Reissue(ReissueArgs),
-    /// Delete a shared object, which kills every link to it (the entry stays, marked revoked)
-    Revoke { id: String },
-    /// Remove an entry from the history (the object stays unless --delete-object)
-    Forget {
-        id: String,
-        /// Delete the object too
-        #[arg(long)]
-        delete_object: bool,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct HistoryArgs {
-    /// Only entries whose file name contains TEXT
-    #[arg(long, value_name = "TEXT")]
-    pub search: Option<String>,
-    /// Only entries in this state (expiring-soon: less than a tenth of the link's lifetime left)
-    #[arg(long, value_enum, default_value_t = Filter::All)]
-    pub state: Filter,
-    /// Print one JSON array
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ReissueArgs {
-    /// The id `share --json` printed
-    pub id: String,
-    /// How long the new link works (default: the profile's, or 1h)
-    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
-    pub expires: Option<Expiry>,
-    /// Print the same JSON object as `share --json`
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ShareArgs {
-    /// Files to share
-    #[arg(required = true, value_name = "FILE", value_parser = path_parser())]
-    pub files: Vec<PathBuf>,
-    /// How long the links work: 90s, 15m, 1h, 7d, 1h30m (1 second to 7 days; default: the profile's, or 1h)
-    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
-    pub expires: Option<Expiry>,
-    /// Profile to share with (default: the default profile)
-    #[arg(long, short = 'p', value_name = "NAME")]
-    pub profile: Option<String>,
-    /// Print one JSON object per file (JSON Lines) instead of bare links
-    #[arg(long)]
-    pub json: bool,
-    /// Share in the running LinkDrop window, with its progress and notification (the default at
-    /// a terminal without --json); without a running window, share here
-    #[arg(long, conflicts_with = "json")]
-    pub window: bool,
-    /// Share files that look like secrets (private keys, .env files, cloud credentials) without
-    /// stopping
-    #[arg(long)]
-    pub allow_secrets: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum ProfileCommand {
-    /// Add a profile; with keychain credentials the secret is read from LINKDROP_SECRET_ACCESS_KEY or stdin
-    Add(ProfileAddArgs),
-    /// List profiles
-    List {
-        /// Print a JSON array
-        #[arg(long)]
-        json: bool,
-    },
-    /// Remove a profile and its keychain entry (the bucket and its objects are not touched)
-    Remove { name: String },
-    /// Make a profile the default
-    Default { name: String },
-    /// Check that a profile works: credentials, bucket, region, write/read/link/delete, clock
-    Check {
-        /// The profile (default: the default profile)
-        name: Option<String>,
-        /// Print the report as JSON
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Debug, Args)]
-pub struct ProfileAddArgs {
-    pub name: String,
-    #[arg(long)]
-    pub bucket: String,
-    /// S3 endpoint URL (default: AWS S3)
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
-    #[arg(long)]
-    pub region: Option<String>,
-    /// Key prefix for shared objects, e.g. "shares/"
-    #[arg(long, default_value = "")]
-    pub prefix: String,
-    /// Path-style addressing (endpoint/bucket/key), needed by MinIO and most self-hosted stores
-    #[arg(long)]
-    pub path_style: bool,
-    /// Default link lifetime for this profile
-    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
-    pub expires: Option<Expiry>,
-    /// keychain, env or aws-profile:NAME
-    #[arg(long, default_value = "keychain", value_name = "SOURCE")]
-    pub credentials: CredentialSource,
-    /// Access key id, for keychain credentials
-    #[arg(long, value_name = "ID")]
-    pub access_key_id: Option<String>,
-    /// Make it the default profile
-    #[arg(long)]
-    pub default: bool,
-    /// Accept a plain-HTTP endpoint on another computer (links and files travel unencrypted)
-    #[arg(long)]
-    pub allow_insecure_http: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// The local-store profile to serve (default: the local profile)
-    #[arg(long, value_name = "NAME", conflicts_with = "data")]
-    pub profile: Option<String>,
-    /// Serve the buckets in DIR instead, to clients signing with AWS_ACCESS_KEY_ID and
-    /// AWS_SECRET_ACCESS_KEY; prints the endpoint on stdout (no profile, no LinkDrop files)
-    #[arg(long, value_name = "DIR")]
-    pub data: Option<PathBuf>,
-    /// Address to listen on (default: the profile's endpoint; with --data, a free port on loopback)
-    #[arg(long, value_name = "ADDR")]
-    pub listen: Option<SocketAddr>,
-    /// Allow listening on an address other computers can reach
-    #[arg(long)]
-    pub allow_remote: bool,
-    /// Log to FILE, capped and rotated (how LinkDrop starts the store in the background)
-    #[arg(long, value_name = "FILE", hide = true)]
-    pub log: Option<PathBuf>,
-}
+use crate::args::*;
+use linkdrop::Context;
+use linkdrop::credentials::Keychain;
+use linkdrop::links::history::Query;
+use linkdrop::local_store::{self, ServeConfig, Server};
+use linkdrop::profiles::{CredentialSource, Profile};
+use linkdrop::share::{ShareError, ShareableFile};
+use linkdrop::storage::session::Session;
+use linkdrop::system::paths::Paths;
+use linkdrop::system::text::for_terminal;
 
 /// One line on stderr: `linkdrop: <message>`, with any control character in it (from a file
 /// name, a server's answer) shown as an escape, never obeyed by the terminal.
@@ -243,7 +51,7 @@ pub fn run(command: Command) -> ExitCode {
     let context = match Paths::open() {
         Ok(paths) => {
             // Archives of folders a killed LinkDrop left behind.
-            crate::share::archive::remove_leftovers(&paths.temp_dir());
+            linkdrop::share::archive::remove_leftovers(&paths.temp_dir());
             Context {
                 paths,
                 keychain: Keychain::from_env(),
@@ -261,9 +69,11 @@ pub fn run(command: Command) -> ExitCode {
             Command::Serve(args) => serve(&context, args).await,
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,
-            Command::Revoke { id } => finish(crate::links::revoke(&context, &id).await, "revoked"),
+            Command::Revoke { id } => {
+                finish(linkdrop::links::revoke(&context, &id).await, "revoked")
+            }
             Command::Forget { id, delete_object } => finish(
-                crate::links::forget(&context, &id, delete_object).await,
+                linkdrop::links::forget(&context, &id, delete_object).await,
                 if delete_object {
                     "forgot and deleted"
                 } else {
@@ -315,7 +125,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         let secret: Vec<_> = files
             .iter()
             .filter_map(|file| {
-                crate::share::looks_secret(file).map(|what| ShareError::LooksSecret {
+                linkdrop::share::looks_secret(file).map(|what| ShareError::LooksSecret {
                     path: file.path.clone(),
                     what: what.to_owned(),
                 })
@@ -391,7 +201,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     for file in &files {
         let progress = progress_printer(show_progress, file.name.clone());
-        match crate::share::share_file(&session, file, args.expires, progress, &cancel).await {
+        match linkdrop::share::share_file(&session, file, args.expires, progress, &cancel).await {
             Ok(share) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");
@@ -411,7 +221,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             }
-            Err(ShareError::Upload(crate::storage::upload::UploadError::Cancelled)) => {
+            Err(ShareError::Upload(linkdrop::storage::upload::UploadError::Cancelled)) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
@@ -444,7 +254,7 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
         search: args.search,
         filter: args.state,
     };
-    let entries = match crate::links::history(&context.paths)
+    let entries = match linkdrop::links::history(&context.paths)
         .and_then(|h| h.list(&query, now, u32::MAX, 0))
     {
         Ok(entries) => entries,
@@ -478,7 +288,7 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
 }
 
 async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
-    match crate::links::reissue(context, &args.id, args.expires).await {
+    match linkdrop::links::reissue(context, &args.id, args.expires).await {
         Ok(share) => {
             for warning in &share.warnings {
                 report(format!("warning: {}: {warning}", share.name));
@@ -498,7 +308,7 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
 }
 
 fn finish(
-    result: Result<crate::links::history::HistoryEntry, crate::links::LedgerError>,
+    result: Result<linkdrop::links::history::HistoryEntry, linkdrop::links::LedgerError>,
     done: &str,
 ) -> ExitCode {
     match result {
@@ -513,13 +323,13 @@ fn finish(
     }
 }
 
-fn progress_printer(enabled: bool, name: String) -> crate::storage::upload::ProgressFn {
+fn progress_printer(enabled: bool, name: String) -> linkdrop::storage::upload::ProgressFn {
     if !enabled {
         return Arc::new(|_| {});
     }
     let started = std::time::Instant::now();
     let name = for_terminal(&name).into_owned();
-    Arc::new(move |p: crate::storage::upload::Progress| {
+    Arc::new(move |p: linkdrop::storage::upload::Progress| {
         let percent = (p.sent * 100).checked_div(p.total).unwrap_or(100);
         let secs = started.elapsed().as_secs_f64().max(0.001);
         let rate = p.sent as f64 / secs / (1024.0 * 1024.0);
@@ -540,11 +350,11 @@ async fn profile(context: &Context, command: ProfileCommand) -> ExitCode {
 #[derive(Debug, thiserror::Error)]
 enum ProfileCliError {
     #[error(transparent)]
-    Profile(#[from] crate::profiles::ProfileError),
+    Profile(#[from] linkdrop::profiles::ProfileError),
     #[error(transparent)]
     LocalStore(#[from] local_store::LocalStoreError),
     #[error(transparent)]
-    Credentials(#[from] crate::credentials::CredentialsError),
+    Credentials(#[from] linkdrop::credentials::CredentialsError),
     #[error("no secret given: set {SECRET_ENV} or type it on stdin")]
     NoSecret,
     #[error("--access-key-id is needed with --credentials keychain")]
@@ -641,8 +451,8 @@ async fn profile_inner(
 
 /// `profile check`: one line per step, its fix under it; exit status 1 when a step failed.
 async fn check(context: &Context, name: Option<&str>, json: bool) -> ExitCode {
-    use crate::check::Outcome;
-    let report = match crate::check::saved(context, name).await {
+    use linkdrop::check::Outcome;
+    let report = match linkdrop::check::saved(context, name).await {
         Ok(report) => report,
         Err(e) => {
             report(e);
@@ -717,8 +527,8 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
             .iter()
             .find(|p| p.local_store)
             .cloned()
-            .ok_or_else(|| crate::profiles::ProfileError::NotFound {
-                name: crate::profiles::LOCAL_PROFILE.to_owned(),
+            .ok_or_else(|| linkdrop::profiles::ProfileError::NotFound {
+                name: linkdrop::profiles::LOCAL_PROFILE.to_owned(),
                 known: "none backed by the local store".to_owned(),
             })?,
     };
@@ -726,7 +536,8 @@ async fn serve_inner(context: &Context, args: ServeArgs) -> Result<(), ProfileCl
         Some(addr) => addr,
         None => local_store::listen_addr(&profile)?,
     };
-    let resolved = crate::credentials::resolve(&profile, &context.keychain, &context.paths).await?;
+    let resolved =
+        linkdrop::credentials::resolve(&profile, &context.keychain, &context.paths).await?;
     let server = Server::bind(ServeConfig {
         root: context.paths.store_dir(),
         listen,

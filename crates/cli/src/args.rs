@@ -1,0 +1,202 @@
+//! What the command line takes: its commands, flags and arguments (clap). A contract scripts rely
+//! on: extend it, never rename. Read by `run` (which carries the commands out) and by `handover`
+//! (which reads a second `linkdrop`'s arguments in the window); it uses nothing of either.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use linkdrop::links::history::Filter;
+use linkdrop::profiles::CredentialSource;
+use linkdrop::profiles::expiry::Expiry;
+
+/// Environment variable a `profile add … --credentials keychain` reads the secret from.
+pub const SECRET_ENV: &str = "LINKDROP_SECRET_ACCESS_KEY";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "linkdrop",
+    version,
+    about = "Share files through your own S3 bucket as expiring links",
+    long_about = "Share files through your own S3 bucket as expiring links.\n\nWith no command, opens the LinkDrop window (and shares the FILEs given).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+}
+
+/// Paths as given, the empty one included: clap's own path parser would call `""` a missing
+/// argument, where the file check says what is wrong with it ("an empty path").
+fn path_parser() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
+}
+
+/// How the window starts (or what a running one is asked to do) when no command is given.
+#[derive(Debug, Default, Args)]
+pub struct WindowArgs {
+    /// Files to share in the window (what a file manager's "Open with LinkDrop" passes)
+    #[arg(value_name = "FILE", value_parser = path_parser())]
+    pub files: Vec<PathBuf>,
+    /// Start in the tray without showing the window (how LinkDrop starts at login)
+    #[arg(long)]
+    pub hidden: bool,
+    /// Open the file dialog and share what is chosen (the desktop entry's "Share link…" action)
+    #[arg(long, conflicts_with = "files")]
+    pub choose_files: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Upload files and print a presigned link for each, one per line
+    Share(ShareArgs),
+    /// Manage storage profiles (buckets and their credentials)
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run the embedded local S3-compatible store in the foreground (with --data: a tiny S3 server
+    /// for tests and scripts)
+    Serve(ServeArgs),
+    /// List the links LinkDrop handed out, newest first
+    History(HistoryArgs),
+    /// Presign a shared object again, without uploading it again
+    Reissue(ReissueArgs),
+    /// Delete a shared object, which kills every link to it (the entry stays, marked revoked)
+    Revoke { id: String },
+    /// Remove an entry from the history (the object stays unless --delete-object)
+    Forget {
+        id: String,
+        /// Delete the object too
+        #[arg(long)]
+        delete_object: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only entries whose file name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// Only entries in this state (expiring-soon: less than a tenth of the link's lifetime left)
+    #[arg(long, value_enum, default_value_t = Filter::All)]
+    pub state: Filter,
+    /// Print one JSON array
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReissueArgs {
+    /// The id `share --json` printed
+    pub id: String,
+    /// How long the new link works (default: the profile's, or 1h)
+    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires: Option<Expiry>,
+    /// Print the same JSON object as `share --json`
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShareArgs {
+    /// Files to share
+    #[arg(required = true, value_name = "FILE", value_parser = path_parser())]
+    pub files: Vec<PathBuf>,
+    /// How long the links work: 90s, 15m, 1h, 7d, 1h30m (1 second to 7 days; default: the profile's, or 1h)
+    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires: Option<Expiry>,
+    /// Profile to share with (default: the default profile)
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print one JSON object per file (JSON Lines) instead of bare links
+    #[arg(long)]
+    pub json: bool,
+    /// Share in the running LinkDrop window, with its progress and notification (the default at
+    /// a terminal without --json); without a running window, share here
+    #[arg(long, conflicts_with = "json")]
+    pub window: bool,
+    /// Share files that look like secrets (private keys, .env files, cloud credentials) without
+    /// stopping
+    #[arg(long)]
+    pub allow_secrets: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile; with keychain credentials the secret is read from LINKDROP_SECRET_ACCESS_KEY or stdin
+    Add(ProfileAddArgs),
+    /// List profiles
+    List {
+        /// Print a JSON array
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a profile and its keychain entry (the bucket and its objects are not touched)
+    Remove { name: String },
+    /// Make a profile the default
+    Default { name: String },
+    /// Check that a profile works: credentials, bucket, region, write/read/link/delete, clock
+    Check {
+        /// The profile (default: the default profile)
+        name: Option<String>,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    pub name: String,
+    #[arg(long)]
+    pub bucket: String,
+    /// S3 endpoint URL (default: AWS S3)
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Key prefix for shared objects, e.g. "shares/"
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// Path-style addressing (endpoint/bucket/key), needed by MinIO and most self-hosted stores
+    #[arg(long)]
+    pub path_style: bool,
+    /// Default link lifetime for this profile
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires: Option<Expiry>,
+    /// keychain, env or aws-profile:NAME
+    #[arg(long, default_value = "keychain", value_name = "SOURCE")]
+    pub credentials: CredentialSource,
+    /// Access key id, for keychain credentials
+    #[arg(long, value_name = "ID")]
+    pub access_key_id: Option<String>,
+    /// Make it the default profile
+    #[arg(long)]
+    pub default: bool,
+    /// Accept a plain-HTTP endpoint on another computer (links and files travel unencrypted)
+    #[arg(long)]
+    pub allow_insecure_http: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The local-store profile to serve (default: the local profile)
+    #[arg(long, value_name = "NAME", conflicts_with = "data")]
+    pub profile: Option<String>,
+    /// Serve the buckets in DIR instead, to clients signing with AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY; prints the endpoint on stdout (no profile, no LinkDrop files)
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Address to listen on (default: the profile's endpoint; with --data, a free port on loopback)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Allow listening on an address other computers can reach
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Log to FILE, capped and rotated (how LinkDrop starts the store in the background)
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub log: Option<PathBuf>,
+}
