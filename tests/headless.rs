@@ -149,6 +149,8 @@ fn every_command_works_headless_on_seaweedfs_with_credentials_from_the_environme
         "{said}"
     );
 
+    let listed = run_ok(&env, &["profile", "list"]);
+    assert!(listed.contains("ci\t"), "{listed}");
     run_ok(&env, &["profile", "remove", "ci"]);
     let listed = run_ok(&env, &["profile", "list"]);
     assert!(!listed.contains("ci\t"), "{listed}");
@@ -333,4 +335,51 @@ fn an_older_local_profile_moves_its_key_out_of_the_keychain() {
     ));
     // And from now on, headless too.
     every_command_on(&env, "local", &[]);
+}
+
+/// The command line edits profiles as the window's Settings do (`settings`): the local store's
+/// profile is kept, with what to do instead, and a keychain profile without its key id is
+/// refused before any secret is asked for.
+#[test]
+fn profiles_are_edited_by_the_same_rules_as_in_the_window() {
+    let env = TestEnv::new();
+    run_ok(&env, &["profile", "list"]);
+    let out = headless(&env, &["profile", "remove", "local"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("cannot be removed") && said.contains("linkdrop profile default"),
+        "{said}"
+    );
+    let listed = run_ok(&env, &["profile", "list"]);
+    assert!(
+        listed.contains("local\t"),
+        "the local profile went: {listed}"
+    );
+
+    let mut add = headless(
+        &env,
+        &[
+            "profile",
+            "add",
+            "work",
+            "--bucket",
+            "b",
+            "--credentials",
+            "keychain",
+        ],
+    );
+    let out = add.stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("access key id is needed") && said.contains("--access-key-id"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("no secret given"),
+        "the secret was asked for first: {said}"
+    );
 }

@@ -17,6 +17,7 @@ use linkdrop::credentials::Keychain;
 use linkdrop::links::history::Query;
 use linkdrop::local_store::{self, ServeConfig, Server};
 use linkdrop::profiles::{CredentialSource, Profile};
+use linkdrop::settings::{self, ProfileForm, SecretChange, SettingsError};
 use linkdrop::share::{ShareError, ShareableFile};
 use linkdrop::storage::session::Session;
 use linkdrop::system::paths::Paths;
@@ -31,6 +32,13 @@ fn report(message: impl std::fmt::Display) {
 /// One line of human output on stdout, made safe for a terminal like `report`'s.
 fn say(line: impl std::fmt::Display) {
     println!("{}", for_terminal(&line.to_string()));
+}
+
+/// One line of tab-separated fields on stdout (for `cut -f`): each field made safe like `say`'s,
+/// the tabs between them kept.
+fn say_fields(fields: &[&str]) {
+    let fields: Vec<_> = fields.iter().map(|f| for_terminal(f)).collect();
+    println!("{}", fields.join("\t"));
 }
 
 pub fn run(command: Command) -> ExitCode {
@@ -275,13 +283,12 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
         println!("{}", serde_json::Value::Array(list));
     } else {
         for e in &entries {
-            say(format!(
-                "{}\t{}\t{}\t{}",
-                e.id,
+            say_fields(&[
+                &e.id,
                 e.shown_state(now).as_str(),
-                e.expires_at.format("%Y-%m-%d %H:%M"),
-                e.name
-            ));
+                &e.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+                &e.name,
+            ]);
         }
     }
     ExitCode::SUCCESS
@@ -355,22 +362,33 @@ enum ProfileCliError {
     LocalStore(#[from] local_store::LocalStoreError),
     #[error(transparent)]
     Credentials(#[from] linkdrop::credentials::CredentialsError),
+    #[error("{0}{hint}", hint = settings_hint(.0))]
+    Settings(#[from] SettingsError),
     #[error("no secret given: set {SECRET_ENV} or type it on stdin")]
     NoSecret,
-    #[error("--access-key-id is needed with --credentials keychain")]
-    NeedsAccessKeyId,
     #[error("cannot read the secret from stdin: {0}")]
     Stdin(std::io::Error),
 }
 
+/// What the command line adds to a settings error: the flag that mends it.
+fn settings_hint(e: &SettingsError) -> &'static str {
+    match e {
+        SettingsError::AccessKeyIdNeeded => " (--access-key-id)",
+        SettingsError::LocalProfileKept => " (`linkdrop profile default NAME`)",
+        _ => "",
+    }
+}
+
+/// Adding, removing and choosing profiles go through `settings`, as the window's Settings do:
+/// the same checks, the same keychain moves, the same refusals.
 async fn profile_inner(
     context: &Context,
     command: ProfileCommand,
 ) -> Result<ExitCode, ProfileCliError> {
-    let mut book = context.profiles().await?;
+    let book = context.profiles().await?;
     match command {
         ProfileCommand::Add(args) => {
-            let profile = Profile {
+            let form = ProfileForm::from_profile(&Profile {
                 name: args.name.clone(),
                 bucket: args.bucket,
                 endpoint: args.endpoint,
@@ -382,21 +400,15 @@ async fn profile_inner(
                 access_key_id: args.access_key_id,
                 local_store: false,
                 allow_insecure_http: args.allow_insecure_http,
+            });
+            // Everything is checked before the secret is asked for.
+            let profile = settings::check_new(&book, &form, args.default)?;
+            let secret = if profile.credentials == CredentialSource::Keychain {
+                SecretChange::Set(read_secret()?)
+            } else {
+                SecretChange::Keep
             };
-            let mut check = book.clone();
-            check.add(profile.clone(), args.default)?;
-            if profile.credentials == CredentialSource::Keychain {
-                if profile.access_key_id.is_none() {
-                    return Err(ProfileCliError::NeedsAccessKeyId);
-                }
-                let secret = read_secret()?;
-                let keychain = context.keychain.clone();
-                let name = profile.name.clone();
-                tokio::task::spawn_blocking(move || keychain.set_secret(&name, &secret))
-                    .await
-                    .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
-            }
-            check.save(&context.paths)?;
+            settings::save(context, None, &form, secret, args.default).await?;
             report(format!("added profile {}", args.name));
         }
         ProfileCommand::List { json } => {
@@ -420,27 +432,19 @@ async fn profile_inner(
                         " "
                     };
                     let endpoint = p.endpoint.as_deref().unwrap_or("AWS S3");
-                    say(format!(
-                        "{mark} {}\t{} at {endpoint} ({})",
-                        p.name, p.bucket, p.credentials
-                    ));
+                    say_fields(&[
+                        &format!("{mark} {}", p.name),
+                        &format!("{} at {endpoint} ({})", p.bucket, p.credentials),
+                    ]);
                 }
             }
         }
         ProfileCommand::Remove { name } => {
-            let removed = book.remove(&name)?;
-            if removed.credentials == CredentialSource::Keychain {
-                let keychain = context.keychain.clone();
-                tokio::task::spawn_blocking(move || keychain.delete(&name))
-                    .await
-                    .map_err(|e| ProfileCliError::Stdin(std::io::Error::other(e)))??;
-            }
-            book.save(&context.paths)?;
-            report(format!("removed profile {}", removed.name));
+            settings::remove(context, &name).await?;
+            report(format!("removed profile {name}"));
         }
         ProfileCommand::Default { name } => {
-            book.set_default(&name)?;
-            book.save(&context.paths)?;
+            settings::set_default(context, &name).await?;
         }
         ProfileCommand::Check { name, json } => {
             return Ok(check(context, name.as_deref(), json).await);

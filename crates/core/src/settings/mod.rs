@@ -176,6 +176,19 @@ pub fn list(book: &ProfileBook) -> Vec<ProfileView> {
         .collect()
 }
 
+/// The new profile `form` describes, checked against `book` as `save` would check it (name free,
+/// fields valid, an access key id where the keychain holds the secret): for front ends that ask
+/// for the secret only once the rest is right.
+pub fn check_new(
+    book: &ProfileBook,
+    form: &ProfileForm,
+    make_default: bool,
+) -> Result<Profile, SettingsError> {
+    let profile = form.to_profile(false)?;
+    book.clone().add(profile.clone(), make_default)?;
+    Ok(profile)
+}
+
 /// Saves a new profile (`original` is `None`) or changes one (renaming it when the name changed).
 pub async fn save(
     context: &Context,
