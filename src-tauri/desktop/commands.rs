@@ -135,6 +135,7 @@ pub async fn share_file(
             share::ShareOptions {
                 allow_secrets: request.allow_secrets,
                 include_hidden: request.include_hidden,
+                refuse_folders: false,
             },
             on_event,
             &cancel,

@@ -18,8 +18,7 @@ use linkdrop::links::history::Query;
 use linkdrop::local_store::{self, ServeConfig, Server};
 use linkdrop::profiles::{CredentialSource, Profile};
 use linkdrop::settings::{self, ProfileForm, SecretChange, SettingsError};
-use linkdrop::share::{ShareError, ShareableFile};
-use linkdrop::storage::session::Session;
+use linkdrop::share::{Prepared, ShareError, ShareOptions};
 use linkdrop::system::paths::Paths;
 use linkdrop::system::text::for_terminal;
 
@@ -109,57 +108,35 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         }
     }
     let mut failed = false;
-    // Every file is checked before anything is uploaded.
-    let files: Vec<ShareableFile> = args
-        .files
-        .iter()
-        .filter_map(|path| match ShareableFile::check(path) {
-            Ok(file) => Some(file),
+    let mut secrets = false;
+    let options = ShareOptions {
+        allow_secrets: args.allow_secrets,
+        include_hidden: false,
+        refuse_folders: true,
+    };
+    let cancel = CancellationToken::new();
+    // Every path is checked (through the same steps as the window's) before anything is uploaded.
+    let mut files: Vec<Prepared> = Vec::new();
+    for path in &args.files {
+        match linkdrop::share::prepare(&context.paths, path, options, &cancel).await {
+            Ok(prepared) => files.push(prepared),
             Err(e) => {
+                secrets |= matches!(e, ShareError::LooksSecret { .. });
                 report(e);
                 failed = true;
-                None
             }
-        })
-        .collect();
+        }
+    }
     if failed || files.is_empty() {
         // All or nothing: a typo in one argument must not leave the others half-shared.
-        if !files.is_empty() {
+        if secrets {
+            report("pass --allow-secrets if you do mean to share them");
+        } else if !files.is_empty() {
             report("nothing was shared: fix the paths above and run it again");
         }
         return ExitCode::FAILURE;
     }
-    if !args.allow_secrets {
-        let secret: Vec<_> = files
-            .iter()
-            .filter_map(|file| {
-                linkdrop::share::looks_secret(file).map(|what| ShareError::LooksSecret {
-                    path: file.path.clone(),
-                    what: what.to_owned(),
-                })
-            })
-            .collect();
-        if !secret.is_empty() {
-            for e in &secret {
-                report(e);
-            }
-            report("pass --allow-secrets if you do mean to share them");
-            return ExitCode::FAILURE;
-        }
-    }
-    let profile = match context
-        .profiles()
-        .await
-        .map_err(ShareError::from)
-        .and_then(|book| Ok(book.pick(args.profile.as_deref())?.clone()))
-    {
-        Ok(p) => p,
-        Err(e) => {
-            report(e);
-            return ExitCode::FAILURE;
-        }
-    };
-    let session = match Session::open(profile, &context.paths, &context.keychain).await {
+    let session = match linkdrop::share::open_session(context, args.profile.as_deref()).await {
         Ok(s) => s,
         Err(e) => {
             report(e);
@@ -185,7 +162,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     for unfinished in &session.resumable {
         let shared_now = files
             .iter()
-            .any(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == unfinished.path));
+            .any(|f| std::fs::canonicalize(&f.file.path).is_ok_and(|p| p == unfinished.path));
         if !shared_now {
             report(format!(
                 "the upload of {} started {} was cut short; `linkdrop share {}` resumes it",
@@ -196,7 +173,6 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         }
     }
 
-    let cancel = CancellationToken::new();
     let interrupted = {
         let cancel = cancel.clone();
         tokio::spawn(async move {
@@ -207,9 +183,12 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
     let mut stdout = std::io::stdout().lock();
-    for file in &files {
+    for prepared in &files {
+        let file = &prepared.file;
         let progress = progress_printer(show_progress, file.name.clone());
-        match linkdrop::share::share_file(&session, file, args.expires, progress, &cancel).await {
+        match linkdrop::share::share_prepared(&session, prepared, args.expires, progress, &cancel)
+            .await
+        {
             Ok(share) => {
                 if show_progress {
                     eprint!("\r\x1b[2K");

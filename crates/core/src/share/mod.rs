@@ -27,6 +27,7 @@ use crate::storage::journal::{FileStamp, Journal, JournalError, Lease, Unfinishe
 use crate::storage::presign::{self, PresignError};
 use crate::storage::session::{Session, SessionError};
 use crate::storage::upload::{self, Multipart, ProgressFn, UploadError};
+use crate::system::paths::Paths;
 
 /// The longest path LinkDrop takes, in bytes (Linux's PATH_MAX); longer is a mistake.
 pub const MAX_PATH_BYTES: usize = 4096;
@@ -157,6 +158,9 @@ pub struct ShareOptions {
     pub allow_secrets: bool,
     /// A folder's hidden files and folders go in its zip too.
     pub include_hidden: bool,
+    /// A folder is refused like any path that is not a file (the command line, where a folder is
+    /// more often a slip of the glob than a wish) instead of shared as its zip (the window).
+    pub refuse_folders: bool,
 }
 
 /// The file, if it looks like a secret: what it looks like, in words.
@@ -165,7 +169,9 @@ pub fn looks_secret(file: &ShareableFile) -> Option<&'static str> {
 }
 
 /// Shares whatever is at `path` with the named (or default) profile: a file as it is, a folder as a
-/// zip archive. The one entry point for front ends that take any path a user drops.
+/// zip archive. The one entry point for front ends that share one path a user drops; the command
+/// line, which shares many at once, runs the same steps itself (`prepare` every path, one
+/// `open_session`, `share_prepared` each).
 pub async fn share_path(
     context: &Context,
     path: &Path,
@@ -175,69 +181,27 @@ pub async fn share_path(
     on_event: Arc<dyn Fn(ShareEvent) + Send + Sync>,
     cancel: &CancellationToken,
 ) -> Result<Share, ShareError> {
-    if path.as_os_str().is_empty() {
-        return Err(ShareError::EmptyPath);
-    }
     // What a window drops or hands over is a full path; a relative one would depend on where
     // the app happened to start.
-    if !path.is_absolute() {
+    if !path.as_os_str().is_empty() && !path.is_absolute() {
         return Err(ShareError::NotAbsolute {
             path: path.to_owned(),
         });
     }
-    let is_folder = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
-    let mut _archive = None;
-    let mut hidden_left_out = Vec::new();
-    let file = if is_folder {
-        let (folder, temp, token) = (path.to_owned(), context.paths.temp_dir(), cancel.clone());
-        let include_hidden = options.include_hidden;
-        let archive = tokio::task::spawn_blocking(move || {
-            archive::zip_folder(&folder, &temp, include_hidden, &token)
-        })
-        .await
-        .map_err(|e| ArchiveError::Write {
-            dir: context.paths.temp_dir(),
-            detail: e.to_string(),
-        })??;
-        if let Some((name, what)) = archive.secrets.first()
-            && !options.allow_secrets
-        {
-            return Err(ShareError::LooksSecret {
-                path: path.to_owned(),
-                what: format!("a folder holding {name}, which looks like {what}"),
-            });
-        }
-        let file = archive.file.clone();
-        hidden_left_out = archive.hidden_left_out.clone();
-        _archive = Some(archive);
-        file
-    } else {
-        let file = ShareableFile::check(path)?;
-        if let Some(what) = looks_secret(&file)
-            && !options.allow_secrets
-        {
-            return Err(ShareError::LooksSecret {
-                path: path.to_owned(),
-                what: what.to_owned(),
-            });
-        }
-        file
-    };
+    let prepared = prepare(&context.paths, path, options, cancel).await?;
     on_event(ShareEvent::Preparing {
-        name: file.name.clone(),
-        size: file.size,
-        hidden_left_out: hidden_left_out.len() as u32,
+        name: prepared.file.name.clone(),
+        size: prepared.file.size,
+        hidden_left_out: prepared.hidden_left_out.len() as u32,
     });
-    let book = context.profiles().await?;
-    let profile = book.pick(profile)?.clone();
-    let session = Session::open(profile, &context.paths, &context.keychain).await?;
+    let session = open_session(context, profile).await?;
     let progress: ProgressFn = Arc::new(move |p: upload::Progress| {
         on_event(ShareEvent::Progress {
             sent: p.sent,
             total: p.total,
         })
     });
-    let mut share = share_file(&session, &file, expiry, progress, cancel).await?;
+    let mut share = share_prepared(&session, &prepared, expiry, progress, cancel).await?;
     if let Some(port) = session.local_store_moved_from {
         share.warnings.insert(
             0,
@@ -247,8 +211,93 @@ pub async fn share_path(
             ),
         );
     }
-    if !hidden_left_out.is_empty() {
-        share.warnings.push(left_out_warning(&hidden_left_out));
+    Ok(share)
+}
+
+/// A path made ready to share, before anything is uploaded: the open file, or a folder's zip (kept
+/// while this lives).
+#[derive(Debug)]
+pub struct Prepared {
+    pub file: ShareableFile,
+    /// What a folder's zip left out (hidden files and folders), by their path in the folder.
+    pub hidden_left_out: Vec<String>,
+    _archive: Option<archive::Archive>,
+}
+
+/// Checks `path` and opens it: a file as it is, a folder zipped in the data directory (unless
+/// `options.refuse_folders`). What looks like a secret is refused unless `options.allow_secrets`.
+pub async fn prepare(
+    paths: &Paths,
+    path: &Path,
+    options: ShareOptions,
+    cancel: &CancellationToken,
+) -> Result<Prepared, ShareError> {
+    if path.as_os_str().is_empty() {
+        return Err(ShareError::EmptyPath);
+    }
+    let is_folder = std::fs::metadata(path).map(|m| m.is_dir()).unwrap_or(false);
+    if !is_folder || options.refuse_folders {
+        let file = ShareableFile::check(path)?;
+        if let Some(what) = looks_secret(&file)
+            && !options.allow_secrets
+        {
+            return Err(ShareError::LooksSecret {
+                path: path.to_owned(),
+                what: what.to_owned(),
+            });
+        }
+        return Ok(Prepared {
+            file,
+            hidden_left_out: Vec::new(),
+            _archive: None,
+        });
+    }
+    let (folder, temp, token) = (path.to_owned(), paths.temp_dir(), cancel.clone());
+    let include_hidden = options.include_hidden;
+    let archive = tokio::task::spawn_blocking(move || {
+        archive::zip_folder(&folder, &temp, include_hidden, &token)
+    })
+    .await
+    .map_err(|e| ArchiveError::Write {
+        dir: paths.temp_dir(),
+        detail: e.to_string(),
+    })??;
+    if let Some((name, what)) = archive.secrets.first()
+        && !options.allow_secrets
+    {
+        return Err(ShareError::LooksSecret {
+            path: path.to_owned(),
+            what: format!("a folder holding {name}, which looks like {what}"),
+        });
+    }
+    Ok(Prepared {
+        file: archive.file.clone(),
+        hidden_left_out: archive.hidden_left_out.clone(),
+        _archive: Some(archive),
+    })
+}
+
+/// A session on the named (or default) profile, ready for many shares.
+pub async fn open_session(context: &Context, profile: Option<&str>) -> Result<Session, ShareError> {
+    let book = context.profiles().await?;
+    let profile = book.pick(profile)?.clone();
+    Ok(Session::open(profile, &context.paths, &context.keychain).await?)
+}
+
+/// Shares a prepared path through `session`: the upload (or the resumed one), the link, its
+/// history entry; what a folder's zip left out is said in the warnings.
+pub async fn share_prepared(
+    session: &Session,
+    prepared: &Prepared,
+    expiry: Option<Expiry>,
+    on_progress: ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<Share, ShareError> {
+    let mut share = share_file(session, &prepared.file, expiry, on_progress, cancel).await?;
+    if !prepared.hidden_left_out.is_empty() {
+        share
+            .warnings
+            .push(left_out_warning(&prepared.hidden_left_out));
     }
     Ok(share)
 }
