@@ -352,6 +352,10 @@ mod tests {
             url: "http://x".into(),
             expires_at: now + TimeDelta::seconds(left_secs),
             issued_at: now,
+            expiring_soon_at: linkdrop::links::history::expiring_soon_at(
+                now,
+                now + TimeDelta::seconds(left_secs),
+            ),
             state,
             issued: 1,
         }

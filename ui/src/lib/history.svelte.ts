@@ -17,13 +17,14 @@ export const PAGE_SIZE = 100;
 /** What a user calls an entry's state: the stored one, or expired / expiring soon by the clock. */
 export type ShownState = 'active' | 'expiring_soon' | 'expired' | 'revoked' | 'missing';
 
-/** Less than a tenth of the link's lifetime left: the backend's "expiring soon" too. */
+/** The entry's state on this clock. When "expiring soon" starts is the backend's rule
+ *  (`expiring_soon_at`, as `linkdrop history` and the filters apply it); only the clock is ours. */
 export function shownState(entry: HistoryEntry, nowMs: number): ShownState {
   if (entry.state !== 'active') return entry.state;
   const expires = Date.parse(entry.expires_at);
   if (expires <= nowMs) return 'expired';
-  const lifetime = expires - Date.parse(entry.issued_at);
-  return lifetime > 0 && (expires - nowMs) * 10 < lifetime ? 'expiring_soon' : 'active';
+  const soon = Date.parse(entry.expiring_soon_at);
+  return nowMs > soon && expires > Date.parse(entry.issued_at) ? 'expiring_soon' : 'active';
 }
 
 export const FILTERS: ReadonlyArray<{ value: HistoryFilter; label: string }> = [

@@ -102,7 +102,7 @@ export function makeEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
   const now = Date.now();
   const id = fields.id ?? `entry${n}`;
   const name = fields.name ?? `file ${n}.txt`;
-  return {
+  const entry: HistoryEntry = {
     id,
     profile: 'default',
     endpoint: 'https://s3.example.com',
@@ -119,8 +119,19 @@ export function makeEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
     issued_at: new Date(now - 60_000).toISOString(),
     state: 'active',
     issued: 1,
+    expiring_soon_at: '',
     ...fields,
   };
+  return fields.expiring_soon_at ? entry : withSoon(entry);
+}
+
+/** The backend's rule for when a link is "expiring soon" (`history::expiring_soon_at`), which the
+ *  fake must imitate as the real backend serves it: a tenth of the lifetime before expiry. */
+function withSoon(entry: HistoryEntry): HistoryEntry {
+  const expires = Date.parse(entry.expires_at);
+  const lifetime = Math.max(0, expires - Date.parse(entry.issued_at));
+  entry.expiring_soon_at = new Date(expires - lifetime / 10).toISOString();
+  return entry;
 }
 
 /** `count` entries, newest first, named "file 0.txt", "file 1.txt", … */
@@ -474,6 +485,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             const now = Date.now();
             entry.expires_at = new Date(now + durationMs(args.expires as string)).toISOString();
             entry.issued_at = new Date(now).toISOString();
+            withSoon(entry);
             entry.url = `${entry.url.split('?')[0]}?X-Amz-Signature=reissued${entry.issued}`;
             entry.issued += 1;
             entry.state = 'active';

@@ -386,6 +386,7 @@ mod tests {
             url: format!("{endpoint}/{bucket}/id/report.pdf?X-Amz-Signature=0"),
             expires_at: now,
             issued_at: now,
+            expiring_soon_at: now,
             state: LinkState::Active,
             issued: 1,
         }

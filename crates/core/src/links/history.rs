@@ -75,8 +75,19 @@ pub struct HistoryEntry {
     /// When the current link was signed: with `expires_at`, its whole lifetime.
     #[ts(type = "string")]
     pub issued_at: DateTime<Utc>,
+    /// From when an active link counts as "expiring soon" (a tenth of its lifetime left): the
+    /// rule lives here, and front ends with a clock of their own compare with this time.
+    #[ts(type = "string")]
+    pub expiring_soon_at: DateTime<Utc>,
     pub state: LinkState,
     pub issued: u32,
+}
+
+/// A link signed at `issued_at` until `expires_at` is "expiring soon" from this time on: when
+/// less than a tenth of its lifetime is left (as `EXPIRING_SOON` says it in SQL).
+pub fn expiring_soon_at(issued_at: DateTime<Utc>, expires_at: DateTime<Utc>) -> DateTime<Utc> {
+    let lifetime = (expires_at - issued_at).max(chrono::TimeDelta::zero());
+    expires_at - lifetime / 10
 }
 
 impl HistoryEntry {
@@ -85,10 +96,16 @@ impl HistoryEntry {
         self.state == LinkState::Active && self.expires_at <= now
     }
 
-    /// What a user calls this entry's state: the stored one, or "expired".
+    /// What a user calls this entry's state: the stored one, or "expired" or "expiring soon" by
+    /// the clock (what the window shows, and `history --json` says).
     pub fn shown_state(&self, now: DateTime<Utc>) -> Filter {
         match self.state {
             LinkState::Active if self.is_expired(now) => Filter::Expired,
+            LinkState::Active
+                if now > self.expiring_soon_at && self.expires_at > self.issued_at =>
+            {
+                Filter::ExpiringSoon
+            }
             LinkState::Active => Filter::Active,
             LinkState::Revoked => Filter::Revoked,
             LinkState::Missing => Filter::Missing,
@@ -433,6 +450,7 @@ fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         url: row.get(11)?,
         expires_at: time(12)?,
         issued_at: time(13)?,
+        expiring_soon_at: expiring_soon_at(time(13)?, time(12)?),
         state: LinkState::from_sql(&row.get::<_, String>(14)?),
         issued: row.get(15)?,
     })
@@ -605,6 +623,21 @@ mod tests {
         assert_eq!(history.counts(None, later).unwrap().expired, 3);
         let gone = history.get("gone").unwrap();
         assert_eq!(gone.shown_state(now), Filter::Expired);
+        // What an entry says of itself is what the filters (in SQL) say of it.
+        for entry in history.list(&Query::default(), now, 10, 0).unwrap() {
+            let shown = entry.shown_state(now);
+            assert_eq!(
+                ids(Filter::ExpiringSoon).contains(&entry.id),
+                shown == Filter::ExpiringSoon,
+                "{}: {shown:?}",
+                entry.id
+            );
+            assert!(ids(shown).contains(&entry.id), "{}: {shown:?}", entry.id);
+        }
+        assert_eq!(
+            history.get("soon").unwrap().shown_state(now),
+            Filter::ExpiringSoon
+        );
     }
 
     #[test]

@@ -8,4 +8,9 @@ export type HistoryEntry = { id: string, profile: string, endpoint: string, buck
 /**
  * When the current link was signed: with `expires_at`, its whole lifetime.
  */
-issued_at: string, state: LinkState, issued: number, };
+issued_at: string, 
+/**
+ * From when an active link counts as "expiring soon" (a tenth of its lifetime left): the
+ * rule lives here, and front ends with a clock of their own compare with this time.
+ */
+expiring_soon_at: string, state: LinkState, issued: number, };
