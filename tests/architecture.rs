@@ -18,25 +18,37 @@ fn repo() -> &'static Path {
 /// Which room of the domain may use which (`crate::X` in its files). From the bottom up: a room
 /// uses only rooms listed before it.
 const CORE: &[(&str, &[&str])] = &[
-    ("system", &[]),
-    ("profiles", &["system"]),
-    ("credentials", &["system", "profiles"]),
-    ("local_store", &["system", "profiles", "credentials"]),
+    ("error", &[]),
+    ("system", &["error"]),
+    ("profiles", &["error", "system"]),
+    ("credentials", &["error", "system", "profiles"]),
+    (
+        "local_store",
+        &["error", "system", "profiles", "credentials"],
+    ),
     (
         "context",
-        &["system", "profiles", "credentials", "local_store"],
+        &["error", "system", "profiles", "credentials", "local_store"],
     ),
     (
         "storage",
-        &["system", "profiles", "credentials", "local_store"],
+        &["error", "system", "profiles", "credentials", "local_store"],
     ),
     (
         "links",
-        &["system", "profiles", "context", "local_store", "storage"],
+        &[
+            "error",
+            "system",
+            "profiles",
+            "context",
+            "local_store",
+            "storage",
+        ],
     ),
     (
         "share",
         &[
+            "error",
             "system",
             "profiles",
             "credentials",
@@ -49,6 +61,7 @@ const CORE: &[(&str, &[&str])] = &[
     (
         "check",
         &[
+            "error",
             "system",
             "profiles",
             "credentials",
@@ -61,6 +74,7 @@ const CORE: &[(&str, &[&str])] = &[
     (
         "settings",
         &[
+            "error",
             "system",
             "profiles",
             "credentials",

@@ -21,6 +21,7 @@ use common::{
 };
 use faults::{Fault, FaultProxy, Rule, Target};
 use forward_proxy::ForwardProxy;
+use linkdrop::error::Coded;
 use serde_json::Value;
 
 const MIB: usize = 1024 * 1024;

@@ -1,6 +1,7 @@
 //! The commands the window calls. Each parses its arguments, calls one domain function and maps the
 //! error; nothing else.
 
+use linkdrop::error::{Coded, ErrorCode};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,7 +69,7 @@ async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBo
         .context
         .profiles()
         .await
-        .map_err(|e| UiError::new("profile", e))
+        .map_err(|e| UiError::new(ErrorCode::Profile, e))
 }
 
 #[tauri::command]
@@ -111,12 +112,12 @@ pub async fn share_file(
     let expiry: Expiry = request
         .expires
         .parse()
-        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
+        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new(ErrorCode::Expiry, e))?;
     let cancel = desktop.register(&request.upload_id);
     let result = async {
         let _turn = tokio::select! {
-            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new("internal", e))?,
-            () = cancel.cancelled() => return Err(UiError::new("cancelled", "cancelled")),
+            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new(ErrorCode::Internal, e))?,
+            () = cancel.cancelled() => return Err(UiError::new(ErrorCode::Cancelled, "cancelled")),
         };
         let (app, upload_id) = (app.clone(), request.upload_id.clone());
         let on_event = Arc::new(move |event: ShareEvent| {
@@ -147,7 +148,7 @@ pub async fn share_file(
     desktop.forget(&request.upload_id);
     // The window asks before a file that looks like a secret is shared: from the tray or a
     // hand-over it may be hidden, so it comes forward to ask.
-    if matches!(&result, Err(e) if e.code == "looks_secret") {
+    if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
         super::show_main_window(&app);
     }
     notify::announce(&app, &request.path, &result);
@@ -194,7 +195,7 @@ pub async fn history_counts(
 }
 
 fn history_error(e: linkdrop::links::history::HistoryError) -> UiError {
-    UiError::new("history", e)
+    UiError::new(ErrorCode::History, e)
 }
 
 #[tauri::command]
@@ -207,7 +208,7 @@ pub async fn reissue_link(
 ) -> Result<Share, UiError> {
     let expiry: Expiry = expires
         .parse()
-        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new("expiry", e))?;
+        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new(ErrorCode::Expiry, e))?;
     let result = linkdrop::links::reissue(&desktop.context, &id, Some(expiry))
         .await
         .map_err(UiError::from);
@@ -254,7 +255,7 @@ pub fn cancel_share(desktop: State<'_, Desktop>, upload_id: String) {
 
 #[tauri::command]
 pub fn copy_link(app: AppHandle, url: String) -> Result<(), UiError> {
-    notify::copy(&app, &url).map_err(|e| UiError::new("clipboard", e))
+    notify::copy(&app, &url).map_err(|e| UiError::new(ErrorCode::Clipboard, e))
 }
 
 fn settings_error(e: SettingsError) -> UiError {
@@ -291,7 +292,7 @@ pub async fn save_profile(
     settings::list(&book)
         .into_iter()
         .find(|v| v.form.name == saved.name)
-        .ok_or_else(|| UiError::new("profile", "the profile vanished while saving"))
+        .ok_or_else(|| UiError::new(ErrorCode::Profile, "the profile vanished while saving"))
 }
 
 #[tauri::command]
@@ -367,8 +368,8 @@ pub struct DesktopPrefs {
 #[tauri::command]
 pub fn desktop_prefs(app: AppHandle, desktop: State<'_, Desktop>) -> Result<DesktopPrefs, UiError> {
     use tauri_plugin_autostart::ManagerExt;
-    let prefs =
-        Preferences::load(&desktop.context.paths).map_err(|e| UiError::new("preferences", e))?;
+    let prefs = Preferences::load(&desktop.context.paths)
+        .map_err(|e| UiError::new(ErrorCode::Preferences, e))?;
     Ok(DesktopPrefs {
         share_shortcut: prefs.share_shortcut,
         start_at_login: app.autolaunch().is_enabled().unwrap_or(false),
@@ -394,5 +395,10 @@ pub fn set_start_at_login(app: AppHandle, enabled: bool) -> Result<(), UiError> 
     } else {
         launcher.disable()
     };
-    result.map_err(|e| UiError::new("autostart", format!("cannot change start at login: {e}")))
+    result.map_err(|e| {
+        UiError::new(
+            ErrorCode::Autostart,
+            format!("cannot change start at login: {e}"),
+        )
+    })
 }

@@ -7,6 +7,7 @@ mod notify;
 mod shortcut;
 mod tray;
 
+use linkdrop::error::{Coded, ErrorCode};
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,14 +32,14 @@ const SHARES_IN_FLIGHT: usize = 3;
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export_to = "UiError.ts")]
 pub struct UiError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl UiError {
-    fn new(code: &str, err: impl std::fmt::Display) -> Self {
+    fn new(code: ErrorCode, err: impl std::fmt::Display) -> Self {
         UiError {
-            code: code.to_owned(),
+            code,
             message: err.to_string(),
         }
     }
@@ -381,6 +382,7 @@ mod bindings {
         check::<linkdrop::links::Share>(&mut stale);
         check::<linkdrop::share::ShareEvent>(&mut stale);
         check::<super::UiError>(&mut stale);
+        check::<linkdrop::error::ErrorCode>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);

@@ -27,7 +27,7 @@ pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
                 notification_body(share),
             )
         }
-        Err(e) if e.code == "cancelled" || window_in_sight(app) => return,
+        Err(e) if e.code == linkdrop::error::ErrorCode::Cancelled || window_in_sight(app) => return,
         Err(e) => (
             format!("Could not share {}", file_name(path)),
             e.message.clone(),

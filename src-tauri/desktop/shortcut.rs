@@ -1,6 +1,7 @@
 //! The global shortcut for "Share file…": checked, given to the system, and saved only once the
 //! system has it. Pressing it is handled where the plugin is set up (`desktop/mod.rs`).
 
+use linkdrop::error::ErrorCode;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Modifiers, Shortcut};
 
@@ -13,7 +14,7 @@ use linkdrop::system::paths::Paths;
 fn parse(text: &str) -> Result<Shortcut, UiError> {
     let parsed = text.parse::<Shortcut>().map_err(|_| {
         UiError::new(
-            "shortcut",
+            ErrorCode::Shortcut,
             format!("{text:?} is not a shortcut: give modifiers and a key, like Ctrl+Alt+L"),
         )
     })?;
@@ -26,7 +27,7 @@ fn parse(text: &str) -> Result<Shortcut, UiError> {
         .intersects(Modifiers::CONTROL | Modifiers::ALT | Modifiers::SUPER);
     if !function_key && !modified {
         return Err(UiError::new(
-            "shortcut",
+            ErrorCode::Shortcut,
             format!("{text} has no Ctrl, Alt or Super: it would take the key away from typing"),
         ));
     }
@@ -42,11 +43,11 @@ pub fn set(app: &AppHandle, paths: &Paths, shortcut: Option<String>) -> Result<(
     let shortcuts = app.global_shortcut();
     shortcuts
         .unregister_all()
-        .map_err(|e| UiError::new("shortcut", e))?;
+        .map_err(|e| UiError::new(ErrorCode::Shortcut, e))?;
     if let (Some(parsed), Some(text)) = (parsed, &shortcut) {
         shortcuts.register(parsed).map_err(|e| {
             UiError::new(
-                "shortcut",
+                ErrorCode::Shortcut,
                 format!(
                     "{text} cannot be used ({e}): another application may have it; try another"
                 ),
@@ -54,7 +55,7 @@ pub fn set(app: &AppHandle, paths: &Paths, shortcut: Option<String>) -> Result<(
         })?;
     }
     Preferences::update(paths, |prefs| prefs.share_shortcut = shortcut)
-        .map_err(|e| UiError::new("preferences", e))
+        .map_err(|e| UiError::new(ErrorCode::Preferences, e))
 }
 
 /// Registers the saved shortcut at start; one that no longer works is reported, not fatal.

@@ -59,7 +59,7 @@ describe('App', () => {
   });
 
   it('shows the error message when app_info fails', async () => {
-    const error = { code: 'profile', message: 'cannot read profiles' };
+    const error = { code: 'profile' as const, message: 'cannot read profiles' };
     mockBackend({ failing: { app_info: error, list_profiles: error } });
     render(App);
     const alert = await screen.findByRole('alert');

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::args::*;
 use linkdrop::Context;
 use linkdrop::credentials::Keychain;
+use linkdrop::error::{Coded, ErrorCode};
 use linkdrop::links::history::Query;
 use linkdrop::local_store::{self, ServeConfig, Server};
 use linkdrop::profiles::{CredentialSource, Profile};
@@ -26,6 +27,21 @@ use linkdrop::system::text::for_terminal;
 /// name, a server's answer) shown as an escape, never obeyed by the terminal.
 fn report(message: impl std::fmt::Display) {
     eprintln!("linkdrop: {}", for_terminal(&message.to_string()));
+}
+
+/// A domain error as the command line says it: the domain's message, and the command that mends
+/// it where there is one (the domain speaks to the window too, so it names no flag).
+fn with_hint(e: &(impl std::fmt::Display + Coded)) -> String {
+    let hint = match e.code() {
+        ErrorCode::WrongSecret | ErrorCode::InvalidAccessKeyId => {
+            " (`linkdrop profile add NAME … --credentials keychain` stores a key pair)"
+        }
+        ErrorCode::ObjectMissing | ErrorCode::ObjectChanged | ErrorCode::Revoked => {
+            " (`linkdrop share FILE`)"
+        }
+        _ => "",
+    };
+    format!("{e}{hint}")
 }
 
 /// One line of human output on stdout, made safe for a terminal like `report`'s.
@@ -139,7 +155,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     let session = match linkdrop::share::open_session(context, args.profile.as_deref()).await {
         Ok(s) => s,
         Err(e) => {
-            report(e);
+            report(with_hint(&e));
             return ExitCode::FAILURE;
         }
     };
@@ -222,7 +238,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
                 if show_progress {
                     eprint!("\r\x1b[2K");
                 }
-                report(format!("{}: {e}", file.path.display()));
+                report(format!("{}: {}", file.path.display(), with_hint(&e)));
                 failed = true;
             }
         }
@@ -287,7 +303,7 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            report(e);
+            report(with_hint(&e));
             ExitCode::FAILURE
         }
     }
@@ -303,7 +319,7 @@ fn finish(
             ExitCode::SUCCESS
         }
         Err(e) => {
-            report(e);
+            report(with_hint(&e));
             ExitCode::FAILURE
         }
     }

@@ -5,6 +5,7 @@
 //! command line (`crates/cli`) and the window (`src-tauri/`) call the same functions.
 //!
 //! The rooms, from the bottom up (each may use only those before it; `tests/architecture.rs`):
+//! - `error`: the one list of error codes (`ErrorCode`) and the trait that names them;
 //! - `system`: paths, logging, the network's rules, text for terminals;
 //! - `profiles`: profiles, providers, expiry, preferences; `credentials`: keychain and AWS profiles;
 //! - `storage`: a bucket session, uploads, presigning, the upload journal;
@@ -17,6 +18,7 @@
 pub mod check;
 mod context;
 pub mod credentials;
+pub mod error;
 pub mod links;
 pub mod local_store;
 pub mod profiles;

@@ -14,6 +14,7 @@ import type { CheckOutcome } from './bindings/CheckOutcome';
 import type { CheckReport } from './bindings/CheckReport';
 import type { CheckStep } from './bindings/CheckStep';
 import type { DesktopPrefs } from './bindings/DesktopPrefs';
+import type { ErrorCode } from './bindings/ErrorCode';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
@@ -37,6 +38,7 @@ export type {
   CheckReport,
   CheckStep,
   DesktopPrefs,
+  ErrorCode,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
@@ -245,7 +247,7 @@ export function errorMessage(e: unknown): string {
   return isUiError(e) ? e.message : String(e);
 }
 
-/** The stable code of a backend error, or 'internal'. */
-export function errorCode(e: unknown): string {
+/** The stable code of a backend error (Rust's `ErrorCode`), or 'internal'. */
+export function errorCode(e: unknown): ErrorCode {
   return isUiError(e) ? e.code : 'internal';
 }

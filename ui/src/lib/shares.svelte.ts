@@ -7,6 +7,7 @@ import {
   errorCode,
   errorMessage,
   shareFile,
+  type ErrorCode,
   type Share,
   type ShareEvent,
 } from './ipc';
@@ -30,7 +31,7 @@ export type ShareOptions = {
 };
 
 /** The backend's code for a file that looks like a secret: the window asks before sharing it. */
-export const LOOKS_SECRET = 'looks_secret';
+export const LOOKS_SECRET: ErrorCode = 'looks_secret';
 
 function newUploadId(): string {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();

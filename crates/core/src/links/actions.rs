@@ -8,6 +8,7 @@
 
 use super::Share;
 use crate::Context;
+use crate::error::{Coded, ErrorCode};
 use crate::links::history::{HistoryEntry, HistoryError, LinkState};
 use crate::local_store::LocalStoreError;
 use crate::profiles::expiry::Expiry;
@@ -53,23 +54,22 @@ pub enum LedgerError {
     },
 }
 
-impl LedgerError {
-    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
-    pub fn code(&self) -> &'static str {
+impl Coded for LedgerError {
+    fn code(&self) -> ErrorCode {
         match self {
             LedgerError::History(crate::links::history::HistoryError::NotFound { .. }) => {
-                "not_in_history"
+                ErrorCode::NotInHistory
             }
-            LedgerError::History(_) => "history",
-            LedgerError::LocalStore(_) => "local_store",
+            LedgerError::History(_) => ErrorCode::History,
+            LedgerError::LocalStore(_) => ErrorCode::LocalStore,
             LedgerError::Session(e) => e.code(),
             LedgerError::Storage(e) => e.code(),
-            LedgerError::Presign(_) => "presign",
-            LedgerError::ObjectMissing { .. } => "object_missing",
-            LedgerError::ObjectChanged { .. } => "object_changed",
-            LedgerError::Revoked { .. } => "revoked",
-            LedgerError::Unreachable(_) => "unreachable",
-            LedgerError::StillServed { .. } => "still_served",
+            LedgerError::Presign(_) => ErrorCode::Presign,
+            LedgerError::ObjectMissing { .. } => ErrorCode::ObjectMissing,
+            LedgerError::ObjectChanged { .. } => ErrorCode::ObjectChanged,
+            LedgerError::Revoked { .. } => ErrorCode::Revoked,
+            LedgerError::Unreachable(_) => ErrorCode::Unreachable,
+            LedgerError::StillServed { .. } => ErrorCode::StillServed,
         }
     }
 }
@@ -172,8 +172,11 @@ async fn session_for(
 
 /// The object is missing at the server (as opposed to the server failing to say).
 fn is_missing(err: &StorageError) -> bool {
-    matches!(err, StorageError::NoSuchBucket { .. })
-        || matches!(err, StorageError::Service { code, .. } if code == "NoSuchKey" || code == "HTTP 404")
+    // A HEAD has no body to name the error: its 404 comes as NoSuchBucket.
+    matches!(
+        err,
+        StorageError::NoSuchBucket { .. } | StorageError::NoSuchKey { .. }
+    )
 }
 
 /// A fresh link to the same object, after checking it is still there and unchanged.

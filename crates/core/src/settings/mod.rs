@@ -3,6 +3,7 @@
 //! renaming a profile moves its secret, removing it deletes the secret, and a profile is checked
 //! (see `check`) with the secret the form holds before anything is saved.
 
+use crate::error::{Coded, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 use crate::Context;
@@ -33,16 +34,16 @@ pub enum SettingsError {
     LocalProfileKept,
 }
 
-impl SettingsError {
-    pub fn code(&self) -> &'static str {
+impl Coded for SettingsError {
+    fn code(&self) -> ErrorCode {
         match self {
-            SettingsError::Profile(_) => "profile",
-            SettingsError::LocalStore(_) => "local_store",
-            SettingsError::Credentials(_) => "credentials",
-            SettingsError::Expiry(_) => "expiry",
-            SettingsError::SecretNeeded => "secret_needed",
-            SettingsError::AccessKeyIdNeeded => "access_key_id_needed",
-            SettingsError::LocalProfileKept => "local_profile_kept",
+            SettingsError::Profile(_) => ErrorCode::Profile,
+            SettingsError::LocalStore(_) => ErrorCode::LocalStore,
+            SettingsError::Credentials(_) => ErrorCode::Credentials,
+            SettingsError::Expiry(_) => ErrorCode::Expiry,
+            SettingsError::SecretNeeded => ErrorCode::SecretNeeded,
+            SettingsError::AccessKeyIdNeeded => ErrorCode::AccessKeyIdNeeded,
+            SettingsError::LocalProfileKept => ErrorCode::LocalProfileKept,
         }
     }
 }

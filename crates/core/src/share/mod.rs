@@ -6,6 +6,7 @@ pub mod object_key;
 pub mod secrets;
 mod tree;
 
+use crate::error::{Coded, ErrorCode};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -103,32 +104,31 @@ pub enum ShareError {
     Journal(#[from] JournalError),
 }
 
-impl ShareError {
-    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
-    pub fn code(&self) -> &'static str {
+impl Coded for ShareError {
+    fn code(&self) -> ErrorCode {
         match self {
-            ShareError::EmptyPath => "empty_path",
-            ShareError::PathTooLong { .. } => "path_too_long",
-            ShareError::NotAbsolute { .. } => "not_absolute",
-            ShareError::SymlinkLoop { .. } => "symlink_loop",
-            ShareError::NotFound { .. } => "not_found",
-            ShareError::IsDirectory { .. } => "is_directory",
-            ShareError::NotAFile { .. } => "not_a_file",
-            ShareError::Unreadable { .. } => "unreadable",
-            ShareError::LooksSecret { .. } => "looks_secret",
-            ShareError::Profile(_) => "profile",
+            ShareError::EmptyPath => ErrorCode::EmptyPath,
+            ShareError::PathTooLong { .. } => ErrorCode::PathTooLong,
+            ShareError::NotAbsolute { .. } => ErrorCode::NotAbsolute,
+            ShareError::SymlinkLoop { .. } => ErrorCode::SymlinkLoop,
+            ShareError::NotFound { .. } => ErrorCode::NotFound,
+            ShareError::IsDirectory { .. } => ErrorCode::IsDirectory,
+            ShareError::NotAFile { .. } => ErrorCode::NotAFile,
+            ShareError::Unreadable { .. } => ErrorCode::Unreadable,
+            ShareError::LooksSecret { .. } => ErrorCode::LooksSecret,
+            ShareError::Profile(_) => ErrorCode::Profile,
             ShareError::Session(e) => e.code(),
-            ShareError::Credentials(_) => "credentials",
-            ShareError::LocalStore(_) => "local_store",
+            ShareError::Credentials(_) => ErrorCode::Credentials,
+            ShareError::LocalStore(_) => ErrorCode::LocalStore,
             ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
             ShareError::Upload(UploadError::Cancelled)
-            | ShareError::Archive(ArchiveError::Cancelled) => "cancelled",
-            ShareError::Upload(UploadError::FileChanged { .. }) => "file_changed",
-            ShareError::Upload(_) => "upload",
-            ShareError::Presign(_) => "presign",
-            ShareError::Archive(_) => "archive",
-            ShareError::Expiry(_) => "expiry",
-            ShareError::Journal(_) => "journal",
+            | ShareError::Archive(ArchiveError::Cancelled) => ErrorCode::Cancelled,
+            ShareError::Upload(UploadError::FileChanged { .. }) => ErrorCode::FileChanged,
+            ShareError::Upload(_) => ErrorCode::Upload,
+            ShareError::Presign(_) => ErrorCode::Presign,
+            ShareError::Archive(_) => ErrorCode::Archive,
+            ShareError::Expiry(_) => ErrorCode::Expiry,
+            ShareError::Journal(_) => ErrorCode::Journal,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod presign;
 pub mod session;
 pub mod upload;
 
+use crate::error::{Coded, ErrorCode};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -36,10 +37,14 @@ pub enum StorageError {
         "bucket {bucket:?} does not exist at {endpoint}: create it, or fix the bucket name in the profile"
     )]
     NoSuchBucket { bucket: String, endpoint: String },
+    #[error("the object is not in bucket {bucket:?} at {endpoint} (deleted, or never there)")]
+    NoSuchKey { bucket: String, endpoint: String },
+    #[error("the upload is not known to {endpoint} (aborted or completed already)")]
+    NoSuchUpload { endpoint: String },
     #[error("the access key id is not known to {endpoint}: check the profile's access key id")]
     InvalidAccessKeyId { endpoint: String },
     #[error(
-        "{endpoint} refused the signature: the secret access key is wrong; store the right one with `linkdrop profile add`"
+        "{endpoint} refused the signature: the secret access key is wrong; store the right one in the profile"
     )]
     SignatureDoesNotMatch { endpoint: String },
     #[error(
@@ -71,19 +76,20 @@ pub enum StorageError {
     },
 }
 
-impl StorageError {
-    /// A stable, machine-readable name for the kind of failure.
-    pub fn code(&self) -> &'static str {
+impl Coded for StorageError {
+    fn code(&self) -> ErrorCode {
         match self {
-            StorageError::NoSuchBucket { .. } => "no_such_bucket",
-            StorageError::InvalidAccessKeyId { .. } => "invalid_access_key_id",
-            StorageError::SignatureDoesNotMatch { .. } => "wrong_secret",
-            StorageError::AccessDenied { .. } => "access_denied",
-            StorageError::ClockSkew => "clock_skew",
-            StorageError::Unreachable { .. } => "offline",
-            StorageError::Timeout { .. } => "timeout",
-            StorageError::BadChecksum => "bad_checksum",
-            StorageError::Service { .. } => "storage",
+            StorageError::NoSuchBucket { .. } => ErrorCode::NoSuchBucket,
+            StorageError::NoSuchKey { .. } => ErrorCode::NoSuchKey,
+            StorageError::NoSuchUpload { .. } => ErrorCode::NoSuchUpload,
+            StorageError::InvalidAccessKeyId { .. } => ErrorCode::InvalidAccessKeyId,
+            StorageError::SignatureDoesNotMatch { .. } => ErrorCode::WrongSecret,
+            StorageError::AccessDenied { .. } => ErrorCode::AccessDenied,
+            StorageError::ClockSkew => ErrorCode::ClockSkew,
+            StorageError::Unreachable { .. } => ErrorCode::Offline,
+            StorageError::Timeout { .. } => ErrorCode::Timeout,
+            StorageError::BadChecksum => ErrorCode::BadChecksum,
+            StorageError::Service { .. } => ErrorCode::Storage,
         }
     }
 }
@@ -330,6 +336,11 @@ where
         .unwrap_or_default()
         .to_owned();
     match (code.as_str(), status) {
+        ("NoSuchKey", _) => StorageError::NoSuchKey {
+            bucket: bucket.to_owned(),
+            endpoint,
+        },
+        ("NoSuchUpload", _) => StorageError::NoSuchUpload { endpoint },
         ("NoSuchBucket" | "NotFound", _) | ("", Some(404)) => StorageError::NoSuchBucket {
             bucket: bucket.to_owned(),
             endpoint,

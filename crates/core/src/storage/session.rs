@@ -2,6 +2,7 @@
 //! started (and proved the user's own) behind a local profile, the bucket checked, and the uploads
 //! it left unfinished aborted or offered for resuming.
 
+use crate::error::{Coded, ErrorCode};
 use chrono::Utc;
 
 use crate::credentials::{self, CredentialsError, Keychain, Resolved};
@@ -23,12 +24,11 @@ pub enum SessionError {
     Storage(#[from] StorageError),
 }
 
-impl SessionError {
-    /// A stable, machine-readable name for the kind of failure, for front ends to branch on.
-    pub fn code(&self) -> &'static str {
+impl Coded for SessionError {
+    fn code(&self) -> ErrorCode {
         match self {
-            SessionError::Credentials(_) => "credentials",
-            SessionError::LocalStore(_) => "local_store",
+            SessionError::Credentials(_) => ErrorCode::Credentials,
+            SessionError::LocalStore(_) => ErrorCode::LocalStore,
             SessionError::Storage(e) => e.code(),
         }
     }

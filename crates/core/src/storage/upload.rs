@@ -486,9 +486,7 @@ async fn abort_once(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), U
             Err(e) => {
                 let err = bucket.classify(e, "clean up an upload in it");
                 // Already gone (aborted or completed elsewhere) is what we wanted.
-                if let StorageError::Service { code, .. } = &err
-                    && code == "NoSuchUpload"
-                {
+                if let StorageError::NoSuchUpload { .. } = err {
                     return Ok(());
                 }
                 last = Some(err);
