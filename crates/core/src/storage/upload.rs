@@ -73,9 +73,6 @@ pub struct Progress {
 pub struct Uploaded {
     pub size: u64,
     pub e_tag: Option<String>,
-    pub version_id: Option<String>,
-    /// CRC32C of the whole file (single PUT) or the composite of the parts' (multipart), base64.
-    pub checksum_crc32c: Option<String>,
     /// Parts a resumed upload found already on the server and kept.
     pub reused_parts: u64,
 }
@@ -169,8 +166,6 @@ async fn put_whole(
     Ok(Uploaded {
         size: source.size,
         e_tag: output.e_tag,
-        version_id: output.version_id,
-        checksum_crc32c: Some(crc),
         reused_parts: 0,
     })
 }
@@ -401,8 +396,6 @@ async fn send_parts_and_complete(
     Ok(Uploaded {
         size: source.size,
         e_tag: output.e_tag,
-        version_id: output.version_id,
-        checksum_crc32c: output.checksum_crc32_c,
         reused_parts: reused.into_inner(),
     })
 }
