@@ -356,7 +356,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
 mod bindings {
     //! The TypeScript types of the commands' arguments, results, events and errors are generated
     //! from these Rust types and committed in `ui/src/lib/bindings/`. This test fails when they
-    //! drift; `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings` rewrites them.
+    //! drift; `LINKDROP_UPDATE_BINDINGS=1 cargo test -p linkdrop-desktop --lib bindings` rewrites them.
 
     use std::path::Path;
 
@@ -405,7 +405,7 @@ mod bindings {
         check::<crate::desktop::tray::menu::Activity>(&mut stale);
         assert!(
             stale.is_empty(),
-            "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test --lib bindings`"
+            "ui/src/lib/bindings is out of date for {stale:?}: run `LINKDROP_UPDATE_BINDINGS=1 cargo test -p linkdrop-desktop --lib bindings`"
         );
     }
 }
