@@ -898,8 +898,15 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
         assert_eq!(stored, backend.secret);
     }
 
-    // A full flow with every log on: share, re-issue, the connection check, and error paths. The
-    // secret is in no output.
+    // A full flow with every log on: share, re-issue, the connection check, and error paths (a
+    // bucket that is not there, a wrong secret). The secret is in no output.
+    backend.add_profile(env, "no-bucket", "no-such-bucket-here", &backend.secret);
+    backend.add_profile(
+        env,
+        "wrong-secret",
+        &backend.bucket,
+        "not-the-secret-key-at-all",
+    );
     let file = env.file("secretive.txt", b"nothing to see");
     let traced = |args: &[&str]| {
         let output = env
@@ -974,32 +981,49 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
     );
 }
 
-fn run_all(env: &TestEnv, backend: &Backend) {
-    scenario_links_download_the_same_bytes_under_the_original_name(env, backend);
-    scenario_an_empty_file_is_shared(env, backend);
-    scenario_a_tampered_link_is_refused(env, backend);
-    scenario_a_one_second_link_dies_after_two(env, backend);
-    scenario_bad_input_is_refused_and_leaves_nothing(env, backend);
-    scenario_server_side_errors_are_actionable(env, backend);
-    scenario_secrets_stay_in_the_keychain(env, backend);
-    scenario_temporary_credentials_shorten_the_link_and_say_so(env, backend);
-    scenario_a_large_file_goes_multipart_and_round_trips(env, backend);
-    scenario_a_cancelled_multipart_upload_leaves_nothing(env, backend);
-    scenario_ctrl_c_aborts_the_upload(env, backend);
-    scenario_a_folder_is_shared_as_a_zip(env, backend);
-    scenario_the_history_reissues_and_revokes(env, backend);
+/// One `#[test]` per scenario and server, so that the first failure hides none of the others.
+/// Each gets a fresh LinkDrop and a fresh server: the scenarios count what is in the bucket, and
+/// sharing one server would make each depend on the others' leftovers (SeaweedFS starts in about
+/// a second; the embedded store in a fraction of one).
+macro_rules! scenarios {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded_store {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::embedded(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+        mod seaweedfs {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::seaweedfs(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+    };
 }
 
-#[test]
-fn embedded_store() {
-    let env = TestEnv::new();
-    let backend = Backend::embedded(&env);
-    run_all(&env, &backend);
-}
-
-#[test]
-fn seaweedfs() {
-    let env = TestEnv::new();
-    let backend = Backend::seaweedfs(&env);
-    run_all(&env, &backend);
-}
+scenarios!(
+    scenario_links_download_the_same_bytes_under_the_original_name,
+    scenario_an_empty_file_is_shared,
+    scenario_a_tampered_link_is_refused,
+    scenario_a_one_second_link_dies_after_two,
+    scenario_bad_input_is_refused_and_leaves_nothing,
+    scenario_server_side_errors_are_actionable,
+    scenario_secrets_stay_in_the_keychain,
+    scenario_temporary_credentials_shorten_the_link_and_say_so,
+    scenario_a_large_file_goes_multipart_and_round_trips,
+    scenario_a_cancelled_multipart_upload_leaves_nothing,
+    scenario_ctrl_c_aborts_the_upload,
+    scenario_a_folder_is_shared_as_a_zip,
+    scenario_the_history_reissues_and_revokes,
+);
