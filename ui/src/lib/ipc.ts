@@ -251,3 +251,44 @@ export function errorMessage(e: unknown): string {
 export function errorCode(e: unknown): ErrorCode {
   return isUiError(e) ? e.code : 'internal';
 }
+
+/** Stops a listener; failing to (the window is going away) is not worth a word. */
+function quietly(unlisten: () => void): void {
+  try {
+    const result: unknown = unlisten();
+    if (result instanceof Promise) result.catch(() => {});
+  } catch {
+    // ignore
+  }
+}
+
+/**
+ * Listens while the calling `$effect` lives: returns the teardown for the effect to return.
+ * `subscribe` is one of the `on…` functions above; when there is no event bus (no Tauri
+ * underneath) it throws or rejects, and `unavailable` hears why (only while the effect lives).
+ * `listening` runs once the listener is in place (to pick up what came before it). A listener
+ * that arrives after the effect ended is stopped at once.
+ */
+export function listenWhileMounted(
+  subscribe: () => Promise<() => void>,
+  unavailable: (e: unknown) => void = () => {},
+  listening?: () => void | Promise<void>,
+): () => void {
+  let live = true;
+  let stop: (() => void) | null = null;
+  // async: a synchronous throw becomes a rejection too.
+  (async () => subscribe())().then(
+    async (unlisten) => {
+      if (!live) return quietly(unlisten);
+      stop = unlisten;
+      await listening?.();
+    },
+    (e: unknown) => {
+      if (live) unavailable(e);
+    },
+  );
+  return () => {
+    live = false;
+    if (stop !== null) quietly(stop);
+  };
+}
