@@ -378,3 +378,41 @@ fn only_the_desktop_shell_imports_tauri() {
         "domain files import tauri: {offenders:?}"
     );
 }
+
+/// Each room's first lines say what it may use, and say it as the allow-list does.
+#[test]
+fn each_room_says_what_it_may_use_as_the_allow_list_does() {
+    let rooms = [("crates/core", CORE), ("crates/cli", CLI)];
+    for (crate_dir, allowed) in rooms {
+        for (room, may) in allowed {
+            let src = repo().join(crate_dir).join("src");
+            let file = [
+                src.join(room).join("mod.rs"),
+                src.join(format!("{room}.rs")),
+            ]
+            .into_iter()
+            .find(|f| f.is_file())
+            .unwrap_or_else(|| panic!("{crate_dir}: no file for {room}"));
+            let text = std::fs::read_to_string(&file).unwrap();
+            let doc: String = text
+                .lines()
+                .take_while(|l| l.starts_with("//!"))
+                .map(|l| l.trim_start_matches("//!").trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let said = doc
+                .split_once("May use:")
+                .unwrap_or_else(|| panic!("{}: no \"May use:\" line", file.display()))
+                .1;
+            let said = said.split(" (`tests/architecture.rs`").next().unwrap();
+            let named: BTreeSet<&str> = said
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|name| *name != "linkdrop")
+                .collect();
+            let listed: BTreeSet<&str> = may.iter().copied().collect();
+            assert_eq!(named, listed, "{}: says {said:?}", file.display());
+        }
+    }
+}

@@ -1,6 +1,9 @@
 //! What the command line takes: its commands, flags and arguments (clap). A contract scripts rely
 //! on: extend it, never rename. Read by `run` (which carries the commands out) and by `handover`
 //! (which reads a second `linkdrop`'s arguments in the window); it uses nothing of either.
+//!
+//! May use: nothing else of the command line; the domain (`linkdrop`) (`tests/architecture.rs`
+//! holds it).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -2,6 +2,8 @@
 //! FILE` from a file manager's "Open with", or a second `linkdrop` started while one runs. The
 //! window owns a D-Bus name (through tauri-plugin-single-instance); the second process calls its
 //! `ExecuteCallback(argv, cwd)` and the window shares what `request` makes of them.
+//!
+//! May use: `args`; the domain (`linkdrop`) (`tests/architecture.rs` holds it).
 
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,8 @@
 //!
 //! Errors go to stderr, one line each, and say what to do next. Exit status: 0 when every file got a
 //! link, 1 when something failed, 2 for a usage error, 130 when interrupted.
+//!
+//! May use: `args`, `handover`; the domain (`linkdrop`) (`tests/architecture.rs` holds it).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;

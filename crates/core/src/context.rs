@@ -1,5 +1,8 @@
 //! Where LinkDrop's files and secrets are: what a front end opens once and hands to the domain's
 //! functions. Plain data with one reader of its own (the profile book); nothing else adds to it.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store` (`tests/architecture.rs`
+//! holds it).
 
 use crate::credentials::Keychain;
 use crate::local_store::{self, LocalStoreError};

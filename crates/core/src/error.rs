@@ -2,6 +2,8 @@
 //! says its code through `Coded`; the window sends the code with the message (`UiError`, whose
 //! TypeScript type is generated from this enum), so a code cannot be misspelt on either side.
 //! Uses nothing else of the domain.
+//!
+//! May use: nothing else of LinkDrop (`tests/architecture.rs` holds it).
 
 macro_rules! error_codes {
     ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {

@@ -3,6 +3,9 @@
 //! the credentials are accepted, the bucket exists and where it really lives, a small probe object
 //! can be written, read, downloaded through a presigned link by a plain HTTP client and deleted,
 //! the clocks agree, and how long links can live with these credentials.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
+//! `share` (`tests/architecture.rs` holds it).
 
 use std::time::{Duration, SystemTime};
 

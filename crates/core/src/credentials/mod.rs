@@ -1,6 +1,8 @@
 //! Credentials for a profile, from wherever the profile says they live: the OS keychain, the
 //! environment, or the user's AWS shared config. Secrets stay in memory only as long as a share
 //! needs them and never appear in an error message.
+//!
+//! May use: `error`, `system`, `profiles` (`tests/architecture.rs` holds it).
 
 use std::path::PathBuf;
 use std::time::SystemTime;

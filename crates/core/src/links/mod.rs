@@ -1,5 +1,8 @@
 //! The links LinkDrop handed out: the ledger of every one (`history`), and what can be done to a
 //! link afterwards (`actions`: re-issue, revoke, forget).
+//!
+//! May use: `error`, `system`, `profiles`, `context`, `local_store`, `storage`
+//! (`tests/architecture.rs` holds it).
 
 mod actions;
 pub mod history;

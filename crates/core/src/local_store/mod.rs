@@ -9,6 +9,8 @@
 //! The store runs as its own `linkdrop serve` process, started on demand, so links keep working after
 //! the command that shared them exits. A client sends it nothing before the store has proved it is
 //! the user's own (`identity`): a port is not an identity.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials` (`tests/architecture.rs` holds it).
 
 mod disk;
 mod gate;

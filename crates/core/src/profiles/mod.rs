@@ -1,6 +1,8 @@
 //! Storage profiles: which bucket a share goes to, how to reach it and where its credentials come
 //! from. Kept in a plain TOML file in the OS config dir. Secrets are never in it: a profile only says
 //! *where* its secret lives (the OS keychain, the environment, or an AWS shared-config profile).
+//!
+//! May use: `error`, `system` (`tests/architecture.rs` holds it).
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -2,6 +2,9 @@
 //! A typed secret goes straight to the keychain and is never returned, logged or put in an error;
 //! renaming a profile moves its secret, removing it deletes the secret, and a profile is checked
 //! (see `check`) with the secret the form holds before anything is saved.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
+//! `check` (`tests/architecture.rs` holds it).
 
 use crate::error::{Coded, ErrorCode};
 use serde::{Deserialize, Serialize};

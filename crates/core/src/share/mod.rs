@@ -1,5 +1,8 @@
 //! The share pipeline: a file on disk becomes a private object and comes back as a presigned link.
 //! Used by the command line and the window alike.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
+//! `links` (`tests/architecture.rs` holds it).
 
 pub mod archive;
 pub mod object_key;

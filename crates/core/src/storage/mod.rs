@@ -2,6 +2,9 @@
 //! server's clock is from ours. Connecting checks the bucket once (HEAD), which gives clear errors
 //! before any byte is uploaded, finds the bucket's region when the profile names another, and
 //! measures the clock skew from the server's `Date` header.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store` (`tests/architecture.rs`
+//! holds it).
 
 pub mod content_disposition;
 pub mod journal;
