@@ -19,6 +19,7 @@ fn main() {
             "set_default_profile",
             "check_profile",
             "provider_presets",
+            "parse_expiry",
             "aws_profiles",
             "take_pending_shares",
             "desktop_prefs",

@@ -101,6 +101,29 @@ pub async fn list_profiles(desktop: State<'_, Desktop>) -> Result<ProfileList, U
     })
 }
 
+/// A link lifetime as the backend reads it: the window checks what is typed through this, so the
+/// grammar (`90`, `90s`, `1h30m`, `2 days`) is the command line's, written once.
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export_to = "ExpiryCheck.ts")]
+pub struct ExpiryCheck {
+    pub secs: u64,
+    /// As LinkDrop writes it back (`1h 30m`).
+    pub text: String,
+}
+
+#[tauri::command]
+pub fn parse_expiry(text: String) -> Result<ExpiryCheck, UiError> {
+    let expiry: Expiry = text
+        .parse()
+        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| {
+            UiError::new(ErrorCode::Expiry, e.for_a_field())
+        })?;
+    Ok(ExpiryCheck {
+        secs: expiry.as_secs(),
+        text: expiry.to_string(),
+    })
+}
+
 /// Shares one path; the link is in the clipboard and announced by a notification when this returns.
 #[tauri::command]
 pub async fn share_file(
@@ -401,4 +424,44 @@ pub fn set_start_at_login(app: AppHandle, enabled: bool) -> Result<(), UiError> 
             format!("cannot change start at login: {e}"),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The window reads lifetimes with the command line's grammar: what `linkdrop share
+    /// --expires` takes, the window takes (a bare number of seconds, words for units), and
+    /// refuses the same, in a form field's words.
+    #[test]
+    fn the_window_reads_lifetimes_as_the_command_line_does() {
+        for (text, secs) in [
+            ("90", 90),
+            ("90s", 90),
+            ("2h30m", 9000),
+            ("2 days", 172_800),
+            ("7d", 604_800),
+        ] {
+            let cli: Expiry = text.parse().unwrap();
+            let window = parse_expiry(text.into()).unwrap();
+            assert_eq!((window.secs, cli.as_secs()), (secs, secs), "{text}");
+            assert_eq!(window.text, cli.to_string());
+        }
+        for (text, said) in [
+            ("8d", "at most 7 days"),
+            ("0s", "at least 1 second"),
+            ("-1h", "at least 1 second"),
+            ("soon", "a number with a unit"),
+            ("", "Enter a duration"),
+        ] {
+            assert!(text.parse::<Expiry>().is_err(), "{text}");
+            let refused = parse_expiry(text.into()).unwrap_err();
+            assert_eq!(refused.code, ErrorCode::Expiry);
+            assert!(
+                refused.message.contains(said),
+                "{text}: {}",
+                refused.message
+            );
+        }
+    }
 }

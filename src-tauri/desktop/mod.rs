@@ -323,6 +323,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::set_default_profile,
             commands::check_profile,
             commands::provider_presets,
+            commands::parse_expiry,
             commands::aws_profiles,
             commands::take_pending_shares,
             commands::desktop_prefs,
@@ -385,6 +386,7 @@ mod bindings {
         check::<linkdrop::error::ErrorCode>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
+        check::<super::commands::ExpiryCheck>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);
         check::<super::commands::ProfileSummary>(&mut stale);
         check::<linkdrop::links::history::HistoryEntry>(&mut stale);

@@ -353,3 +353,32 @@ async fn the_first_share_works_on_a_desktop_without_a_keyring() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// A custom lifetime is read by the backend, with the command line's grammar: a bare number of
+/// seconds (`linkdrop share --expires 90`), which the window used to refuse, is taken; eight days
+/// are refused in the field's words.
+#[tokio::test]
+async fn a_custom_lifetime_is_read_as_the_command_line_reads_it() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    app.find("input[type=radio][value=custom]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let field = app.find(".custom input").await;
+    field.send_keys("8d").await.unwrap();
+    app.wait_for_attr(".custom input", "aria-invalid", "true")
+        .await;
+    app.wait_for_text(".custom .note", "at most 7 days").await;
+
+    field.clear().await.unwrap();
+    field.send_keys("90").await.unwrap();
+    app.wait_for_attr(".custom input", "aria-invalid", "false")
+        .await;
+    let note = app.text(".custom .note").await;
+    assert!(!note.contains("at most"), "{note}");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

@@ -1,32 +1,15 @@
-// Link lifetimes as the user types them: number+unit groups like "90s", "15m", "2h30m", "1d 12h".
-// The backend parses the same text again and has the last word.
-
-export const MIN_SECONDS = 1;
-/** SigV4 presigned links live at most 7 days. */
-export const MAX_SECONDS = 7 * 86_400;
-
-const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+// Link lifetimes as the user types them are read by the backend (`profiles::expiry`, the same
+// grammar as `linkdrop share --expires`: 90, 90s, 15m, 2h30m, 1d 12h, 2 days); the window asks it.
+import { errorMessage, parseExpiry } from './ipc';
 
 export type ParsedDuration = { ok: true; seconds: number } | { ok: false; error: string };
 
-const SHAPE = /^(\d+\s*[smhd]\s*)+$/;
-const GROUP = /(\d+)\s*([smhd])/g;
-
-export function parseDuration(text: string): ParsedDuration {
-  const input = text.trim();
-  if (input === '') return { ok: false, error: 'Enter a duration like 2h30m.' };
-  if (!SHAPE.test(input)) {
-    return {
-      ok: false,
-      error: 'Use numbers with s, m, h or d, like 90s, 45m or 2h30m.',
-    };
+/** What the backend makes of `text`: its length in seconds, or why it is not a link lifetime. */
+export async function checkDuration(text: string): Promise<ParsedDuration> {
+  try {
+    const checked = await parseExpiry(text);
+    return { ok: true, seconds: checked.secs };
+  } catch (e) {
+    return { ok: false, error: errorMessage(e) };
   }
-  let seconds = 0;
-  for (const match of input.matchAll(GROUP)) {
-    const [, amount = '0', unit = 's'] = match;
-    seconds += Number(amount) * (UNIT_SECONDS[unit] ?? 0);
-  }
-  if (seconds < MIN_SECONDS) return { ok: false, error: 'A link must live at least 1 second.' };
-  if (seconds > MAX_SECONDS) return { ok: false, error: 'A link can live at most 7 days.' };
-  return { ok: true, seconds };
 }

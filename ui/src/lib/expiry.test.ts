@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { CUSTOM, ExpiryChoice, STORAGE_KEY } from './expiry.svelte';
+import { CUSTOM, ExpiryChoice as Choice, STORAGE_KEY } from './expiry.svelte';
+import type { ParsedDuration } from './duration';
+
+/** The backend's reading of a duration, as far as these tests type them. */
+async function check(text: string): Promise<ParsedDuration> {
+  const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+  if (!/^(\d+[smhd])+$/.test(text.trim())) return { ok: false, error: 'Use a number with a unit.' };
+  let seconds = 0;
+  for (const [, n = '0', u = 's'] of text.matchAll(/(\d+)([smhd])/g))
+    seconds += Number(n) * (units[u] ?? 0);
+  return seconds > 604_800
+    ? { ok: false, error: 'A link can live at most 7 days.' }
+    : { ok: true, seconds };
+}
+
+class ExpiryChoice extends Choice {
+  constructor(storage: Storage | null) {
+    super(storage, check);
+  }
+}
 
 function memoryStorage(initial: Record<string, string> = {}): Storage {
   const data = new Map(Object.entries(initial));
@@ -23,36 +42,40 @@ describe('ExpiryChoice', () => {
     expect(expiry.restored).toBe(false);
   });
 
-  it('remembers a preset and a valid custom duration', () => {
+  it('remembers a preset and a valid custom duration', async () => {
     const storage = memoryStorage();
     const expiry = new ExpiryChoice(storage);
     expiry.select('7d');
     expect(storage.getItem(STORAGE_KEY)).toBe('7d');
     expiry.setCustom('2h30m');
+    await expiry.checked;
     expect(storage.getItem(STORAGE_KEY)).toBe('2h30m');
     expect(expiry.value).toBe('2h30m');
   });
 
-  it('does not remember an invalid custom duration and says why', () => {
+  it('does not remember an invalid custom duration and says why', async () => {
     const storage = memoryStorage({ [STORAGE_KEY]: '1d' });
     const expiry = new ExpiryChoice(storage);
     expiry.setCustom('8d');
+    await expiry.checked;
     expect(expiry.value).toBe('');
     expect(expiry.error).toBe('A link can live at most 7 days.');
     expect(storage.getItem(STORAGE_KEY)).toBe('1d');
   });
 
-  it('restores presets and custom durations', () => {
+  it('restores presets and custom durations', async () => {
     expect(new ExpiryChoice(memoryStorage({ [STORAGE_KEY]: '15m' })).choice).toBe('15m');
     const custom = new ExpiryChoice(memoryStorage({ [STORAGE_KEY]: '90s' }));
+    await custom.checked;
     expect(custom.choice).toBe(CUSTOM);
     expect(custom.customText).toBe('90s');
     expect(custom.value).toBe('90s');
     expect(custom.restored).toBe(true);
   });
 
-  it('ignores garbage in storage', () => {
+  it('ignores garbage in storage', async () => {
     const expiry = new ExpiryChoice(memoryStorage({ [STORAGE_KEY]: '<script>' }));
+    await expiry.checked;
     expect(expiry.value).toBe('1h');
     expect(expiry.restored).toBe(false);
   });

@@ -15,6 +15,7 @@ import type { CheckReport } from './bindings/CheckReport';
 import type { CheckStep } from './bindings/CheckStep';
 import type { DesktopPrefs } from './bindings/DesktopPrefs';
 import type { ErrorCode } from './bindings/ErrorCode';
+import type { ExpiryCheck } from './bindings/ExpiryCheck';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
@@ -39,6 +40,7 @@ export type {
   CheckStep,
   DesktopPrefs,
   ErrorCode,
+  ExpiryCheck,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
@@ -57,6 +59,11 @@ export type {
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>('app_info');
+}
+
+/** A link lifetime read by the backend's grammar; rejects with why it is not one. */
+export function parseExpiry(text: string): Promise<ExpiryCheck> {
+  return invoke<ExpiryCheck>('parse_expiry', { text });
 }
 
 export function listProfiles(): Promise<ProfileList> {

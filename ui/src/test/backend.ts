@@ -149,6 +149,22 @@ function durationMs(text: string): number {
   return total * 1000;
 }
 
+/** A stand-in for the backend's `parse_expiry` (`profiles::expiry`), for the durations tests type;
+ *  its refusals are the backend's words (`ExpiryError::for_a_field`). */
+function parseExpiry(text: string): { secs: number; text: string } {
+  const input = text.trim();
+  const refuse = (message: string) => {
+    throw { code: 'expiry', message };
+  };
+  if (input === '') refuse('Enter a duration like 2h30m.');
+  if (!/^(\d+\s*[smhd]?\s*)+$/.test(input))
+    refuse('Use a number with a unit, like 90s, 45m, 2h30m or 3d (a bare number is seconds).');
+  const secs = /^\d+$/.test(input) ? Number(input) : durationMs(input) / 1000;
+  if (secs < 1) refuse('A link must live at least 1 second.');
+  if (secs > 604_800) refuse('A link can live at most 7 days.');
+  return { secs, text: input };
+}
+
 export const PROVIDERS: Provider[] = [
   {
     id: 'aws',
@@ -409,6 +425,8 @@ export function mockBackend(options: BackendOptions = {}): Backend {
           return settings.map((v) => ({ ...v, form: { ...v.form } }));
         case 'provider_presets':
           return PROVIDERS;
+        case 'parse_expiry':
+          return parseExpiry(String(args.text));
         case 'aws_profiles':
           return options.awsProfiles ?? [];
         case 'desktop_prefs':

@@ -26,6 +26,22 @@ pub enum ExpiryError {
     TooLong { input: String },
 }
 
+impl ExpiryError {
+    /// The same refusal as a sentence for a form field, where the input is on screen already.
+    pub fn for_a_field(&self) -> &'static str {
+        match self {
+            ExpiryError::Empty => "Enter a duration like 2h30m.",
+            ExpiryError::Invalid { .. } => {
+                "Use a number with a unit, like 90s, 45m, 2h30m or 3d (a bare number is seconds)."
+            }
+            ExpiryError::Negative { .. } | ExpiryError::TooShort { .. } => {
+                "A link must live at least 1 second."
+            }
+            ExpiryError::TooLong { .. } => "A link can live at most 7 days.",
+        }
+    }
+}
+
 /// A validated link lifetime, whole seconds from 1 s to 7 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expiry(u64);
