@@ -12,14 +12,6 @@ use linkdrop::profiles::expiry::{Expiry, describe};
 /// How many recent links the menu lists.
 pub const RECENT: usize = 5;
 
-/// The expiry presets the "Default expiry" submenu offers, as the window's picker does.
-pub const EXPIRY_PRESETS: [(&str, &str); 4] = [
-    ("15m", "15 minutes"),
-    ("1h", "1 hour"),
-    ("1d", "1 day"),
-    ("7d", "7 days"),
-];
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {
     Action {
@@ -260,9 +252,9 @@ pub fn build(state: &State) -> Vec<Item> {
             enabled: e.state == LinkState::Active,
         })
         .collect();
-    let expiry: Vec<Item> = EXPIRY_PRESETS
+    let expiry: Vec<Item> = linkdrop::profiles::expiry::PRESETS
         .iter()
-        .filter_map(|(value, label)| {
+        .filter_map(|(value, label, _)| {
             let e: Expiry = value.parse().ok()?;
             Some(Item::Check {
                 id: Action::DefaultExpiry(e).id(),

@@ -1,17 +1,16 @@
 // Which link lifetime the user picked: a preset or a custom duration, remembered across runs.
 import { checkDuration, type ParsedDuration } from './duration';
+import { EXPIRY_PRESETS } from './bindings/expiryPresets';
 import { defaultStorage } from './storage';
 
 export const STORAGE_KEY = 'linkdrop.expiry';
 export const DEFAULT_EXPIRY = '1h';
 export const CUSTOM = 'custom';
 
-export const PRESETS: ReadonlyArray<{ value: string; label: string }> = [
-  { value: '15m', label: '15 min' },
-  { value: '1h', label: '1 hour' },
-  { value: '1d', label: '1 day' },
-  { value: '7d', label: '7 days' },
-];
+/** The one-click lifetimes, from the backend's list (`profiles::expiry::PRESETS`, generated):
+ *  `label` as the picker shows it (short), `long` where there is room. */
+export const PRESETS: ReadonlyArray<{ value: string; label: string; long: string }> =
+  EXPIRY_PRESETS.map((p) => ({ value: p.value, label: p.short, long: p.label }));
 
 function isPreset(value: string): boolean {
   return PRESETS.some((p) => p.value === value);

@@ -42,6 +42,16 @@ impl ExpiryError {
     }
 }
 
+/// The lifetimes offered as one click (the window's choices, the tray's submenu, the re-issue
+/// dialog): `(value, label, short label)`. The window's list is generated from this one
+/// (`ui/src/lib/bindings/expiryPresets.ts`).
+pub const PRESETS: [(&str, &str, &str); 4] = [
+    ("15m", "15 minutes", "15 min"),
+    ("1h", "1 hour", "1 hour"),
+    ("1d", "1 day", "1 day"),
+    ("7d", "7 days", "7 days"),
+];
+
 /// A validated link lifetime, whole seconds from 1 s to 7 days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Expiry(u64);
