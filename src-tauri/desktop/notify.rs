@@ -107,14 +107,14 @@ pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> Stri
 
 /// Tells every window the profiles changed, so pickers and the footer can reload them.
 pub fn profiles_changed(app: &AppHandle) {
-    if let Err(e) = app.emit("profiles-changed", ()) {
+    if let Err(e) = app.emit(super::events::PROFILES_CHANGED, ()) {
         tracing::warn!("cannot tell the window the profiles changed: {e}");
     }
 }
 
 /// Tells every window the ledger changed, so a History view can refresh.
 pub fn history_changed(app: &AppHandle) {
-    if let Err(e) = app.emit("history-changed", ()) {
+    if let Err(e) = app.emit(super::events::HISTORY_CHANGED, ()) {
         tracing::warn!("cannot tell the window the history changed: {e}");
     }
 }

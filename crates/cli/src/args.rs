@@ -84,7 +84,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "TEXT")]
     pub search: Option<String>,
     /// Only entries in this state (expiring-soon: less than a tenth of the link's lifetime left)
-    #[arg(long, value_enum, default_value_t = Filter::All)]
+    #[arg(long, value_parser = state_parser(), default_value = "all")]
     pub state: Filter,
     /// Print one JSON array
     #[arg(long)]
@@ -202,4 +202,41 @@ pub struct ServeArgs {
     /// Log to FILE, capped and rotated (how LinkDrop starts the store in the background)
     #[arg(long, value_name = "FILE", hide = true)]
     pub log: Option<PathBuf>,
+}
+
+/// `--state` takes the filters' names as the command line spells words (`expiring-soon`).
+fn state_parser() -> impl clap::builder::TypedValueParser<Value = Filter> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new([
+        "all",
+        "active",
+        "expiring-soon",
+        "expired",
+        "revoked",
+        "missing",
+    ])
+    .map(|name| {
+        Filter::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name.replace('-', "_"))
+            .unwrap_or_default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_history_filter_can_be_asked_for_by_name() {
+        for filter in Filter::ALL {
+            let name = filter.as_str().replace('_', "-");
+            let cli = Cli::try_parse_from(["linkdrop", "history", "--state", &name]).unwrap();
+            match cli.command {
+                Some(Command::History(args)) => assert_eq!(args.state, filter, "{name}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(Cli::try_parse_from(["linkdrop", "history", "--state", "soon"]).is_err());
+    }
 }

@@ -65,7 +65,7 @@ pub fn install(app: &AppHandle) -> bool {
                     let _ = tray.set_icon(Some(busy_icon(activity.eighths())));
                 }
                 let _ = tray.set_title(activity.title().as_deref());
-                let _ = app.emit_to(drop_target::LABEL, "activity", activity);
+                let _ = app.emit_to(drop_target::LABEL, super::events::ACTIVITY, activity);
             }
             let started_or_ended = (activity.uploads == 0) != (drawn.uploads == 0);
             drawn = activity;

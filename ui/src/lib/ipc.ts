@@ -8,6 +8,7 @@ import { open } from '@tauri-apps/plugin-dialog';
 import { listen } from '@tauri-apps/api/event';
 
 import type { Activity } from './bindings/Activity';
+import { EVENTS } from './bindings/events';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AwsProfile } from './bindings/AwsProfile';
 import type { CheckOutcome } from './bindings/CheckOutcome';
@@ -130,7 +131,7 @@ export function forgetLink(id: string, deleteObject: boolean): Promise<HistoryEn
 
 /** Called whenever the history changes (a share, re-issue, revoke or removal, from any window). */
 export function onHistoryChanged(handler: () => void): Promise<() => void> {
-  return listen('history-changed', () => handler());
+  return listen(EVENTS.historyChanged, () => handler());
 }
 
 /** Every profile with its fields (never a secret), for the Settings view. */
@@ -199,7 +200,7 @@ export function setStartAtLogin(enabled: boolean): Promise<void> {
 export type SharePaths = { paths: string[]; expires: string | null; profile?: string | null };
 
 export function onSharePaths(handler: (request: SharePaths) => void): Promise<() => void> {
-  return listen<SharePaths>('share-paths', (event) => handler(event.payload));
+  return listen<SharePaths>(EVENTS.sharePaths, (event) => handler(event.payload));
 }
 
 /** Files handed over before the window listened (`linkdrop FILE` starting the app). */
@@ -209,12 +210,12 @@ export function takePendingShares(): Promise<SharePaths[]> {
 
 /** The uploads running and their bytes so far, whenever that changes (at most twice a second). */
 export function onActivity(handler: (activity: Activity) => void): Promise<() => void> {
-  return listen<Activity>('activity', (event) => handler(event.payload));
+  return listen<Activity>(EVENTS.activity, (event) => handler(event.payload));
 }
 
 /** Called whenever profiles are added, changed or removed. */
 export function onProfilesChanged(handler: () => void): Promise<() => void> {
-  return listen('profiles-changed', () => handler());
+  return listen(EVENTS.profilesChanged, () => handler());
 }
 
 /** The native file dialog; resolves to the chosen paths (empty when cancelled). */

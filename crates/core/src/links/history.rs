@@ -115,9 +115,7 @@ impl HistoryEntry {
 
 /// Which entries a listing shows. "Expiring soon" is an active link with less than a tenth of its
 /// lifetime left: the window shows those in amber.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export_to = "HistoryFilter.ts", rename = "HistoryFilter")]
 pub enum Filter {
@@ -131,6 +129,16 @@ pub enum Filter {
 }
 
 impl Filter {
+    /// Every filter, in the order listings offer them.
+    pub const ALL: [Filter; 6] = [
+        Filter::All,
+        Filter::Active,
+        Filter::ExpiringSoon,
+        Filter::Expired,
+        Filter::Revoked,
+        Filter::Missing,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Filter::All => "all",
