@@ -382,4 +382,28 @@ fn profiles_are_edited_by_the_same_rules_as_in_the_window() {
         !said.contains("no secret given"),
         "the secret was asked for first: {said}"
     );
+
+    // The domain's refusal names no flag (the window shows it too); the command line adds it.
+    let out = headless(
+        &env,
+        &[
+            "profile",
+            "add",
+            "lan",
+            "--bucket",
+            "shared-files",
+            "--endpoint",
+            "http://minio.lan:9000",
+            "--credentials",
+            "env",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
+    assert!(
+        said.contains("allow insecure HTTP") && said.contains("(--allow-insecure-http)"),
+        "{said}"
+    );
 }

@@ -41,6 +41,17 @@ fn with_hint(e: &(impl std::fmt::Display + Coded)) -> String {
         ErrorCode::ObjectMissing | ErrorCode::ObjectChanged | ErrorCode::Revoked => {
             " (`linkdrop share FILE`)"
         }
+        ErrorCode::KeychainUnavailable => {
+            " (`linkdrop profile add … --credentials env` or `--credentials aws-profile:NAME`)"
+        }
+        ErrorCode::NoSecret => {
+            " (`linkdrop profile add NAME … --credentials keychain`, the secret read from \
+             LINKDROP_SECRET_ACCESS_KEY or stdin)"
+        }
+        ErrorCode::InsecureEndpoint => " (--allow-insecure-http)",
+        ErrorCode::AccessKeyIdNeeded => " (--access-key-id)",
+        ErrorCode::LocalProfileKept => " (`linkdrop profile default NAME`)",
+        ErrorCode::NoProfiles => " (`linkdrop profile add`)",
         _ => "",
     };
     format!("{e}{hint}")
@@ -353,27 +364,18 @@ async fn profile(context: &Context, command: ProfileCommand) -> ExitCode {
 
 #[derive(Debug, thiserror::Error)]
 enum ProfileCliError {
-    #[error(transparent)]
+    #[error("{}", with_hint(.0))]
     Profile(#[from] linkdrop::profiles::ProfileError),
     #[error(transparent)]
     LocalStore(#[from] local_store::LocalStoreError),
-    #[error(transparent)]
+    #[error("{}", with_hint(.0))]
     Credentials(#[from] linkdrop::credentials::CredentialsError),
-    #[error("{0}{hint}", hint = settings_hint(.0))]
+    #[error("{}", with_hint(.0))]
     Settings(#[from] SettingsError),
     #[error("no secret given: set {SECRET_ENV} or type it on stdin")]
     NoSecret,
     #[error("cannot read the secret from stdin: {0}")]
     Stdin(std::io::Error),
-}
-
-/// What the command line adds to a settings error: the flag that mends it.
-fn settings_hint(e: &SettingsError) -> &'static str {
-    match e {
-        SettingsError::AccessKeyIdNeeded => " (--access-key-id)",
-        SettingsError::LocalProfileKept => " (`linkdrop profile default NAME`)",
-        _ => "",
-    }
 }
 
 /// Adding, removing and choosing profiles go through `settings`, as the window's Settings do:

@@ -44,7 +44,11 @@ error_codes! {
     Archive = "archive",
     // Profiles, credentials and settings.
     Profile = "profile",
+    NoProfiles = "no_profiles",
+    InsecureEndpoint = "insecure_endpoint",
     Credentials = "credentials",
+    KeychainUnavailable = "keychain_unavailable",
+    NoSecret = "no_secret",
     LocalStore = "local_store",
     Expiry = "expiry",
     SecretNeeded = "secret_needed",

@@ -23,14 +23,11 @@ const DEFAULT_KEYCHAIN_SERVICE: &str = "linkdrop";
 pub enum CredentialsError {
     #[error(
         "the OS keychain is not available ({detail}); unlock it or start a keyring \
-         (gnome-keyring, KWallet), or give the profile --credentials env or aws-profile:NAME"
+         (gnome-keyring, KWallet), or let the profile take its secret from the environment or \
+         an AWS profile"
     )]
     KeychainUnavailable { detail: String },
-    #[error(
-        "the keychain has no secret for profile {profile:?}; store it again with \
-         `linkdrop profile add {profile} … --credentials keychain` (the secret is read from \
-         LINKDROP_SECRET_ACCESS_KEY or stdin)"
-    )]
+    #[error("the keychain has no secret for profile {profile:?}; store it again in the profile")]
     NoSecret { profile: String },
     #[error(
         "profile {profile:?} keeps its secret in the keychain but has no access key id; add it again with --access-key-id"
@@ -514,6 +511,17 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+impl crate::error::Coded for CredentialsError {
+    fn code(&self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        match self {
+            CredentialsError::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
+            CredentialsError::NoSecret { .. } => ErrorCode::NoSecret,
+            _ => ErrorCode::Credentials,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -51,12 +51,12 @@ pub enum ProfileError {
     #[error(
         "endpoint {endpoint:?} is plain HTTP: anyone on the network between could read the files and \
          reuse the links (a presigned link is a bearer token). Use https://, or allow insecure HTTP \
-         for this profile (--allow-insecure-http) if you trust that network"
+         for this profile if you trust that network"
     )]
     InsecureEndpoint { endpoint: String },
     #[error("credential source {input:?} is not known: use keychain, env or aws-profile:NAME")]
     InvalidCredentialSource { input: String },
-    #[error("no profile is set up yet: add one with `linkdrop profile add`")]
+    #[error("no profile is set up yet: add one")]
     NoProfiles,
     #[error(
         "profile {name:?}: local-store credentials are the embedded store's own; use keychain, env or aws-profile:NAME"
@@ -344,6 +344,17 @@ impl ProfileBook {
     }
 }
 
+impl crate::error::Coded for ProfileError {
+    fn code(&self) -> crate::error::ErrorCode {
+        use crate::error::ErrorCode;
+        match self {
+            ProfileError::InsecureEndpoint { .. } => ErrorCode::InsecureEndpoint,
+            ProfileError::NoProfiles => ErrorCode::NoProfiles,
+            _ => ErrorCode::Profile,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -449,7 +460,11 @@ mod tests {
         p.endpoint = Some("http://minio.lan:9000".into());
         let err = p.validate().unwrap_err();
         assert!(matches!(err, ProfileError::InsecureEndpoint { .. }));
-        assert!(err.to_string().contains("--allow-insecure-http"), "{err}");
+        assert!(err.to_string().contains("allow insecure HTTP"), "{err}");
+        assert_eq!(
+            crate::error::Coded::code(&err),
+            crate::error::ErrorCode::InsecureEndpoint
+        );
         p.allow_insecure_http = true;
         assert!(p.validate().is_ok());
     }

@@ -40,9 +40,9 @@ pub enum SettingsError {
 impl Coded for SettingsError {
     fn code(&self) -> ErrorCode {
         match self {
-            SettingsError::Profile(_) => ErrorCode::Profile,
+            SettingsError::Profile(e) => e.code(),
             SettingsError::LocalStore(_) => ErrorCode::LocalStore,
-            SettingsError::Credentials(_) => ErrorCode::Credentials,
+            SettingsError::Credentials(e) => e.code(),
             SettingsError::Expiry(_) => ErrorCode::Expiry,
             SettingsError::SecretNeeded => ErrorCode::SecretNeeded,
             SettingsError::AccessKeyIdNeeded => ErrorCode::AccessKeyIdNeeded,

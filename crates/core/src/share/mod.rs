@@ -119,9 +119,9 @@ impl Coded for ShareError {
             ShareError::NotAFile { .. } => ErrorCode::NotAFile,
             ShareError::Unreadable { .. } => ErrorCode::Unreadable,
             ShareError::LooksSecret { .. } => ErrorCode::LooksSecret,
-            ShareError::Profile(_) => ErrorCode::Profile,
+            ShareError::Profile(e) => e.code(),
             ShareError::Session(e) => e.code(),
-            ShareError::Credentials(_) => ErrorCode::Credentials,
+            ShareError::Credentials(e) => e.code(),
             ShareError::LocalStore(_) => ErrorCode::LocalStore,
             ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
             ShareError::Upload(UploadError::Cancelled)

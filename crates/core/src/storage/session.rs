@@ -27,7 +27,7 @@ pub enum SessionError {
 impl Coded for SessionError {
     fn code(&self) -> ErrorCode {
         match self {
-            SessionError::Credentials(_) => ErrorCode::Credentials,
+            SessionError::Credentials(e) => e.code(),
             SessionError::LocalStore(_) => ErrorCode::LocalStore,
             SessionError::Storage(e) => e.code(),
         }
