@@ -56,7 +56,9 @@ pub struct ProfileSummary {
 pub struct ShareRequest {
     pub upload_id: String,
     pub path: String,
-    pub expires: String,
+    /// Read (and checked) as it arrives: a lifetime the grammar refuses never reaches the command.
+    #[ts(type = "string")]
+    pub expires: Expiry,
     pub profile: Option<String>,
     #[serde(default)]
     pub allow_secrets: bool,
@@ -132,10 +134,7 @@ pub async fn share_file(
     request: ShareRequest,
     on_event: Channel<ShareEvent>,
 ) -> Result<Share, UiError> {
-    let expiry: Expiry = request
-        .expires
-        .parse()
-        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new(ErrorCode::Expiry, e))?;
+    let expiry = request.expires;
     let cancel = desktop.register(&request.upload_id);
     let result = async {
         let _turn = tokio::select! {
@@ -226,13 +225,10 @@ pub async fn reissue_link(
     app: AppHandle,
     desktop: State<'_, Desktop>,
     id: String,
-    expires: String,
+    expires: Expiry,
     announce: bool,
 ) -> Result<Share, UiError> {
-    let expiry: Expiry = expires
-        .parse()
-        .map_err(|e: linkdrop::profiles::expiry::ExpiryError| UiError::new(ErrorCode::Expiry, e))?;
-    let result = linkdrop::links::reissue(&desktop.context, &id, Some(expiry))
+    let result = linkdrop::links::reissue(&desktop.context, &id, Some(expires))
         .await
         .map_err(UiError::from);
     // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue

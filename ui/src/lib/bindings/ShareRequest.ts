@@ -6,4 +6,8 @@
  * said yes to sharing a file that looks like a secret; `include_hidden` for a folder's hidden
  * files.
  */
-export type ShareRequest = { upload_id: string, path: string, expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, };
+export type ShareRequest = { upload_id: string, path: string, 
+/**
+ * Read (and checked) as it arrives: a lifetime the grammar refuses never reaches the command.
+ */
+expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, };
