@@ -1,7 +1,7 @@
 // The drop target window (see src-tauri/desktop/drop_target.rs): files dropped on it are shared by
 // the main window; this page only shows that it takes them and what is uploading.
 import { mount } from 'svelte';
-import DropTarget from './components/DropTarget.svelte';
+import DropTarget from './views/drop-target/DropTarget.svelte';
 import './app.css';
 
 const target = document.getElementById('app');

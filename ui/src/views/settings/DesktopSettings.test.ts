@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/sv
 import { clearMocks } from '@tauri-apps/api/mocks';
 
 import DesktopSettings from './DesktopSettings.svelte';
-import { mockBackend, type BackendOptions } from '../test/backend';
+import { mockBackend, type BackendOptions } from '../../test/backend';
 
 afterEach(() => {
   cleanup();

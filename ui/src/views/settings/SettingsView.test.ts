@@ -3,14 +3,14 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { clearMocks } from '@tauri-apps/api/mocks';
 
 import SettingsView from './SettingsView.svelte';
-import { inferProvider, isInsecure } from '../lib/settings.svelte';
+import { inferProvider, isInsecure } from '../../lib/settings.svelte';
 import {
   makeProfileView,
   makeReport,
   mockBackend,
   PROVIDERS,
   type BackendOptions,
-} from '../test/backend';
+} from '../../test/backend';
 
 afterEach(() => {
   cleanup();

@@ -4,8 +4,8 @@ import { clearMocks } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 
 import HistoryView from './HistoryView.svelte';
-import { HistoryStore, PAGE_SIZE } from '../lib/history.svelte';
-import type { HistoryEntry } from '../lib/ipc';
+import { HistoryStore, PAGE_SIZE } from '../../lib/history.svelte';
+import type { HistoryEntry } from '../../lib/ipc';
 import {
   flush,
   makeEntries,
@@ -13,7 +13,7 @@ import {
   mockBackend,
   type Backend,
   type BackendOptions,
-} from '../test/backend';
+} from '../../test/backend';
 
 afterEach(() => {
   cleanup();

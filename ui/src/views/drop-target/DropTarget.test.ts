@@ -3,7 +3,7 @@ import { cleanup, render, screen } from '@testing-library/svelte';
 import { clearMocks } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import DropTarget from './DropTarget.svelte';
-import { mockBackend } from '../test/backend';
+import { mockBackend } from '../../test/backend';
 
 afterEach(() => {
   cleanup();
