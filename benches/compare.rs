@@ -157,12 +157,7 @@ struct Tools {
 }
 
 fn on_path(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(name))
-                .find(|p| p.is_file())
-        })
+    common::find_on_path(name)
         .unwrap_or_else(|| panic!("{name} is not on PATH: run `make bench`, which installs it"))
 }
 

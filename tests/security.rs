@@ -838,7 +838,7 @@ fn run_old_store(env: &TestEnv, port: u16, data_dir: &Path) -> KillOnDrop {
     let dir = env.dir.path().join("old-linkdrop");
     std::fs::create_dir_all(dir.join("serve")).unwrap();
     std::fs::write(dir.join("serve").join("__main__.py"), OLD_STORE).unwrap();
-    let python = which("python3");
+    let python = common::find_on_path("python3").expect("python3 on PATH");
     let exe = dir.join("linkdrop");
     if !exe.exists() {
         std::fs::copy(&python, &exe).unwrap();
@@ -855,15 +855,6 @@ fn run_old_store(env: &TestEnv, port: u16, data_dir: &Path) -> KillOnDrop {
         .unwrap();
     common::wait_for_port(port, Duration::from_secs(10), "the older store");
     KillOnDrop(child, Vec::new())
-}
-
-fn which(program: &str) -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("no {program} on PATH"))
 }
 
 /// After an upgrade the older LinkDrop's store still serves the folder on the profile's port, and
@@ -884,15 +875,7 @@ fn an_older_linkdrops_store_of_this_folder_is_replaced_on_its_port() {
     std::fs::create_dir_all(&elsewhere).unwrap();
     let mut other = run_old_store(&env, port, &elsewhere);
     let file = env.file("first.txt", b"first");
-    let out = env.run(&[
-        "share",
-        "--json",
-        "--profile",
-        "local",
-        file.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let share: Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    let share = share_json(&env, "local", &file);
     let moved_to = url::Url::parse(share["url"].as_str().unwrap())
         .unwrap()
         .port();

@@ -368,13 +368,18 @@ mod bindings {
         let config = ts_rs::Config::new().with_large_int("number");
         let expected = T::export_to_string(&config).unwrap();
         let name = T::output_path().unwrap();
+        check_file(&name.display().to_string(), &expected, stale);
+    }
+
+    /// Compares `ui/src/lib/bindings/NAME` with what it should hold (or writes it, when asked).
+    fn check_file(name: &str, expected: &str, stale: &mut Vec<String>) {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("ui/src/lib/bindings")
-            .join(&name);
+            .join(name);
         if std::env::var_os("LINKDROP_UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &expected).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
-            stale.push(name.display().to_string());
+            std::fs::write(&path, expected).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected) {
+            stale.push(name.to_owned());
         }
     }
 
@@ -393,15 +398,7 @@ mod bindings {
              export const EXPIRY_PRESETS = [\n{}] as const;\n",
             entries.concat()
         );
-        let name = "expiryPresets.ts";
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("ui/src/lib/bindings")
-            .join(name);
-        if std::env::var_os("LINKDROP_UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &expected).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
-            stale.push(name.to_owned());
-        }
+        check_file("expiryPresets.ts", &expected, stale);
     }
 
     /// The events' names, from `events::ALL`.
@@ -416,15 +413,7 @@ mod bindings {
              export const EVENTS = {{\n{}}} as const;\n",
             entries.concat()
         );
-        let name = "events.ts";
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("ui/src/lib/bindings")
-            .join(name);
-        if std::env::var_os("LINKDROP_UPDATE_BINDINGS").is_some() {
-            std::fs::write(&path, &expected).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(expected.as_str()) {
-            stale.push(name.to_owned());
-        }
+        check_file("events.ts", &expected, stale);
     }
 
     #[test]
