@@ -6,6 +6,8 @@ fn main() {
             "app_info",
             "list_profiles",
             "share_file",
+            "choose_files",
+            "endpoint_is_insecure",
             "cancel_share",
             "copy_link",
             "history_page",

@@ -8,7 +8,7 @@ mod common;
 use common::{Backend, TestEnv};
 use linkdrop::Context;
 use linkdrop::check::{Outcome, StepId};
-use linkdrop::settings::{self, ProfileForm, SecretChange, SettingsError};
+use linkdrop::settings::{self, CredentialChoice, ProfileForm, SecretChange, SettingsError};
 
 fn context(env: &TestEnv) -> Context {
     Context {
@@ -26,7 +26,7 @@ fn form(backend: &Backend, name: &str) -> ProfileForm {
         prefix: "shares/".into(),
         path_style: true,
         default_expiry: Some("1d".into()),
-        credentials: "keychain".into(),
+        credentials: CredentialChoice::Keychain,
         access_key_id: Some(backend.access_key_id.clone()),
         allow_insecure_http: false,
     }
@@ -123,7 +123,7 @@ fn the_secret_follows_the_profile_and_goes_with_it() {
 
         // Switching to the environment drops the keychain entry.
         let mut env_form = form(&backend, "job");
-        env_form.credentials = "env".into();
+        env_form.credentials = CredentialChoice::Env;
         settings::save(&context, Some("job"), &env_form, SecretChange::Keep, false)
             .await
             .unwrap();

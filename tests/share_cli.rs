@@ -540,7 +540,7 @@ fn scenario_a_folder_is_shared_as_a_zip(env: &TestEnv, backend: &Backend) {
         "{events:?}"
     );
     assert!(
-        matches!(events.last(), Some(linkdrop::share::ShareEvent::Progress { sent, total }) if sent == total),
+        matches!(events.last(), Some(linkdrop::share::ShareEvent::Progress { sent, total, percent }) if sent == total && *percent == 100),
         "{events:?}"
     );
     let (status, body, disposition) = download(&share.url);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
 
+use super::handed::{FileId, HandedFile, HandedShare};
 use super::{Desktop, UiError, notify};
 use linkdrop::check::Report;
 use linkdrop::credentials::AwsProfile;
@@ -19,7 +20,6 @@ use linkdrop::profiles::preferences::Preferences;
 use linkdrop::profiles::providers::{PROVIDERS, Provider};
 use linkdrop::settings::{self, ProfileForm, ProfileView, SecretChange, SettingsError};
 use linkdrop::share::{self, ShareEvent};
-use linkdrop_cli::handover::SharePaths;
 
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export_to = "AppInfo.ts")]
@@ -55,7 +55,8 @@ pub struct ProfileSummary {
 #[ts(export_to = "ShareRequest.ts")]
 pub struct ShareRequest {
     pub upload_id: String,
-    pub path: String,
+    /// A file handed to the window (`HandedFile.id`).
+    pub file: FileId,
     /// Read (and checked) as it arrives: a lifetime the grammar refuses never reaches the command.
     #[ts(type = "string")]
     pub expires: Expiry,
@@ -71,7 +72,7 @@ async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBo
         .context
         .profiles()
         .await
-        .map_err(|e| UiError::new(ErrorCode::Profile, e))
+        .map_err(|e| UiError::new(e.code(), e))
 }
 
 #[tauri::command]
@@ -135,6 +136,10 @@ pub async fn share_file(
     on_event: Channel<ShareEvent>,
 ) -> Result<Share, UiError> {
     let expiry = request.expires;
+    let path = desktop
+        .handed
+        .path(request.file)
+        .ok_or_else(|| UiError::new(ErrorCode::Internal, "no file was handed over by that id"))?;
     let cancel = desktop.register(&request.upload_id);
     let result = async {
         let _turn = tokio::select! {
@@ -146,13 +151,13 @@ pub async fn share_file(
             let desktop = app.state::<Desktop>();
             match &event {
                 ShareEvent::Preparing { size, .. } => desktop.progress(&upload_id, 0, *size),
-                ShareEvent::Progress { sent, total } => desktop.progress(&upload_id, *sent, *total),
+                ShareEvent::Progress { sent, total, .. } => desktop.progress(&upload_id, *sent, *total),
             }
             let _ = on_event.send(event);
         });
         share::share_path(
             &desktop.context,
-            &PathBuf::from(&request.path),
+            &path,
             Some(expiry),
             request.profile.as_deref(),
             share::ShareOptions {
@@ -173,7 +178,11 @@ pub async fn share_file(
     if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
         super::show_main_window(&app);
     }
-    notify::announce(&app, &request.path, &result);
+    let name = path
+        .file_name()
+        .unwrap_or(path.as_os_str())
+        .to_string_lossy();
+    notify::announce(&app, &name, &result);
     notify::history_changed(&app);
     result
 }
@@ -234,7 +243,10 @@ pub async fn reissue_link(
     // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue
     // would only leave the last one there, so the window reports those itself.
     if announce {
-        notify::announce(&app, &id, &result);
+        let name = linkdrop::links::history(&desktop.context.paths)
+            .and_then(|h| h.get(&id))
+            .map_or(id.clone(), |entry| entry.name);
+        notify::announce(&app, &name, &result);
     }
     notify::history_changed(&app);
     result
@@ -358,21 +370,49 @@ pub fn provider_presets() -> Vec<Provider> {
     PROVIDERS.to_vec()
 }
 
+/// Whether the endpoint being typed is plain HTTP to another computer (`profiles::insecure_endpoint`).
+#[tauri::command]
+pub fn endpoint_is_insecure(endpoint: Option<String>) -> bool {
+    endpoint.is_some_and(|e| linkdrop::profiles::insecure_endpoint(&e))
+}
+
 /// The profiles of the user's AWS shared config, for "use my AWS profile".
 #[tauri::command]
 pub async fn aws_profiles() -> Vec<AwsProfile> {
     linkdrop::credentials::aws_profiles().await
 }
 
+/// The native file dialog; the chosen files, handed to the window (none when cancelled).
+#[tauri::command]
+pub async fn choose_files(app: AppHandle) -> Result<Vec<HandedFile>, UiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Share files with LinkDrop")
+        .pick_files(move |chosen| {
+            let _ = tx.send(chosen.unwrap_or_default());
+        });
+    let chosen = rx.await.unwrap_or_default();
+    let paths: Vec<PathBuf> = chosen
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    Ok(app.state::<Desktop>().handed.hand_all(&paths))
+}
+
 /// Files handed to the app before the window listened; from now on they come as `share-paths`.
 #[tauri::command]
-pub fn take_pending_shares(desktop: State<'_, Desktop>) -> Vec<SharePaths> {
+pub fn take_pending_shares(desktop: State<'_, Desktop>) -> Vec<HandedShare> {
     // The page is up and listening: what the start-up benchmark (benches/compare.rs) waits for.
     tracing::info!("the window is ready");
     desktop
         .ui_listening
         .store(true, std::sync::atomic::Ordering::SeqCst);
     std::mem::take(&mut *desktop.pending.lock().unwrap_or_else(|p| p.into_inner()))
+        .iter()
+        .map(|request| desktop.handed.share(request))
+        .collect()
 }
 
 /// The desktop integration the Settings view shows: the global shortcut for "Share file…" and

@@ -5,9 +5,8 @@
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 
-use super::{Desktop, deliver, notify};
+use super::{Desktop, notify};
 use linkdrop::profiles::preferences::Preferences;
-use linkdrop_cli::handover::SharePaths;
 
 pub const LABEL: &str = "drop-target";
 const SIZE: f64 = 176.0;
@@ -45,19 +44,6 @@ pub fn hide(app: &AppHandle) {
         let _ = window.hide();
     }
     remember(app, false);
-}
-
-/// Files dropped on it: shared in the main window, with the expiry chosen there.
-pub fn dropped(app: &AppHandle, paths: &[std::path::PathBuf]) {
-    let paths = paths.iter().map(|p| p.display().to_string()).collect();
-    deliver(
-        app,
-        SharePaths {
-            paths,
-            expires: None,
-            profile: None,
-        },
-    );
 }
 
 fn create(app: &AppHandle) -> tauri::Result<()> {

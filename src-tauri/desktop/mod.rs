@@ -4,6 +4,7 @@
 mod commands;
 mod drop_target;
 mod events;
+mod handed;
 mod notify;
 mod shortcut;
 mod tray;
@@ -66,6 +67,8 @@ pub struct Desktop {
     uploads: Mutex<HashMap<String, Upload>>,
     /// Files handed over (tray, a second `linkdrop`) before the window listened for them.
     pending: Mutex<Vec<SharePaths>>,
+    /// Every file handed to the window, by the id the window knows it by.
+    handed: handed::HandedFiles,
     /// The window has taken its pending files and listens for `share-paths`.
     ui_listening: AtomicBool,
     /// Closing the window hides it in the tray (only when there is a tray to come back from).
@@ -108,11 +111,11 @@ impl Desktop {
     /// Shares running (or waiting their turn) from the window, and their bytes so far.
     fn activity(&self) -> Activity {
         let uploads = self.uploads();
-        Activity {
-            uploads: uploads.len() as u32,
-            sent: uploads.values().map(|u| u.sent).sum(),
-            total: uploads.values().map(|u| u.total).sum(),
-        }
+        Activity::new(
+            uploads.len() as u32,
+            uploads.values().map(|u| u.sent).sum(),
+            uploads.values().map(|u| u.total).sum(),
+        )
     }
 
     fn cancel(&self, upload_id: &str) {
@@ -133,7 +136,7 @@ impl Desktop {
 fn deliver(app: &AppHandle, request: SharePaths) {
     let desktop = app.state::<Desktop>();
     if desktop.ui_listening.load(Ordering::SeqCst) {
-        if let Err(e) = app.emit(events::SHARE_PATHS, &request) {
+        if let Err(e) = app.emit(events::SHARE_PATHS, desktop.handed.share(&request)) {
             tracing::warn!("cannot give the files to the window: {e}");
         }
     } else {
@@ -167,13 +170,12 @@ fn resume_cut_short(app: &AppHandle) {
         .await;
         for unfinished in linkdrop::storage::session::resumable_uploads(&context.paths) {
             tracing::info!(path = %unfinished.path.display(), "resuming an upload cut short");
-            let expires = linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs)
-                .ok()
-                .map(|e| e.to_string());
+            let expires =
+                linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs).ok();
             deliver(
                 &app,
                 SharePaths {
-                    paths: vec![unfinished.path.display().to_string()],
+                    paths: vec![unfinished.path],
                     expires,
                     profile: Some(unfinished.profile),
                 },
@@ -208,7 +210,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
     // Archives of folders a killed LinkDrop left behind.
     linkdrop::share::archive::remove_leftovers(&paths.temp_dir());
     let first = linkdrop_cli::handover::request(
-        &std::env::args().collect::<Vec<_>>(),
+        &std::env::args_os().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),
     );
     let desktop = Desktop {
@@ -218,6 +220,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
         },
         in_flight: tokio::sync::Semaphore::new(SHARES_IN_FLIGHT),
         uploads: Mutex::default(),
+        handed: handed::HandedFiles::default(),
         pending: Mutex::new(match &first {
             Request::Share(paths) => vec![paths.clone()],
             _ => vec![],
@@ -229,6 +232,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
     let built = tauri::Builder::default()
         // First, so that a second start hands over before anything else is set up.
         .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            let argv: Vec<std::ffi::OsString> = argv.into_iter().map(Into::into).collect();
             carry_out(app, linkdrop_cli::handover::request(&argv, Path::new(&cwd)));
         }))
         .plugin(tauri_plugin_dialog::init())
@@ -299,10 +303,19 @@ pub fn run(window: WindowArgs) -> ExitCode {
                 api.prevent_close();
                 drop_target::hide(window.app_handle());
             }
+            // Drops are taken here, where the paths are exact, and handed to the window (which
+            // only follows the drag in the page, to light up).
             tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. })
-                if window.label() == drop_target::LABEL =>
+                if window.label() == drop_target::LABEL || window.label() == "main" =>
             {
-                drop_target::dropped(window.app_handle(), paths);
+                deliver(
+                    window.app_handle(),
+                    SharePaths {
+                        paths: paths.clone(),
+                        expires: None,
+                        profile: None,
+                    },
+                );
             }
             _ => {}
         })
@@ -311,6 +324,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::app_info,
             commands::list_profiles,
             commands::share_file,
+            commands::choose_files,
+            commands::endpoint_is_insecure,
             commands::cancel_share,
             commands::copy_link,
             commands::history_page,
@@ -444,6 +459,10 @@ mod bindings {
         check::<linkdrop::credentials::AwsProfile>(&mut stale);
         check::<super::commands::DesktopPrefs>(&mut stale);
         check::<crate::desktop::tray::menu::Activity>(&mut stale);
+        check::<super::handed::FileId>(&mut stale);
+        check::<super::handed::HandedFile>(&mut stale);
+        check::<super::handed::HandedShare>(&mut stale);
+        check::<linkdrop::settings::CredentialChoice>(&mut stale);
         check_presets(&mut stale);
         check_events(&mut stale);
         assert!(

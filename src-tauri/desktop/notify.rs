@@ -16,7 +16,8 @@ pub fn copy(app: &AppHandle, text: &str) -> Result<(), tauri_plugin_clipboard_ma
 
 /// After a share: copy the link and notify; after a failure, notify only when the window is hidden
 /// (the row in the window already says it otherwise). Cancelling is the user's own doing: no noise.
-pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
+/// `name` is what the failure's notification says could not be shared.
+pub fn announce(app: &AppHandle, name: &str, result: &Result<Share, UiError>) {
     let (summary, body) = match result {
         Ok(share) => {
             if let Err(e) = copy(app, &share.url) {
@@ -28,10 +29,7 @@ pub fn announce(app: &AppHandle, path: &str, result: &Result<Share, UiError>) {
             )
         }
         Err(e) if e.code == linkdrop::error::ErrorCode::Cancelled || window_in_sight(app) => return,
-        Err(e) => (
-            format!("Could not share {}", file_name(path)),
-            e.message.clone(),
-        ),
+        Err(e) => (format!("Could not share {name}"), e.message.clone()),
     };
     show(summary, body);
 }
@@ -173,13 +171,6 @@ fn notification_body(share: &Share) -> String {
 fn window_in_sight(app: &AppHandle) -> bool {
     app.get_webview_window("main")
         .is_some_and(|w| w.is_visible().unwrap_or(false) && !w.is_minimized().unwrap_or(false))
-}
-
-fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.to_owned())
 }
 
 #[cfg(test)]

@@ -568,6 +568,45 @@ async fn quit_in_the_tray_ends_linkdrop() {
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
 
+/// Linux allows any bytes in a name; a path that crossed the bridge as JSON text would come back
+/// changed (U+FFFD) and name no file. A file copied in the file manager (its URI percent-encodes
+/// the bytes) is kept exactly by the backend, and the page shares it by id.
+#[tokio::test]
+async fn a_copied_file_whose_name_is_not_utf8_is_shared_as_that_file() {
+    use std::os::unix::ffi::OsStrExt;
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    app.wait_for_tray_item();
+    let file = app
+        .dir()
+        .join(std::ffi::OsStr::from_bytes(b"menu caf\xe9 (latin-1).txt"));
+    std::fs::write(&file, b"soupe du jour\n").unwrap();
+    // Its name read as UTF-8 names nothing: only the exact bytes open the file.
+    assert!(!app.dir().join("menu caf\u{fffd} (latin-1).txt").exists());
+    let uri = url::Url::from_file_path(&file).unwrap();
+    assert!(uri.as_str().contains("caf%E9"), "{uri}");
+    app.set_clipboard(uri.as_str());
+    wait_for_menu(&app, "Share copied file, enabled", |m| {
+        find(m, "Share copied file").is_some_and(|n| n["enabled"] == true)
+    })
+    .await;
+    app.tray(&["click", "Share copied file"]);
+
+    app.wait_for_text(".row[data-phase='done'] .countdown", "expires in")
+        .await;
+    assert_eq!(
+        app.text(".row[data-phase='done'] .name").await,
+        "menu caf\u{fffd} (latin-1).txt"
+    );
+    let url = app.clipboard().expect("the link is in the clipboard");
+    let response = reqwest::get(&url).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{url}");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"soupe du jour\n");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
 /// A file that looks like a secret shared from the tray while the window is hidden: nothing is
 /// shared, and the window comes forward with the question (a notification alone would be missed).
 #[tokio::test]

@@ -5,6 +5,7 @@ import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
 import {
   flush,
+  handOver,
   makeEntry,
   makeShare,
   mockBackend,
@@ -118,13 +119,14 @@ describe('sharing', () => {
 
     expect(a?.request).toEqual({
       upload_id: expect.stringMatching(/^[0-9a-f-]{32,36}$/),
-      path: '/home/me/a.txt',
+      file: expect.any(Number),
       expires: '1h',
       profile: null,
       allow_secrets: false,
       include_hidden: false,
     });
-    expect(b?.request.path).toBe('/home/me/b.txt');
+    expect(a?.path).toBe('/home/me/a.txt');
+    expect(b?.path).toBe('/home/me/b.txt');
     expect(a?.request.upload_id).not.toBe(b?.request.upload_id);
 
     const items = within(screen.getByRole('list', { name: 'Shared files' })).getAllByRole(
@@ -157,11 +159,11 @@ describe('sharing', () => {
     if (!share) throw new Error('no share');
 
     share.send({ kind: 'preparing', name: 'big.iso', size: 100 * MiB, hidden_left_out: 0 });
-    share.send({ kind: 'progress', sent: 0, total: 100 * MiB });
+    share.send({ kind: 'progress', sent: 0, total: 100 * MiB, percent: 0 });
     vi.advanceTimersByTime(1000);
-    share.send({ kind: 'progress', sent: 10 * MiB, total: 100 * MiB });
+    share.send({ kind: 'progress', sent: 10 * MiB, total: 100 * MiB, percent: 10 });
     vi.advanceTimersByTime(1000);
-    share.send({ kind: 'progress', sent: 20 * MiB, total: 100 * MiB });
+    share.send({ kind: 'progress', sent: 20 * MiB, total: 100 * MiB, percent: 20 });
     await flush();
 
     const r = row('big.iso');
@@ -189,7 +191,7 @@ describe('sharing', () => {
   it('cancels with the row’s upload id and shows Cancelled, not an error', async () => {
     const backend = await start({ chosen: ['/home/me/a.txt', '/home/me/b.txt'] });
     const [a, b] = await choose(backend, 2);
-    b?.send({ kind: 'progress', sent: 5, total: 10 });
+    b?.send({ kind: 'progress', sent: 5, total: 10, percent: 50 });
 
     await fireEvent.click(
       within(row('b.txt')).getByRole('button', { name: 'Cancel sharing b.txt' }),
@@ -239,9 +241,10 @@ describe('sharing', () => {
     await fireEvent.click(within(r).getByRole('button', { name: 'Share anyway' }));
     await waitFor(() => expect(backend.shares).toHaveLength(2));
     const again = backend.shares[1];
+    expect(again?.path).toBe('/home/me/.ssh/id_ed25519');
     expect(again?.request).toMatchObject({
       upload_id: first?.request.upload_id,
-      path: '/home/me/.ssh/id_ed25519',
+      file: first?.request.file,
       allow_secrets: true,
     });
     expect(within(r).queryByRole('alertdialog')).not.toBeInTheDocument();
@@ -276,8 +279,8 @@ describe('sharing', () => {
     await waitFor(() => expect(within(r).getByText(/left out 2 hidden items/)).toBeInTheDocument());
     await fireEvent.click(within(r).getByRole('button', { name: 'Share again with hidden files' }));
     await waitFor(() => expect(backend.shares).toHaveLength(2));
+    expect(backend.shares[1]?.path).toBe('/home/me/project');
     expect(backend.shares[1]?.request).toMatchObject({
-      path: '/home/me/project',
       include_hidden: true,
       allow_secrets: false,
     });
@@ -316,7 +319,7 @@ describe('sharing', () => {
     const backend = await start({ chosen: [] });
     await fireEvent.click(screen.getByRole('button', { name: 'Choose files…' }));
     await flush();
-    expect(backend.callsOf('plugin:dialog|open')).toHaveLength(1);
+    expect(backend.callsOf('choose_files')).toHaveLength(1);
     expect(backend.callsOf('share_file')).toHaveLength(0);
     expect(screen.queryAllByRole('article')).toHaveLength(0);
   });
@@ -516,8 +519,13 @@ describe('drag and drop', () => {
 
     await emit('tauri://drag-enter', { paths: ['/home/me/a.txt', '/home/me/dir'], position });
     await emit('tauri://drag-drop', { paths: ['/home/me/a.txt', '/home/me/dir'], position });
+    await flush();
+    expect(zone).not.toHaveClass('hovering');
+    // The backend takes the drop (where paths are exact) and hands the files over.
+    expect(backend.shares).toHaveLength(0);
+    await handOver(['/home/me/a.txt', '/home/me/dir']);
     await waitFor(() => expect(backend.shares).toHaveLength(2));
-    expect(backend.shares.map((s) => s.request.path)).toEqual(['/home/me/a.txt', '/home/me/dir']);
+    expect(backend.shares.map((s) => s.path)).toEqual(['/home/me/a.txt', '/home/me/dir']);
     expect(zone).not.toHaveClass('hovering');
     expect(row('a.txt')).toBeInTheDocument();
     expect(row('dir')).toBeInTheDocument();
@@ -527,7 +535,7 @@ describe('drag and drop', () => {
     const backend = await start();
     cleanup();
     await flush();
-    await emit('tauri://drag-drop', { paths: ['/home/me/a.txt'], position });
+    await handOver(['/home/me/a.txt']);
     await flush();
     expect(backend.shares).toHaveLength(0);
   });
@@ -562,7 +570,7 @@ describe('views', () => {
   it('goes back to the Share view when files are dropped on the History view', async () => {
     const backend = await start();
     await fireEvent.click(screen.getByRole('tab', { name: 'History' }));
-    await emit('tauri://drag-drop', { paths: ['/home/me/dropped.txt'], position: { x: 1, y: 1 } });
+    await handOver(['/home/me/dropped.txt']);
     await waitFor(() => expect(backend.shares).toHaveLength(1));
     expect(screen.getByRole('tab', { name: 'Share' })).toHaveAttribute('aria-selected', 'true');
     expect(row('dropped.txt')).toBeInTheDocument();
@@ -575,15 +583,14 @@ describe('files from outside the window', () => {
       pendingShares: [{ paths: ['/home/me/early.txt'], expires: null }],
     });
     await waitFor(() => expect(backend.shares).toHaveLength(1));
-    expect(backend.shares[0]?.request).toMatchObject({ path: '/home/me/early.txt', expires: '1h' });
+    expect(backend.shares[0]?.path).toBe('/home/me/early.txt');
+    expect(backend.shares[0]?.request).toMatchObject({ expires: '1h' });
 
     await fireEvent.click(screen.getByRole('tab', { name: 'History' }));
-    await emit('share-paths', { paths: ['/home/me/from tray.pdf'], expires: '7d' });
+    await handOver(['/home/me/from tray.pdf'], '7d');
     await waitFor(() => expect(backend.shares).toHaveLength(2));
-    expect(backend.shares[1]?.request).toMatchObject({
-      path: '/home/me/from tray.pdf',
-      expires: '7d',
-    });
+    expect(backend.shares[1]?.path).toBe('/home/me/from tray.pdf');
+    expect(backend.shares[1]?.request).toMatchObject({ expires: '7d' });
     expect(screen.getByRole('tab', { name: 'Share' })).toHaveAttribute('aria-selected', 'true');
     expect(row('from tray.pdf')).toBeInTheDocument();
   });

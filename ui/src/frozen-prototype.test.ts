@@ -41,11 +41,11 @@ w.__TAURI_INTERNALS__ = {
       case 'app_info': return { version: '0.0.1', default_profile: 'p', data_dir: '/tmp' };
       case 'list_profiles': return { default: 'p', profiles: [{ name: 'p', bucket: 'b', endpoint: null, default_expiry: null }] };
       case 'plugin:event|listen': return nextId++;
-      case 'plugin:dialog|open': return ['/tmp/report.pdf'];
+      case 'choose_files': return [{ id: 1, name: 'report.pdf', shown_path: '/tmp/report.pdf' }];
       case 'take_pending_shares': return [];
       case 'share_file': {
         const id = Number(String(args.onEvent.toJSON()).split(':')[1]);
-        callbacks.get(id)?.({ index: 0, message: { kind: 'progress', sent: 10, total: 10 } });
+        callbacks.get(id)?.({ index: 0, message: { kind: 'progress', sent: 10, total: 10, percent: 100 } });
         return { id: 'x', url: 'https://b.example.com/x/report.pdf?X-Amz-Signature=00', name: 'report.pdf',
           expires_at: new Date(Date.now() + 3600e3).toISOString(), size: 10, content_type: 'application/pdf',
           profile: 'p', bucket: 'b', key: 'x/report.pdf', e_tag: null, warnings: [] };

@@ -5,9 +5,12 @@
 //!
 //! May use: `args`; the domain (`linkdrop`) (`tests/architecture.rs` holds it).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
+
+use linkdrop::profiles::expiry::Expiry;
 
 use crate::args::{Cli, Command};
 
@@ -18,12 +21,21 @@ const INTERFACE: &str = "org.SingleInstance.DBus";
 
 /// Files for the window to share, the expiry asked for and the profile to use (`None`: the
 /// window's choice).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharePaths {
-    pub paths: Vec<String>,
-    pub expires: Option<String>,
-    #[serde(default)]
+    pub paths: Vec<PathBuf>,
+    pub expires: Option<Expiry>,
     pub profile: Option<String>,
+}
+
+/// Why the running window did not take this process's arguments.
+#[derive(Debug, thiserror::Error)]
+pub enum HandoverError {
+    /// The hand-over's D-Bus call carries text; a name that is not UTF-8 would arrive changed.
+    #[error("{} is not valid UTF-8, and the running LinkDrop window can only be handed UTF-8 names", .arg.to_string_lossy())]
+    NotUtf8 { arg: OsString },
+    #[error("the running LinkDrop window did not take the files: {0}")]
+    Bus(#[from] zbus::Error),
 }
 
 /// What a second `linkdrop` asks of the running app.
@@ -40,7 +52,7 @@ pub enum Request {
 }
 
 /// What a second `linkdrop` started with `argv` in `cwd` asks of the running app.
-pub fn request(argv: &[String], cwd: &Path) -> Request {
+pub fn request(argv: &[OsString], cwd: &Path) -> Request {
     let Ok(cli) = Cli::try_parse_from(argv) else {
         return Request::Show;
     };
@@ -50,13 +62,11 @@ pub fn request(argv: &[String], cwd: &Path) -> Request {
         } else {
             cwd.join(p)
         }
-        .display()
-        .to_string()
     };
     match cli.command {
         Some(Command::Share(args)) => Request::Share(SharePaths {
             paths: args.files.iter().map(absolute).collect(),
-            expires: args.expires.map(|e| e.to_string()),
+            expires: args.expires,
             profile: args.profile,
         }),
         None if cli.window.choose_files => Request::ChooseFiles,
@@ -72,30 +82,29 @@ pub fn request(argv: &[String], cwd: &Path) -> Request {
 
 /// Gives this process's arguments to the running window. `Ok(false)` when no window runs (or
 /// there is no session bus): then the caller carries on by itself.
-pub fn send_to_running_window() -> Result<bool, String> {
+pub fn send_to_running_window() -> Result<bool, HandoverError> {
     let Ok(connection) = zbus::blocking::Connection::session() else {
         return Ok(false);
     };
     if !window_owns_its_name(&connection) {
         return Ok(false);
     }
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let cwd = std::env::current_dir()
-        .unwrap_or_default()
-        .display()
-        .to_string();
-    connection
-        .call_method(
-            Some(BUS_NAME),
-            OBJECT_PATH,
-            Some(INTERFACE),
-            "ExecuteCallback",
-            &(argv, cwd),
-        )
-        .map(|_| true)
-        .map_err(|e| format!("the running LinkDrop window did not take the files: {e}"))
+    let text = |arg: OsString| {
+        arg.into_string()
+            .map_err(|arg| HandoverError::NotUtf8 { arg })
+    };
+    let argv = std::env::args_os()
+        .map(text)
+        .collect::<Result<Vec<String>, _>>()?;
+    let cwd = text(std::env::current_dir().unwrap_or_default().into_os_string())?;
+    connection.call_method(
+        Some(BUS_NAME),
+        OBJECT_PATH,
+        Some(INTERFACE),
+        "ExecuteCallback",
+        &(argv, cwd),
+    )?;
+    Ok(true)
 }
 
 /// Whether a LinkDrop window runs on this session bus.
@@ -115,8 +124,8 @@ fn window_owns_its_name(connection: &zbus::blocking::Connection) -> bool {
 mod tests {
     use super::*;
 
-    fn argv(args: &[&str]) -> Vec<String> {
-        args.iter().map(|s| (*s).to_owned()).collect()
+    fn argv(args: &[&str]) -> Vec<OsString> {
+        args.iter().map(OsString::from).collect()
     }
 
     #[test]
@@ -136,7 +145,7 @@ mod tests {
             ),
             Request::Share(SharePaths {
                 paths: vec!["/home/me/a.txt".into(), "/tmp/b.pdf".into()],
-                expires: Some("1d".into()),
+                expires: Some("1d".parse().unwrap()),
                 profile: None,
             })
         );

@@ -33,6 +33,11 @@ fn window() -> ExitCode {
     match handover::send_to_running_window() {
         Ok(true) => return ExitCode::SUCCESS,
         Ok(false) => {}
+        Err(e @ handover::HandoverError::NotUtf8 { .. }) => {
+            // A second window would be handed over the same way, by the single-instance plugin.
+            eprintln!("linkdrop: {e}; `linkdrop share FILE` shares it from here");
+            return ExitCode::FAILURE;
+        }
         Err(e) => tracing::warn!("{e}; starting the window"),
     }
     let Some(desktop) = system::paths::sibling_binary(system::paths::DESKTOP_BINARY) else {

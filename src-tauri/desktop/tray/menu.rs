@@ -92,29 +92,32 @@ pub struct State {
     pub now: DateTime<Utc>,
 }
 
-/// The uploads running (or waiting their turn) and their bytes so far, summed.
+/// The uploads running (or waiting their turn) and their bytes so far, summed, with the share
+/// of them sent (`None` before any size is known), computed once by the domain's rule.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
 #[ts(export_to = "Activity.ts")]
 pub struct Activity {
     pub uploads: u32,
     pub sent: u64,
     pub total: u64,
+    pub percent: Option<u8>,
 }
 
 impl Activity {
+    pub fn new(uploads: u32, sent: u64, total: u64) -> Activity {
+        let percent = linkdrop::storage::upload::Progress { sent, total }.percent();
+        Activity {
+            uploads,
+            sent,
+            total,
+            percent,
+        }
+    }
+
     /// How much is sent, in eighths: what the tray icon draws, so that it changes a few times per
     /// upload rather than at every progress event. 0 before any size is known.
     pub fn eighths(&self) -> u8 {
-        if self.total == 0 {
-            return 0;
-        }
-        (self.sent.min(self.total) as u128 * 8 / self.total as u128) as u8
-    }
-
-    /// How much of the bytes known so far is sent; `None` before any size is known.
-    pub fn percent(&self) -> Option<u8> {
-        (self.total > 0)
-            .then(|| (self.sent.min(self.total) as u128 * 100 / self.total as u128) as u8)
+        self.percent.map_or(0, |p| (u16::from(p) * 8 / 100) as u8)
     }
 
     /// The label beside the tray icon: "↑ 2 · 45%"; `None` when nothing runs.
@@ -122,7 +125,7 @@ impl Activity {
         if self.uploads == 0 {
             return None;
         }
-        Some(match self.percent() {
+        Some(match self.percent {
             Some(percent) => format!("↑ {} · {percent}%", self.uploads),
             None => format!("↑ {}", self.uploads),
         })
@@ -267,7 +270,7 @@ pub fn build(state: &State) -> Vec<Item> {
     let uploads = state.activity.uploads;
     if uploads > 0 {
         let plural = if uploads == 1 { "" } else { "s" };
-        let label = match state.activity.percent() {
+        let label = match state.activity.percent {
             Some(percent) => format!("Uploading {uploads} file{plural}… {percent}%"),
             None => format!("Uploading {uploads} file{plural}…"),
         };
@@ -487,11 +490,7 @@ mod tests {
     #[test]
     fn uploads_show_at_the_top_with_their_progress() {
         let mut s = state(vec![], vec![]);
-        s.activity = Activity {
-            uploads: 2,
-            sent: 0,
-            total: 0,
-        };
+        s.activity = Activity::new(2, 0, 0);
         assert_eq!(
             build(&s)[0],
             Item::Action {
@@ -500,11 +499,7 @@ mod tests {
                 enabled: false
             }
         );
-        s.activity = Activity {
-            uploads: 1,
-            sent: 450,
-            total: 1000,
-        };
+        s.activity = Activity::new(1, 450, 1000);
         assert!(
             matches!(&build(&s)[0], Item::Action { label, .. } if label == "Uploading 1 file… 45%")
         );

@@ -190,11 +190,7 @@ fn on_click(app: &AppHandle, id: &str) {
         Action::ShareFile => choose_and_share(app),
         Action::ShareCopied => {
             let text = app.clipboard().read_text().unwrap_or_default();
-            let paths = menu::copied_files(&text)
-                .into_iter()
-                .map(|p| p.display().to_string())
-                .collect();
-            share(app, paths);
+            share(app, menu::copied_files(&text));
         }
         Action::Recent(id) => {
             let app = app.clone();
@@ -260,11 +256,10 @@ pub fn choose_and_share(app: &AppHandle) {
         .file()
         .set_title("Share files with LinkDrop")
         .pick_files(move |chosen| {
-            let paths: Vec<String> = chosen
+            let paths = chosen
                 .unwrap_or_default()
                 .into_iter()
                 .filter_map(|p| p.into_path().ok())
-                .map(|p| p.display().to_string())
                 .collect();
             share(&app, paths);
         });
@@ -272,11 +267,11 @@ pub fn choose_and_share(app: &AppHandle) {
 
 /// Shares with the default profile and its default expiry, through the window (which shows the
 /// progress when open, and whose notification says when the link is copied).
-fn share(app: &AppHandle, paths: Vec<String>) {
+fn share(app: &AppHandle, paths: Vec<std::path::PathBuf>) {
     if paths.is_empty() {
         return;
     }
-    let expires = Some(default_expiry(app).to_string());
+    let expires = Some(default_expiry(app));
     super::deliver(
         app,
         SharePaths {

@@ -14,7 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-import gi
+# GTK's Python overrides hand sys.argv to gdk_init as UTF-8 text, which a path that is not UTF-8
+# (kept by Python as surrogate escapes) cannot be: take the arguments before they look.
+ARGS, sys.argv = sys.argv[1:], sys.argv[:1]
+
+import gi  # noqa: E402
 
 gi.require_version("Gtk", "3.0")
 gi.require_version("Gdk", "3.0")
@@ -29,7 +33,7 @@ def emit(obj):
 
 
 def main():
-    x, y, paths = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
+    x, y, paths = int(ARGS[0]), int(ARGS[1]), ARGS[2:]
     uris = [Path(p).resolve().as_uri() for p in paths]
     failed = None
 

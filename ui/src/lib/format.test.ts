@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseName, formatRate, formatSize } from './format';
+import { formatRate, formatSize } from './format';
 
 describe('formatSize', () => {
   it('shows bytes below 1 KiB', () => {
@@ -32,14 +32,5 @@ describe('formatRate', () => {
   it('appends /s', () => {
     expect(formatRate(12.3 * 1024 ** 2)).toBe('12.3 MiB/s');
     expect(formatRate(500.4)).toBe('500 B/s');
-  });
-});
-
-describe('baseName', () => {
-  it('takes the last part of Unix and Windows paths', () => {
-    expect(baseName('/home/me/report.pdf')).toBe('report.pdf');
-    expect(baseName('C:\\Users\\me\\photos\\')).toBe('photos');
-    expect(baseName('/home/me/folder/')).toBe('folder');
-    expect(baseName('plain.txt')).toBe('plain.txt');
   });
 });

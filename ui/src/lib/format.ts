@@ -22,11 +22,3 @@ export function formatSize(bytes: number): string {
 export function formatRate(bytesPerSecond: number): string {
   return `${formatSize(bytesPerSecond)}/s`;
 }
-
-/** The last part of a path, for either separator: "/home/me/a.txt" → "a.txt", "C:\\x\\dir\\" → "dir". */
-export function baseName(path: string): string {
-  const trimmed = path.replace(/[/\\]+$/, '');
-  const parts = trimmed.split(/[/\\]/);
-  const last = parts[parts.length - 1];
-  return last === undefined || last === '' ? path : last;
-}

@@ -3,7 +3,6 @@
 // replace what is underneath with `mockIPC`.
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open } from '@tauri-apps/plugin-dialog';
 
 import { listen } from '@tauri-apps/api/event';
 
@@ -11,12 +10,16 @@ import type { Activity } from './bindings/Activity';
 import { EVENTS } from './bindings/events';
 import type { AppInfo } from './bindings/AppInfo';
 import type { AwsProfile } from './bindings/AwsProfile';
+import type { CredentialChoice } from './bindings/CredentialChoice';
 import type { CheckOutcome } from './bindings/CheckOutcome';
 import type { CheckReport } from './bindings/CheckReport';
 import type { CheckStep } from './bindings/CheckStep';
 import type { DesktopPrefs } from './bindings/DesktopPrefs';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { ExpiryCheck } from './bindings/ExpiryCheck';
+import type { FileId } from './bindings/FileId';
+import type { HandedFile } from './bindings/HandedFile';
+import type { HandedShare } from './bindings/HandedShare';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
@@ -36,12 +39,16 @@ export type {
   Activity,
   AppInfo,
   AwsProfile,
+  CredentialChoice,
   CheckOutcome,
   CheckReport,
   CheckStep,
   DesktopPrefs,
   ErrorCode,
   ExpiryCheck,
+  FileId,
+  HandedFile,
+  HandedShare,
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
@@ -196,16 +203,17 @@ export function setStartAtLogin(enabled: boolean): Promise<void> {
   return invoke<void>('set_start_at_login', { enabled });
 }
 
-/** Files to share that reached the app from outside the window (tray, a second `linkdrop`). */
-export type SharePaths = { paths: string[]; expires: string | null; profile?: string | null };
-
-export function onSharePaths(handler: (request: SharePaths) => void): Promise<() => void> {
-  return listen<SharePaths>(EVENTS.sharePaths, (event) => handler(event.payload));
+/**
+ * Files to share that reached the app: dropped on a window, from the tray, from a second
+ * `linkdrop`, or an upload to resume. The backend keeps their exact paths; the window gets ids.
+ */
+export function onSharePaths(handler: (request: HandedShare) => void): Promise<() => void> {
+  return listen<HandedShare>(EVENTS.sharePaths, (event) => handler(event.payload));
 }
 
 /** Files handed over before the window listened (`linkdrop FILE` starting the app). */
-export function takePendingShares(): Promise<SharePaths[]> {
-  return invoke<SharePaths[]>('take_pending_shares');
+export function takePendingShares(): Promise<HandedShare[]> {
+  return invoke<HandedShare[]>('take_pending_shares');
 }
 
 /** The uploads running and their bytes so far, whenever that changes (at most twice a second). */
@@ -218,26 +226,26 @@ export function onProfilesChanged(handler: () => void): Promise<() => void> {
   return listen(EVENTS.profilesChanged, () => handler());
 }
 
-/** The native file dialog; resolves to the chosen paths (empty when cancelled). */
-export async function chooseFiles(): Promise<string[]> {
-  const chosen = await open({ multiple: true, directory: false });
-  if (chosen === null) return [];
-  return Array.isArray(chosen) ? chosen : [chosen];
+/** The native file dialog; resolves to the chosen files (none when cancelled). */
+export function chooseFiles(): Promise<HandedFile[]> {
+  return invoke<HandedFile[]>('choose_files');
 }
 
-export type DropHandlers = {
-  hover: (paths: string[]) => void;
-  leave: () => void;
-  drop: (paths: string[]) => void;
-};
+/** Whether an endpoint is plain HTTP to another computer (the backend's rule). */
+export function endpointIsInsecure(endpoint: string | null): Promise<boolean> {
+  return invoke<boolean>('endpoint_is_insecure', { endpoint });
+}
 
-/** Files dragged from the file manager onto the window. Resolves to a function that stops listening. */
-export function onFileDrop(handlers: DropHandlers): Promise<() => void> {
+/**
+ * Files dragged over the window from the file manager: `true` while they hover, `false` when they
+ * leave or drop. The dropped files themselves arrive through `onSharePaths`. Resolves to a
+ * function that stops listening.
+ */
+export function onDragHover(handler: (hovering: boolean) => void): Promise<() => void> {
   return getCurrentWebview().onDragDropEvent((event) => {
-    const payload = event.payload;
-    if (payload.type === 'enter') handlers.hover(payload.paths);
-    else if (payload.type === 'drop') handlers.drop(payload.paths);
-    else if (payload.type === 'leave') handlers.leave();
+    const type = event.payload.type;
+    if (type === 'enter') handler(true);
+    else if (type === 'drop' || type === 'leave') handler(false);
   });
 }
 

@@ -1,10 +1,8 @@
 // A profile being added or edited in the Settings view: the provider preset fills the endpoint,
 // region and addressing style; the typed secret stays here only until it is sent to the keychain.
-import type { ProfileForm, ProfileView, Provider, SecretChange } from './ipc';
+import type { CredentialChoice, ProfileForm, ProfileView, Provider, SecretChange } from './ipc';
 
 export type CredentialKind = 'keychain' | 'aws-profile' | 'env';
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -31,17 +29,6 @@ export function inferProvider(
     }
   }
   return { id: 'custom', account: '', region: null };
-}
-
-/** Plain HTTP to another computer: a presigned link is a bearer token. */
-export function isInsecure(endpoint: string | null): boolean {
-  if (endpoint === null) return false;
-  try {
-    const url = new URL(endpoint);
-    return url.protocol === 'http:' && !LOOPBACK.test(url.hostname);
-  } catch {
-    return false;
-  }
 }
 
 export class ProfileDraft {
@@ -80,9 +67,9 @@ export class ProfileDraft {
     this.providers = providers;
     const duplicate = view !== null && mode === 'duplicate';
     this.original = view !== null && !duplicate ? view.form.name : null;
-    this.copyOf = duplicate && view.form.credentials === 'keychain' ? view.form.name : null;
+    this.copyOf = duplicate && view.form.credentials.kind === 'keychain' ? view.form.name : null;
     this.localStore = view?.local_store === true && !duplicate;
-    this.hasStoredSecret = view !== null && view.form.credentials === 'keychain';
+    this.hasStoredSecret = view !== null && view.form.credentials.kind === 'keychain';
     if (view === null) {
       this.selectProvider('aws');
       return;
@@ -101,11 +88,11 @@ export class ProfileDraft {
     this.accessKeyId = f.access_key_id ?? '';
     this.allowInsecureHttp = f.allow_insecure_http;
     this.makeDefault = view.is_default && !duplicate;
-    if (f.credentials.startsWith('aws-profile:')) {
+    if (f.credentials.kind === 'aws_profile') {
       this.credentials = 'aws-profile';
-      this.awsProfile = f.credentials.slice('aws-profile:'.length);
+      this.awsProfile = f.credentials.name;
     } else {
-      this.credentials = f.credentials === 'env' ? 'env' : 'keychain';
+      this.credentials = f.credentials.kind === 'env' ? 'env' : 'keychain';
     }
   }
 
@@ -135,13 +122,14 @@ export class ProfileDraft {
       .replace('{account}', this.account.trim());
   }
 
-  get insecure(): boolean {
-    return isInsecure(this.endpoint);
-  }
+  /** Plain HTTP to another computer, as the backend judges `endpoint` (the editor keeps it current). */
+  insecure = $state(false);
 
   get form(): ProfileForm {
-    const credentials =
-      this.credentials === 'aws-profile' ? `aws-profile:${this.awsProfile}` : this.credentials;
+    const credentials: CredentialChoice =
+      this.credentials === 'aws-profile'
+        ? { kind: 'aws_profile', name: this.awsProfile.trim() }
+        : { kind: this.credentials };
     return {
       name: this.name.trim(),
       bucket: this.bucket.trim(),

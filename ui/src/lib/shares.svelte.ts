@@ -1,6 +1,5 @@
 // The shares started from this window: one item per file or folder, updated from the backend's
 // progress events and the outcome of its share_file call.
-import { baseName } from './format';
 import {
   cancelShare,
   copyLink,
@@ -8,6 +7,7 @@ import {
   errorMessage,
   shareFile,
   type ErrorCode,
+  type HandedFile,
   type Share,
   type ShareEvent,
 } from './ipc';
@@ -43,12 +43,15 @@ function newUploadId(): string {
 export class ShareItem {
   /** The upload id given to the backend, also the key of the row. */
   readonly id: string;
-  readonly path: string;
+  /** The file as the backend handed it over: its id to share it by, its name and path to show. */
+  readonly file: HandedFile;
   name = $state('');
   /** Bytes, once known (from the preparing or first progress event). */
   size = $state<number | null>(null);
   sent = $state(0);
   total = $state<number | null>(null);
+  /** Whole percent sent, as the backend computes it for every view. */
+  percent = $state(0);
   /** Smoothed bytes per second, or null until there is enough history. */
   rate = $state<number | null>(null);
   phase = $state<Phase>('waiting');
@@ -63,10 +66,10 @@ export class ShareItem {
 
   readonly #meter = new RateMeter();
 
-  constructor(path: string, id: string = newUploadId()) {
+  constructor(file: HandedFile, id: string = newUploadId()) {
     this.id = id;
-    this.path = path;
-    this.name = baseName(path);
+    this.file = file;
+    this.name = file.name;
   }
 
   get active(): boolean {
@@ -91,6 +94,7 @@ export class ShareItem {
       this.#meter.add(now, event.sent);
       this.sent = event.sent;
       this.total = event.total;
+      this.percent = event.percent;
       this.size ??= event.total;
       this.rate = this.#meter.rate();
       this.phase = 'uploading';
@@ -103,6 +107,7 @@ export class ShareItem {
     this.name = share.name;
     this.size = share.size;
     this.sent = share.size;
+    this.percent = 100;
     this.phase = 'done';
   }
 
@@ -124,9 +129,9 @@ export class ShareStore {
   /** The item whose link is in the clipboard (the backend copies each link when it is ready). */
   copiedId = $state<string | null>(null);
 
-  /** Starts one share per path; the backend decides how many upload at once. */
-  start(paths: readonly string[], options: ShareOptions): ShareItem[] {
-    const started = paths.map((path) => new ShareItem(path));
+  /** Starts one share per file; the backend decides how many upload at once. */
+  start(files: readonly HandedFile[], options: ShareOptions): ShareItem[] {
+    const started = files.map((file) => new ShareItem(file));
     this.items = [...started, ...this.items];
     for (const item of started) void this.#run(item, options);
     return started;
@@ -138,7 +143,7 @@ export class ShareStore {
       const share = await shareFile(
         {
           upload_id: item.id,
-          path: item.path,
+          file: item.file.id,
           expires: options.expires,
           profile: options.profile,
           allow_secrets: options.allowSecrets ?? false,
@@ -173,7 +178,7 @@ export class ShareStore {
   /** Shares the folder of a done row again, with the hidden files its zip left out. */
   withHiddenFiles(item: ShareItem): ShareItem[] {
     if (item.options === null || item.hiddenLeftOut === 0) return [];
-    return this.start([item.path], { ...item.options, includeHidden: true });
+    return this.start([item.file], { ...item.options, includeHidden: true });
   }
 
   async cancel(item: ShareItem): Promise<void> {

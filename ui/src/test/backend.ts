@@ -2,6 +2,7 @@
 // each share_file call (progress events through its Channel, then resolve or reject) the way the
 // real backend would.
 import type { Channel } from '@tauri-apps/api/core';
+import { emit } from '@tauri-apps/api/event';
 import { mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { tick } from 'svelte';
 
@@ -10,6 +11,8 @@ import type {
   AppInfo,
   AwsProfile,
   CheckReport,
+  HandedFile,
+  HandedShare,
   ProfileForm,
   ProfileView,
   Provider,
@@ -25,6 +28,28 @@ import type {
 } from '../lib/ipc';
 
 export type Call = { cmd: string; args: Record<string, unknown> };
+
+/** Paths "handed over" so far, by id: the backend keeps them, the window only sees ids. */
+const handedPaths = new Map<number, string>();
+
+/** Hands paths to the window as the backend does: an id and the name to show for each. */
+export function hand(paths: readonly string[]): HandedFile[] {
+  return paths.map((path) => {
+    const id = handedPaths.size + 1;
+    handedPaths.set(id, path);
+    const name = path.replace(/\/+$/, '').split('/').pop() ?? path;
+    return { id, name, shown_path: path };
+  });
+}
+
+/** What the backend emits when files are dropped on the window or come from the tray. */
+export async function handOver(
+  paths: readonly string[],
+  expires: string | null = null,
+): Promise<void> {
+  const share: HandedShare = { files: hand(paths), expires, profile: null };
+  await emit('share-paths', share);
+}
 
 type TauriInternals = { runCallback: (id: number, data: unknown) => void };
 
@@ -56,8 +81,13 @@ export class PendingShare {
     internals().runCallback(this.channel.id, { index: this.#index++, message });
   }
 
+  /** The path behind the handed file this share was asked for. */
+  get path(): string {
+    return handedPaths.get(this.request.file) ?? `<file ${this.request.file} never handed over>`;
+  }
+
   resolve(share: Partial<Share> = {}): Share {
-    const full = makeShare({ name: this.request.path.split('/').pop() ?? 'file', ...share });
+    const full = makeShare({ name: this.path.split('/').pop() ?? 'file', ...share });
     this.#end();
     this.#resolve(full);
     return full;
@@ -238,7 +268,7 @@ export function makeProfileView(fields: Partial<ProfileForm> = {}, isDefault = f
       prefix: '',
       path_style: false,
       default_expiry: null,
-      credentials: 'keychain',
+      credentials: { kind: 'keychain' },
       access_key_id: 'AKIAWORK',
       allow_insecure_http: false,
       ...fields,
@@ -398,10 +428,17 @@ export function mockBackend(options: BackendOptions = {}): Backend {
           );
         case 'list_profiles':
           return options.profiles ?? ONE_PROFILE;
-        case 'plugin:dialog|open': {
+        case 'choose_files': {
           const chosen = options.chosen ?? [];
-          return typeof chosen === 'function' ? chosen() : chosen;
+          return hand(typeof chosen === 'function' ? chosen() : chosen);
         }
+        case 'endpoint_is_insecure':
+          // The backend's rule is tested in Rust (`profiles::insecure_endpoint`); this is enough
+          // to drive the form.
+          return (
+            typeof args.endpoint === 'string' &&
+            /^http:\/\/(?!localhost|127\.|\[::1\])/.test(args.endpoint)
+          );
         case 'share_file': {
           const share = new PendingShare(
             args.request as ShareRequest,
@@ -420,7 +457,11 @@ export function mockBackend(options: BackendOptions = {}): Backend {
         case 'copy_link':
           return null;
         case 'take_pending_shares':
-          return options.pendingShares ?? [];
+          return (options.pendingShares ?? []).map(({ paths, expires }) => ({
+            files: hand(paths),
+            expires,
+            profile: null,
+          }));
         case 'settings_profiles':
           return settings.map((v) => ({ ...v, form: { ...v.form } }));
         case 'provider_presets':

@@ -61,7 +61,7 @@ impl Coded for LedgerError {
                 ErrorCode::NotInHistory
             }
             LedgerError::History(_) => ErrorCode::History,
-            LedgerError::LocalStore(_) => ErrorCode::LocalStore,
+            LedgerError::LocalStore(e) => e.code(),
             LedgerError::Session(e) => e.code(),
             LedgerError::Storage(e) => e.code(),
             LedgerError::Presign(_) => ErrorCode::Presign,

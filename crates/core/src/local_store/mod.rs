@@ -84,6 +84,17 @@ pub enum LocalStoreError {
     Profile(#[from] ProfileError),
 }
 
+impl crate::error::Coded for LocalStoreError {
+    fn code(&self) -> crate::error::ErrorCode {
+        match self {
+            // A broken or missing profiles.toml is the profile's problem, not the store's.
+            LocalStoreError::Profile(e) => e.code(),
+            LocalStoreError::Credentials(e) => e.code(),
+            _ => crate::error::ErrorCode::LocalStore,
+        }
+    }
+}
+
 /// The profile book, with the local profile created on first run. Nothing else is made: the store's
 /// key is made when the local profile is first used (see `credentials::StoreKey`), and no keychain
 /// is asked, so a first command works on a server with no keyring.

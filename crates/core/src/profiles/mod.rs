@@ -64,6 +64,13 @@ pub enum ProfileError {
     NotTheLocalStore { name: String },
 }
 
+/// Plain HTTP to another computer: a presigned link is a bearer token, readable on the way. What
+/// the profile form warns about as it is typed, and what saving refuses without consent.
+pub fn insecure_endpoint(endpoint: &str) -> bool {
+    url::Url::parse(endpoint)
+        .is_ok_and(|url| url.scheme() == "http" && !crate::system::net::is_loopback(&url))
+}
+
 /// Where a profile's credentials come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CredentialSource {
@@ -185,16 +192,13 @@ impl Profile {
             return Err(ProfileError::InvalidBucket { bucket: b.clone() });
         }
         if let Some(endpoint) = &self.endpoint {
-            let url = url::Url::parse(endpoint)
+            url::Url::parse(endpoint)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
                 .ok_or_else(|| ProfileError::InvalidEndpoint {
                     endpoint: endpoint.clone(),
                 })?;
-            if url.scheme() == "http"
-                && !crate::system::net::is_loopback(&url)
-                && !self.allow_insecure_http
-            {
+            if insecure_endpoint(endpoint) && !self.allow_insecure_http {
                 return Err(ProfileError::InsecureEndpoint {
                     endpoint: endpoint.clone(),
                 });
@@ -358,6 +362,19 @@ impl crate::error::Coded for ProfileError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_insecure_unless_it_stays_on_this_computer() {
+        assert!(insecure_endpoint("http://minio.lan:9000"));
+        assert!(insecure_endpoint("http://10.0.0.5"));
+        assert!(!insecure_endpoint("http://127.0.0.1:9000"));
+        assert!(!insecure_endpoint("http://127.8.9.10:9000"));
+        assert!(!insecure_endpoint("http://localhost:9000"));
+        assert!(!insecure_endpoint("http://store.localhost:9000"));
+        assert!(!insecure_endpoint("http://[::1]:9000"));
+        assert!(!insecure_endpoint("https://minio.lan"));
+        assert!(!insecure_endpoint("not a url"));
+    }
 
     fn profile(name: &str) -> Profile {
         Profile {

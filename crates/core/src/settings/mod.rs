@@ -41,7 +41,7 @@ impl Coded for SettingsError {
     fn code(&self) -> ErrorCode {
         match self {
             SettingsError::Profile(e) => e.code(),
-            SettingsError::LocalStore(_) => ErrorCode::LocalStore,
+            SettingsError::LocalStore(e) => e.code(),
             SettingsError::Credentials(e) => e.code(),
             SettingsError::Expiry(_) => ErrorCode::Expiry,
             SettingsError::SecretNeeded => ErrorCode::SecretNeeded,
@@ -63,10 +63,51 @@ pub struct ProfileForm {
     pub path_style: bool,
     /// A duration like `1h`; `None` for LinkDrop's default (1 hour).
     pub default_expiry: Option<String>,
-    /// `keychain`, `env` or `aws-profile:NAME`.
-    pub credentials: String,
+    pub credentials: CredentialChoice,
     pub access_key_id: Option<String>,
     pub allow_insecure_http: bool,
+}
+
+/// Where a profile's credentials come from, as the form picks it: `CredentialSource` with a shape
+/// the window can branch on (`{ kind: "aws_profile", name }`) instead of the text `profiles.toml`
+/// keeps (`aws-profile:NAME`), whose grammar stays on this side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+#[ts(export_to = "CredentialChoice.ts")]
+pub enum CredentialChoice {
+    Keychain,
+    Env,
+    AwsProfile(String),
+    LocalStore,
+}
+
+impl From<&CredentialSource> for CredentialChoice {
+    fn from(source: &CredentialSource) -> Self {
+        match source {
+            CredentialSource::Keychain => CredentialChoice::Keychain,
+            CredentialSource::Env => CredentialChoice::Env,
+            CredentialSource::AwsProfile(name) => CredentialChoice::AwsProfile(name.clone()),
+            CredentialSource::LocalStore => CredentialChoice::LocalStore,
+        }
+    }
+}
+
+impl CredentialChoice {
+    fn to_source(&self) -> Result<CredentialSource, ProfileError> {
+        Ok(match self {
+            CredentialChoice::Keychain => CredentialSource::Keychain,
+            CredentialChoice::Env => CredentialSource::Env,
+            CredentialChoice::LocalStore => CredentialSource::LocalStore,
+            CredentialChoice::AwsProfile(name) if !name.trim().is_empty() => {
+                CredentialSource::AwsProfile(name.trim().to_owned())
+            }
+            CredentialChoice::AwsProfile(name) => {
+                return Err(ProfileError::InvalidCredentialSource {
+                    input: format!("aws-profile:{name}"),
+                });
+            }
+        })
+    }
 }
 
 /// A stored profile for the Settings list.
@@ -112,7 +153,7 @@ impl ProfileForm {
             prefix: p.prefix.clone(),
             path_style: p.path_style,
             default_expiry: p.default_expiry.map(|e| e.to_string()),
-            credentials: p.credentials.to_string(),
+            credentials: CredentialChoice::from(&p.credentials),
             access_key_id: p.access_key_id.clone(),
             allow_insecure_http: p.allow_insecure_http,
         }
@@ -126,7 +167,7 @@ impl ProfileForm {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
         };
-        let credentials: CredentialSource = self.credentials.parse()?;
+        let credentials = self.credentials.to_source()?;
         let access_key_id = text(&self.access_key_id);
         if credentials == CredentialSource::Keychain && access_key_id.is_none() {
             return Err(SettingsError::AccessKeyIdNeeded);
@@ -346,7 +387,7 @@ mod tests {
             prefix: "".into(),
             path_style: true,
             default_expiry: Some("1d".into()),
-            credentials: "keychain".into(),
+            credentials: CredentialChoice::Keychain,
             access_key_id: Some("AKIA1".into()),
             allow_insecure_http: false,
         }
@@ -390,8 +431,17 @@ mod tests {
             ))
         ));
         let mut f = form();
-        f.credentials = "aws-profile:sso".into();
+        f.credentials = CredentialChoice::AwsProfile("sso".into());
         let p = f.to_profile(false).unwrap();
         assert_eq!(p.access_key_id, None, "no key id kept for another source");
+        assert_eq!(p.credentials, CredentialSource::AwsProfile("sso".into()));
+        assert_eq!(ProfileForm::from_profile(&p).credentials, f.credentials);
+        f.credentials = CredentialChoice::AwsProfile("  ".into());
+        assert!(matches!(
+            f.to_profile(false),
+            Err(SettingsError::Profile(
+                ProfileError::InvalidCredentialSource { .. }
+            ))
+        ));
     }
 }

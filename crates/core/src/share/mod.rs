@@ -122,7 +122,7 @@ impl Coded for ShareError {
             ShareError::Profile(e) => e.code(),
             ShareError::Session(e) => e.code(),
             ShareError::Credentials(e) => e.code(),
-            ShareError::LocalStore(_) => ErrorCode::LocalStore,
+            ShareError::LocalStore(e) => e.code(),
             ShareError::Storage(e) | ShareError::Upload(UploadError::Storage(e)) => e.code(),
             ShareError::Upload(UploadError::Cancelled)
             | ShareError::Archive(ArchiveError::Cancelled) => ErrorCode::Cancelled,
@@ -151,6 +151,8 @@ pub enum ShareEvent {
     Progress {
         sent: u64,
         total: u64,
+        /// `Progress::percent` of the two: what the window shows.
+        percent: u8,
     },
 }
 
@@ -202,6 +204,7 @@ pub async fn share_path(
         on_event(ShareEvent::Progress {
             sent: p.sent,
             total: p.total,
+            percent: p.percent().unwrap_or(0),
         })
     });
     let mut share = share_prepared(&session, &prepared, expiry, progress, cancel).await?;

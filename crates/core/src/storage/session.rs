@@ -28,7 +28,7 @@ impl Coded for SessionError {
     fn code(&self) -> ErrorCode {
         match self {
             SessionError::Credentials(e) => e.code(),
-            SessionError::LocalStore(_) => ErrorCode::LocalStore,
+            SessionError::LocalStore(e) => e.code(),
             SessionError::Storage(e) => e.code(),
         }
     }

@@ -68,6 +68,16 @@ pub struct Progress {
     pub total: u64,
 }
 
+impl Progress {
+    /// Whole percent sent, rounded down (100 only once every byte is sent); `None` while the
+    /// total is unknown. The one place a percentage is computed: the window, the drop target and
+    /// the tray all show this number.
+    pub fn percent(&self) -> Option<u8> {
+        (self.total > 0)
+            .then(|| (u128::from(self.sent.min(self.total)) * 100 / u128::from(self.total)) as u8)
+    }
+}
+
 /// What the server stored.
 #[derive(Debug, Clone)]
 pub struct Uploaded {
@@ -768,6 +778,18 @@ fn sum(slots: &std::sync::Mutex<Vec<Arc<AtomicU64>>>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_rounds_down_and_reaches_100_only_at_the_end() {
+        let p = |sent, total| Progress { sent, total }.percent();
+        assert_eq!(p(0, 0), None);
+        assert_eq!(p(0, 10), Some(0));
+        assert_eq!(p(999, 1000), Some(99));
+        assert_eq!(p(1000, 1000), Some(100));
+        // More reported than the total (a file that grew) never shows more than 100.
+        assert_eq!(p(2000, 1000), Some(100));
+        assert_eq!(p(u64::MAX - 1, u64::MAX), Some(99));
+    }
 
     #[test]
     fn part_sizes_stay_within_s3_limits() {

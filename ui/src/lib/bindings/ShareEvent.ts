@@ -3,4 +3,8 @@
 /**
  * What happens to one file while it is shared, for progress displays.
  */
-export type ShareEvent = { "kind": "preparing", name: string, size: number, hidden_left_out: number, } | { "kind": "progress", sent: number, total: number, };
+export type ShareEvent = { "kind": "preparing", name: string, size: number, hidden_left_out: number, } | { "kind": "progress", sent: number, total: number, 
+/**
+ * `Progress::percent` of the two: what the window shows.
+ */
+percent: number, };

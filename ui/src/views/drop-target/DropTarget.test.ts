@@ -33,11 +33,11 @@ describe('DropTarget', () => {
 
   it('shows the uploads running and their progress, then goes back to waiting', async () => {
     const backend = await start();
-    await emit('activity', { uploads: 2, sent: 0, total: 0 });
+    await emit('activity', { uploads: 2, sent: 0, total: 0, percent: null });
     expect(screen.getByRole('status')).toHaveTextContent('Uploading 2 files…');
     expect(screen.getByRole('status')).not.toHaveTextContent('%');
 
-    await emit('activity', { uploads: 1, sent: 450, total: 1000 });
+    await emit('activity', { uploads: 1, sent: 450, total: 1000, percent: 45 });
     expect(screen.getByRole('status')).toHaveTextContent('Uploading 1 file… 45%');
     expect(screen.getByRole('progressbar', { name: 'Upload progress' })).toHaveAttribute(
       'value',
@@ -45,7 +45,7 @@ describe('DropTarget', () => {
     );
     expect(target()).toHaveAttribute('data-uploads', '1');
 
-    await emit('activity', { uploads: 0, sent: 0, total: 0 });
+    await emit('activity', { uploads: 0, sent: 0, total: 0, percent: null });
     expect(screen.getByRole('status')).toHaveTextContent('Drop files here');
     expect(screen.queryByRole('progressbar')).not.toBeInTheDocument();
     // The page takes no drop itself: the backend hands dropped files to the main window.

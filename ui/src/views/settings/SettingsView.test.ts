@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { clearMocks } from '@tauri-apps/api/mocks';
 
 import SettingsView from './SettingsView.svelte';
-import { inferProvider, isInsecure } from '../../lib/settings.svelte';
+import { inferProvider } from '../../lib/settings.svelte';
 import {
   makeProfileView,
   makeReport,
@@ -52,15 +52,6 @@ describe('provider presets', () => {
       region: 'eu-central-003',
     });
     expect(inferProvider(PROVIDERS, 'https://minio.lan:9000').id).toBe('custom');
-  });
-
-  it('call plain HTTP insecure unless it stays on this computer', () => {
-    expect(isInsecure('http://minio.lan:9000')).toBe(true);
-    expect(isInsecure('http://127.0.0.1:9000')).toBe(false);
-    expect(isInsecure('http://localhost:9000')).toBe(false);
-    expect(isInsecure('http://[::1]:9000')).toBe(false);
-    expect(isInsecure('https://minio.lan')).toBe(false);
-    expect(isInsecure(null)).toBe(false);
   });
 });
 
@@ -112,7 +103,7 @@ describe('SettingsView', () => {
         endpoint: 'https://abc123.r2.cloudflarestorage.com',
         region: 'auto',
         path_style: true,
-        credentials: 'keychain',
+        credentials: { kind: 'keychain' },
         access_key_id: 'R2KEY',
       },
     });
@@ -207,7 +198,7 @@ describe('SettingsView', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Check and save' }));
     await waitFor(() => expect(backend.callsOf('save_profile')).toHaveLength(1));
     expect(backend.callsOf('save_profile')[0]?.args).toMatchObject({
-      form: { credentials: 'aws-profile:corp-sso', access_key_id: null },
+      form: { credentials: { kind: 'aws_profile', name: 'corp-sso' }, access_key_id: null },
     });
   });
 
