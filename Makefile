@@ -27,7 +27,7 @@ APT_PACKAGES := build-essential pkg-config curl file libssl-dev \
 	libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
 	xvfb xauth dbus dbus-x11 gnome-keyring libsecret-tools webkit2gtk-driver \
 	python3-venv xdotool xclip python3-gi gir1.2-gtk-3.0 python3-xlib desktop-file-utils \
-	rclone time appstream rpm
+	rclone time appstream rpm chromium chromium-driver
 
 # Independent S3-compatible server for the integration tests (verifies SigV4 and presigned expiry).
 SEAWEEDFS_VERSION := 4.48

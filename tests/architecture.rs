@@ -84,13 +84,29 @@ const CORE: &[(&str, &[&str])] = &[
             "check",
         ],
     ),
+    (
+        "requests",
+        &[
+            "error",
+            "system",
+            "profiles",
+            "credentials",
+            "local_store",
+            "context",
+            "storage",
+            "links",
+            "share",
+        ],
+    ),
 ];
 
 /// The command line's rooms (`crate::X`); the domain is `linkdrop::`, open to all.
 const CLI: &[(&str, &[&str])] = &[
     ("args", &[]),
+    ("output", &[]),
     ("handover", &["args"]),
-    ("run", &["args", "handover"]),
+    ("request", &["args", "output"]),
+    ("run", &["args", "handover", "output", "request"]),
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -60,6 +60,9 @@ pub enum Command {
     /// Manage storage profiles (buckets and their credentials)
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// Upload requests: a link that lets others send files into your bucket
+    #[command(subcommand)]
+    Request(RequestCommand),
     /// Run the embedded local S3-compatible store in the foreground (with --data: a tiny S3 server
     /// for tests and scripts)
     Serve(ServeArgs),
@@ -149,6 +152,61 @@ pub enum ProfileCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Make an upload request and print its link
+    Create(RequestCreateArgs),
+    /// List the upload requests, newest first
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The files that arrived for a request (looking for new ones first)
+    Files {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a request's files into a folder (never over a file already there)
+    Save {
+        id: String,
+        /// Where to put them (default: the current folder)
+        #[arg(long, value_name = "DIR", value_parser = path_parser())]
+        to: Option<PathBuf>,
+        /// Only this file (its key, from `request files`)
+        #[arg(long, value_name = "KEY")]
+        key: Option<String>,
+    },
+    /// Close a request: its link stops working, and what still arrives is deleted
+    Close { id: String },
+}
+
+#[derive(Debug, Args)]
+pub struct RequestCreateArgs {
+    /// What the files are for, as the page says it ("Invoices for March")
+    #[arg(long, default_value = "Files")]
+    pub name: String,
+    /// Who asks, as the page says it
+    #[arg(long, value_name = "TEXT")]
+    pub from: Option<String>,
+    /// How long the link takes files (default: the profile's link lifetime)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires: Option<Expiry>,
+    /// Largest file: bytes, or 500K, 100M, 2G
+    #[arg(long, value_name = "SIZE", default_value = "100M")]
+    pub max_size: String,
+    /// Allowed types: a comma list of MIME types or type/* (default: any)
+    #[arg(long, value_name = "TYPES", default_value = "")]
+    pub accept: String,
+    /// A note for the sender, shown on the page
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,10 +4,13 @@
 //!
 //! - `args`: what the command line takes (clap), read by both others;
 //! - `handover`: a second `linkdrop` hands its arguments to the running window;
-//! - `run`: carries a command out and prints what it did.
+//! - `run`: carries a command out and prints what it did; `request`: the upload-request commands;
+//! - `output`: how it all is said on stdout and stderr.
 
 pub mod args;
 pub mod handover;
+mod output;
+mod request;
 pub mod run;
 
 use std::process::ExitCode;

@@ -4,7 +4,8 @@
 //! Errors go to stderr, one line each, and say what to do next. Exit status: 0 when every file got a
 //! link, 1 when something failed, 2 for a usage error, 130 when interrupted.
 //!
-//! May use: `args`, `handover`; the domain (`linkdrop`) (`tests/architecture.rs` holds it).
+//! May use: `args`, `handover`, `output`, `request`; the domain (`linkdrop`) (`tests/architecture.rs`
+//! holds it).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -14,9 +15,9 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::args::*;
+use crate::output::{report, say, say_fields, with_hint};
 use linkdrop::Context;
 use linkdrop::credentials::Keychain;
-use linkdrop::error::{Coded, ErrorCode};
 use linkdrop::links::history::Query;
 use linkdrop::local_store::{self, ServeConfig, Server};
 use linkdrop::profiles::{CredentialSource, Profile};
@@ -24,50 +25,6 @@ use linkdrop::settings::{self, ProfileForm, SecretChange, SettingsError};
 use linkdrop::share::{Prepared, ShareError, ShareOptions};
 use linkdrop::system::paths::Paths;
 use linkdrop::system::text::for_terminal;
-
-/// One line on stderr: `linkdrop: <message>`, with any control character in it (from a file
-/// name, a server's answer) shown as an escape, never obeyed by the terminal.
-fn report(message: impl std::fmt::Display) {
-    eprintln!("linkdrop: {}", for_terminal(&message.to_string()));
-}
-
-/// A domain error as the command line says it: the domain's message, and the command that mends
-/// it where there is one (the domain speaks to the window too, so it names no flag).
-fn with_hint(e: &(impl std::fmt::Display + Coded)) -> String {
-    let hint = match e.code() {
-        ErrorCode::WrongSecret | ErrorCode::InvalidAccessKeyId => {
-            " (`linkdrop profile add NAME … --credentials keychain` stores a key pair)"
-        }
-        ErrorCode::ObjectMissing | ErrorCode::ObjectChanged | ErrorCode::Revoked => {
-            " (`linkdrop share FILE`)"
-        }
-        ErrorCode::KeychainUnavailable => {
-            " (`linkdrop profile add … --credentials env` or `--credentials aws-profile:NAME`)"
-        }
-        ErrorCode::NoSecret => {
-            " (`linkdrop profile add NAME … --credentials keychain`, the secret read from \
-             LINKDROP_SECRET_ACCESS_KEY or stdin)"
-        }
-        ErrorCode::InsecureEndpoint => " (--allow-insecure-http)",
-        ErrorCode::AccessKeyIdNeeded => " (--access-key-id)",
-        ErrorCode::LocalProfileKept => " (`linkdrop profile default NAME`)",
-        ErrorCode::NoProfiles => " (`linkdrop profile add`)",
-        _ => "",
-    };
-    format!("{e}{hint}")
-}
-
-/// One line of human output on stdout, made safe for a terminal like `report`'s.
-fn say(line: impl std::fmt::Display) {
-    println!("{}", for_terminal(&line.to_string()));
-}
-
-/// One line of tab-separated fields on stdout (for `cut -f`): each field made safe like `say`'s,
-/// the tabs between them kept.
-fn say_fields(fields: &[&str]) {
-    let fields: Vec<_> = fields.iter().map(|f| for_terminal(f)).collect();
-    println!("{}", fields.join("\t"));
-}
 
 pub fn run(command: Command) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -102,6 +59,7 @@ pub fn run(command: Command) -> ExitCode {
         match command {
             Command::Share(args) => share(&context, args).await,
             Command::Profile(cmd) => profile(&context, cmd).await,
+            Command::Request(cmd) => crate::request::run(&context, cmd).await,
             Command::Serve(args) => serve(&context, args).await,
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,

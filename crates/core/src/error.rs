@@ -78,6 +78,11 @@ error_codes! {
     Revoked = "revoked",
     Unreachable = "unreachable",
     StillServed = "still_served",
+    // Upload requests.
+    InvalidRequest = "invalid_request",
+    /// The provider cannot do it (R2 and B2 take no browser uploads).
+    Unsupported = "unsupported",
+    NoSuchRequest = "no_such_request",
     // The desktop: what the window's own parts may fail at.
     Preferences = "preferences",
     Shortcut = "shortcut",

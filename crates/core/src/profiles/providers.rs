@@ -23,6 +23,9 @@ pub struct Provider {
     /// What `{account}` is called at this provider, when the endpoint has one.
     pub account_label: Option<&'static str>,
     pub path_style: bool,
+    /// Takes browser uploads signed by a POST policy (S3's POST Object), which upload requests
+    /// need. Cloudflare R2 and Backblaze B2 do not.
+    pub browser_uploads: bool,
     /// A sentence on where to find the keys, shown next to the form.
     pub help: &'static str,
 }
@@ -53,6 +56,7 @@ pub const PROVIDERS: &[Provider] = &[
         ],
         account_label: None,
         path_style: false,
+        browser_uploads: true,
         help: "An IAM user's access key (IAM → Users → Security credentials), or an AWS profile from ~/.aws/config (SSO and assume-role work). The bucket's region is detected.",
     },
     Provider {
@@ -65,6 +69,7 @@ pub const PROVIDERS: &[Provider] = &[
         regions: &["auto"],
         account_label: Some("Account ID"),
         path_style: true,
+        browser_uploads: false,
         help: "R2 → Manage R2 API tokens → Create API token (Object Read & Write). The account ID is on the R2 overview page.",
     },
     Provider {
@@ -84,6 +89,7 @@ pub const PROVIDERS: &[Provider] = &[
         ],
         account_label: None,
         path_style: false,
+        browser_uploads: false,
         help: "B2 → Application Keys → Add a New Application Key. The region is part of the bucket's S3 endpoint (s3.<region>.backblazeb2.com).",
     },
     Provider {
@@ -107,6 +113,7 @@ pub const PROVIDERS: &[Provider] = &[
         ],
         account_label: None,
         path_style: false,
+        browser_uploads: true,
         help: "Wasabi console → Access Keys → Create New Access Key.",
     },
     Provider {
@@ -119,6 +126,7 @@ pub const PROVIDERS: &[Provider] = &[
         regions: &["nyc3", "sfo3", "ams3", "fra1", "sgp1", "syd1", "blr1"],
         account_label: None,
         path_style: false,
+        browser_uploads: true,
         help: "Control panel → API → Spaces Keys → Generate New Key.",
     },
     Provider {
@@ -131,6 +139,7 @@ pub const PROVIDERS: &[Provider] = &[
         regions: &["us-east-1"],
         account_label: None,
         path_style: true,
+        browser_uploads: true,
         help: "MinIO console → Access Keys → Create access key. The endpoint is the S3 API port (9000 by default), not the console's.",
     },
     Provider {
@@ -143,6 +152,7 @@ pub const PROVIDERS: &[Provider] = &[
         regions: &["garage"],
         account_label: None,
         path_style: true,
+        browser_uploads: true,
         help: "`garage key create linkdrop` gives the keys; `garage bucket allow --read --write --owner <bucket> --key linkdrop` lets them in. The region is s3_region in garage.toml.",
     },
     Provider {
@@ -155,6 +165,7 @@ pub const PROVIDERS: &[Provider] = &[
         regions: &[],
         account_label: None,
         path_style: true,
+        browser_uploads: true,
         help: "Any server that speaks the S3 API with SigV4 signatures.",
     },
 ];
@@ -170,11 +181,50 @@ impl Provider {
             .filter(|e| !e.is_empty())
             .map(|e| e.replace("{region}", region).replace("{account}", account))
     }
+
+    /// The provider whose endpoint pattern `endpoint` was made from (`None` endpoint: AWS); `None`
+    /// for a store of one's own (MinIO, Garage, …), whose address has no pattern.
+    pub fn of_endpoint(endpoint: Option<&str>) -> Option<&'static Provider> {
+        let Some(endpoint) = endpoint else {
+            return Provider::find("aws");
+        };
+        let host = url::Url::parse(endpoint)
+            .ok()?
+            .host_str()?
+            .to_ascii_lowercase();
+        PROVIDERS.iter().find(|p| {
+            // What follows the last placeholder of the pattern's host: ".r2.cloudflarestorage.com".
+            p.endpoint
+                .and_then(|e| e.split_once("://"))
+                .and_then(|(_, rest)| rest.rsplit_once('}'))
+                .is_some_and(|(_, suffix)| !suffix.is_empty() && host.ends_with(suffix))
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_endpoint_names_its_provider_and_whether_browsers_may_upload() {
+        let of = |e: Option<&str>| Provider::of_endpoint(e).map(|p| (p.id, p.browser_uploads));
+        assert_eq!(of(None), Some(("aws", true)));
+        assert_eq!(
+            of(Some("https://abc123.r2.cloudflarestorage.com")),
+            Some(("r2", false))
+        );
+        assert_eq!(
+            of(Some("https://s3.eu-central-003.backblazeb2.com/")),
+            Some(("b2", false))
+        );
+        assert_eq!(
+            of(Some("https://s3.eu-central-2.wasabisys.com")),
+            Some(("wasabi", true))
+        );
+        assert_eq!(of(Some("http://127.0.0.1:9000")), None);
+        assert_eq!(of(Some("https://minio.lan")), None);
+    }
 
     #[test]
     fn patterns_fill_in_region_and_account() {

@@ -8,6 +8,7 @@
 
 pub mod content_disposition;
 pub mod journal;
+pub mod post_policy;
 pub mod presign;
 pub mod session;
 pub mod upload;

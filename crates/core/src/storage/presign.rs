@@ -84,15 +84,46 @@ pub async fn presign_get(
     wanted: Expiry,
     credentials_expiry: Option<SystemTime>,
 ) -> Result<Link, PresignError> {
+    let disposition = content_disposition::attachment(download_name);
+    presign_with(bucket, key, &disposition, wanted, credentials_expiry).await
+}
+
+/// A presigned GET that the browser shows instead of downloading (`inline`): for a page LinkDrop
+/// wrote itself (an upload request's), never for a file someone shared or sent.
+pub async fn presign_inline(
+    bucket: &Bucket,
+    key: &str,
+    wanted: Expiry,
+    credentials_expiry: Option<SystemTime>,
+) -> Result<Link, PresignError> {
+    presign_with(bucket, key, "inline", wanted, credentials_expiry).await
+}
+
+async fn presign_with(
+    bucket: &Bucket,
+    key: &str,
+    disposition: &str,
+    wanted: Expiry,
+    credentials_expiry: Option<SystemTime>,
+) -> Result<Link, PresignError> {
     let signed_at = bucket.server_now();
     let lifetime = lifetime(wanted, credentials_expiry, signed_at)?;
-    let disposition = content_disposition::attachment(download_name);
     let expires_in = lifetime.signed().as_duration();
     let url = match object_url_base(bucket).await {
-        Some(base) => sign_get(bucket, &base, key, &disposition, signed_at, expires_in)?,
-        None => sdk_presign_get(bucket, key, &disposition, signed_at, expires_in).await?,
+        Some(base) => sign_get(bucket, &base, key, disposition, signed_at, expires_in)?,
+        None => sdk_presign_get(bucket, key, disposition, signed_at, expires_in).await?,
     };
-    // Report the expiry on the user's clock: that is the clock their countdown runs on.
+    let (expires_at, warnings) = lifetime_said(bucket, lifetime);
+    Ok(Link {
+        url,
+        expires_at,
+        warnings,
+    })
+}
+
+/// When a link (or an upload form) signed for `lifetime` just now stops working, on the user's
+/// clock (the one their countdown runs on), and what they should know about it in plain words.
+pub(crate) fn lifetime_said(bucket: &Bucket, lifetime: Lifetime) -> (DateTime<Utc>, Vec<String>) {
     let local_signed_at = SystemTime::now();
     // Whole seconds: signatures carry no fractions, and RFC 3339 without them reads better.
     let expires_at: DateTime<Utc> = (local_signed_at + lifetime.signed().as_duration()).into();
@@ -114,11 +145,7 @@ pub async fn presign_get(
             if skew > chrono::TimeDelta::zero() { "behind" } else { "ahead of" }
         ));
     }
-    Ok(Link {
-        url,
-        expires_at,
-        warnings,
-    })
+    (expires_at, warnings)
 }
 
 /// The key a bucket's URL shape is learned from; never uploaded.
@@ -128,7 +155,7 @@ const PROBE_KEY: &str = "linkdrop-probe";
 /// path-style endpoint, `https://bucket.s3.eu-west-1.amazonaws.com` for AWS. Learned once per
 /// bucket from one link the SDK presigns (so its endpoint rules decide, as for every request);
 /// `None` when that link has a shape we do not recognise, and the SDK then signs every link.
-async fn object_url_base(bucket: &Bucket) -> Option<String> {
+pub(crate) async fn object_url_base(bucket: &Bucket) -> Option<String> {
     if let Some(base) = bucket.object_url_base.get() {
         return base.clone();
     }

@@ -1,0 +1,198 @@
+//! The page behind an upload request's link: one self-contained HTML object (its style, script and
+//! the request's signed forms inside it), served from the bucket itself so that its uploads go to
+//! the same origin and need no CORS rule. Its Content-Security-Policy allows exactly its own
+//! script and style (by hash) and connections to that origin; nothing is loaded from anywhere.
+
+use base64::Engine as _;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::storage::post_policy::PostForm;
+
+const TEMPLATE: &str = include_str!("page/page.html");
+const STYLE: &str = include_str!("page/page.css");
+const SCRIPT: &str = include_str!("page/page.js");
+
+/// What the page shows and signs with.
+#[derive(Debug, Serialize)]
+pub struct PageData<'a> {
+    pub from: Option<&'a str>,
+    pub name: &'a str,
+    pub note: Option<&'a str>,
+    /// RFC 3339: the page counts down to it and refuses files after it.
+    pub expires_at: String,
+    pub max_size: u64,
+    /// "100 MB".
+    pub max_size_text: String,
+    pub accept: &'a [String],
+    /// "only PDF files", "only images or PDF files"; `None` for any type.
+    pub accept_text: Option<String>,
+    /// Every key the page makes starts with this.
+    pub key_prefix: &'a str,
+    pub forms: &'a [PostForm],
+}
+
+fn sha256_source(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// The policy the page carries: its own script and style, connections to its own origin (the
+/// bucket), nothing else; no form posts, no base URL, no frames.
+pub fn csp() -> String {
+    format!(
+        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src data:; \
+         form-action 'none'; base-uri 'none'",
+        sha256_source(SCRIPT),
+        sha256_source(STYLE)
+    )
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON that cannot end the `<script>` element it sits in, whatever the names and notes hold.
+fn json_for_script(data: &PageData<'_>) -> String {
+    serde_json::to_string(data)
+        .unwrap_or_else(|_| "{}".to_owned())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+pub fn render(data: &PageData<'_>) -> String {
+    TEMPLATE
+        .replace("{{CSP}}", &csp())
+        .replace("{{STYLE}}", STYLE)
+        .replace("{{SCRIPT}}", SCRIPT)
+        .replace("{{TITLE}}", &escape_html(data.name))
+        .replace("{{DATA}}", &json_for_script(data))
+}
+
+/// "100 MB", "1.5 GB", "500 kB", "900 bytes": decimal units, as the sizes people type (`100M`).
+pub fn size_text(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 4] = [
+        (1_000_000_000_000, "TB"),
+        (1_000_000_000, "GB"),
+        (1_000_000, "MB"),
+        (1_000, "kB"),
+    ];
+    for (unit, name) in UNITS {
+        if bytes >= unit {
+            let whole = bytes / unit;
+            let tenths = (bytes % unit) * 10 / unit;
+            return if tenths == 0 {
+                format!("{whole} {name}")
+            } else {
+                format!("{whole}.{tenths} {name}")
+            };
+        }
+    }
+    format!("{bytes} byte{}", if bytes == 1 { "" } else { "s" })
+}
+
+/// The allowed types in words: "only PDF files", "only images or PDF files".
+pub fn accept_text(accept: &[String]) -> Option<String> {
+    if accept.is_empty() {
+        return None;
+    }
+    let words: Vec<String> = accept
+        .iter()
+        .map(|t| match t.as_str() {
+            "image/*" => "images".to_owned(),
+            "video/*" => "videos".to_owned(),
+            "audio/*" => "audio files".to_owned(),
+            "text/*" => "text files".to_owned(),
+            "application/pdf" => "PDF files".to_owned(),
+            "application/zip" => "ZIP archives".to_owned(),
+            other => format!("{other} files"),
+        })
+        .collect();
+    let joined = match words.as_slice() {
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+        [] => return None,
+    };
+    Some(format!("only {joined}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data<'a>(name: &'a str, note: Option<&'a str>) -> PageData<'a> {
+        PageData {
+            from: None,
+            name,
+            note,
+            expires_at: "2026-12-02T05:00:00Z".into(),
+            max_size: 100_000_000,
+            max_size_text: size_text(100_000_000),
+            accept: &[],
+            accept_text: None,
+            key_prefix: "requests/r/in/",
+            forms: &[],
+        }
+    }
+
+    #[test]
+    fn a_name_or_note_full_of_markup_stays_text() {
+        let page = render(&data(
+            "</title><script>alert(1)</script>",
+            Some("</script><img src=x onerror=alert(2)>"),
+        ));
+        assert!(!page.contains("<script>alert(1)"));
+        assert!(!page.contains("<img src=x"));
+        assert!(page.contains("&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+        // Two script elements, the data and the code: nothing a name adds.
+        assert_eq!(page.matches("</script>").count(), 2);
+    }
+
+    #[test]
+    fn the_policy_allows_exactly_the_pages_own_script_and_style() {
+        let page = render(&data("x", None));
+        let csp = csp();
+        assert!(page.contains(&format!("content=\"{csp}\"")));
+        assert!(csp.starts_with("default-src 'none'; "));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert!(csp.contains(&sha256_source(SCRIPT)));
+        assert!(page.contains(&format!("<script>{SCRIPT}</script>")));
+        assert!(page.contains(&format!("<style>{STYLE}</style>")));
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "no external resource"
+        );
+    }
+
+    #[test]
+    fn sizes_and_types_read_as_people_write_them() {
+        assert_eq!(size_text(100_000_000), "100 MB");
+        assert_eq!(size_text(1_500_000_000), "1.5 GB");
+        assert_eq!(size_text(500_000), "500 kB");
+        assert_eq!(size_text(1), "1 byte");
+        assert_eq!(
+            accept_text(&["application/pdf".into()]).unwrap(),
+            "only PDF files"
+        );
+        assert_eq!(
+            accept_text(&["image/*".into(), "application/pdf".into()]).unwrap(),
+            "only images or PDF files"
+        );
+        assert_eq!(accept_text(&[]), None);
+    }
+}

@@ -1,0 +1,733 @@
+//! Upload requests end to end: `linkdrop request …` against real S3-compatible servers (the
+//! embedded store and SeaweedFS), and the page behind the link in a real browser (headless
+//! Chromium over WebDriver), uploading through its own file input. Signature checks are asserted
+//! against the embedded store only: SeaweedFS 4.48 accepts a POST whose signature is all zeros.
+
+#[path = "common/browser.rs"]
+mod browser;
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use browser::Browser;
+use common::{Backend, TestEnv, stderr, stdout};
+use serde_json::Value;
+
+/// Names that break naive key building, header quoting or file systems.
+const AWKWARD: &[&str] = &[
+    "\"Q3\" résumé 📄.pdf",
+    "with spaces & ünïcode.txt",
+    "it's 100% #1?.txt",
+];
+
+fn create(env: &TestEnv, backend: &Backend, args: &[&str]) -> Value {
+    let mut all = vec!["request", "create", "--json", "--profile", &backend.profile];
+    all.extend_from_slice(args);
+    let output = env.run(&all);
+    assert!(
+        output.status.success(),
+        "[{}] request create failed: {}",
+        backend.name,
+        stderr(&output)
+    );
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+fn files(env: &TestEnv, id: &str) -> Vec<Value> {
+    let output = env.run(&["request", "files", id, "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+/// What the page carries: the request and its signed forms (the JSON in its data element).
+fn page_data(url: &str) -> Value {
+    let html = common::fetch_text(url);
+    let start = html
+        .find(r#"<script id="request" type="application/json">"#)
+        .expect("the page has its data")
+        + r#"<script id="request" type="application/json">"#.len();
+    let end = start + html[start..].find("</script>").unwrap();
+    serde_json::from_str(&html[start..end]).unwrap()
+}
+
+/// A POST as a browser would send it through the form (fields, then the sender's, then the file);
+/// `edit` may change any field before it goes. Returns the status and the body.
+fn post(
+    data: &Value,
+    form: usize,
+    key_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    edit: impl Fn(&mut Vec<(String, String)>),
+) -> (u16, String) {
+    let form = &data["forms"][form];
+    let mut fields: Vec<(String, String)> = form["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f[0].as_str().unwrap().to_owned(),
+                f[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    fields.push((
+        "key".into(),
+        format!("{}test/{key_name}", data["key_prefix"].as_str().unwrap()),
+    ));
+    fields.push(("Content-Type".into(), content_type.into()));
+    fields.push((
+        "Content-Disposition".into(),
+        format!("attachment; filename*=UTF-8''{key_name}"),
+    ));
+    fields.push(("x-amz-meta-sender".into(), "curl".into()));
+    fields.push(("x-amz-meta-message".into(), String::new()));
+    edit(&mut fields);
+    let mut multipart = reqwest::blocking::multipart::Form::new();
+    for (name, value) in fields {
+        multipart = multipart.text(name, value);
+    }
+    multipart = multipart.part(
+        "file",
+        reqwest::blocking::multipart::Part::bytes(bytes).file_name(key_name.to_owned()),
+    );
+    let response = common::http()
+        .post(form["action"].as_str().unwrap())
+        .multipart(multipart)
+        .send()
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.text().unwrap_or_default(),
+    )
+}
+
+fn inbox_keys(backend: &Backend, request: &Value) -> Vec<String> {
+    let prefix = request["prefix"].as_str().unwrap();
+    backend
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with(prefix))
+        .collect()
+}
+
+fn scenario_a_browser_sends_files_through_the_page(env: &TestEnv, backend: &Backend) {
+    let request = create(
+        env,
+        backend,
+        &[
+            "--name",
+            "Photos from the trip ✨",
+            "--from",
+            "Ana <ana@example.com>",
+            "--note",
+            "Anything from Tuesday, please.\n<b>not bold</b>",
+            "--max-size",
+            "1M",
+            "--expires",
+            "2h",
+        ],
+    );
+    assert_eq!(request["max_size"], 1_000_000);
+    assert_eq!(request["accept"], serde_json::json!([]));
+    assert_eq!(request["bucket"], backend.bucket.as_str());
+    assert!(
+        request["prefix"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("requests/{}/in/", request["id"].as_str().unwrap())),
+        "{request}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let sent: Vec<(std::path::PathBuf, Vec<u8>)> = AWKWARD
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let bytes = common::contents(20_000 + i * 7919, i as u64);
+            let path = dir.path().join(name);
+            std::fs::write(&path, &bytes).unwrap();
+            (path, bytes)
+        })
+        .collect();
+
+    common::block_on(async {
+        let browser = Browser::start(dir.path()).await;
+        browser
+            .client
+            .goto(request["url"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(browser.text("h1").await, "Photos from the trip ✨");
+        assert_eq!(
+            browser.text("#asker").await,
+            "Ana <ana@example.com> asks you for files"
+        );
+        assert!(browser.text("#note").await.contains("<b>not bold</b>"));
+        assert!(
+            browser
+                .text("#limits")
+                .await
+                .contains("Up to 1 MB per file"),
+            "{}",
+            browser.text("#limits").await
+        );
+        assert!(browser.text("#left").await.starts_with("Open for 1 hour"));
+        browser.type_into("#from", "Bob Müller").await;
+        browser.type_into("#message", "Here you go 👋").await;
+        let paths: Vec<&Path> = sent.iter().map(|(p, _)| p.as_path()).collect();
+        browser.choose_files("#files", &paths).await;
+        let done = browser.wait_for_text("#done", "arrived").await;
+        assert_eq!(done, "All 3 files arrived. You can close this page.");
+        let rows = browser.text("#list").await;
+        assert_eq!(rows.matches("Sent").count(), 3, "{rows}");
+        browser.close().await;
+    });
+
+    let id = request["id"].as_str().unwrap();
+    let arrived = files(env, id);
+    assert_eq!(arrived.len(), 3, "{arrived:?}");
+    for (path, bytes) in &sent {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let file = arrived
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("[{}] {name} did not arrive: {arrived:?}", backend.name));
+        assert_eq!(file["size"], bytes.len() as u64);
+        assert_eq!(file["sender"], "Bob Müller");
+        assert_eq!(file["message"], "Here you go 👋");
+        assert!(
+            file["key"]
+                .as_str()
+                .unwrap()
+                .starts_with(request["prefix"].as_str().unwrap())
+        );
+    }
+    let listed: Vec<Value> =
+        serde_json::from_str(&stdout(&env.run(&["request", "list", "--json"]))).unwrap();
+    assert_eq!(listed[0]["files"], 3);
+    assert_eq!(listed[0]["state"], "open");
+
+    // Saved byte for byte, under their own names, never over a file already there.
+    let to = dir.path().join("saved");
+    std::fs::create_dir_all(&to).unwrap();
+    std::fs::write(to.join(AWKWARD[1]), b"mine, not the sender's").unwrap();
+    let output = env.run(&["request", "save", id, "--to", to.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(to.join(AWKWARD[1])).unwrap(),
+        b"mine, not the sender's"
+    );
+    for (path, bytes) in &sent {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let saved = if name == AWKWARD[1] {
+            to.join("with spaces & ünïcode (2).txt")
+        } else {
+            to.join(name)
+        };
+        assert_eq!(
+            &std::fs::read(&saved).unwrap(),
+            bytes,
+            "{}",
+            saved.display()
+        );
+    }
+}
+
+fn scenario_the_page_refuses_what_the_request_does_not_allow(env: &TestEnv, backend: &Backend) {
+    let request = create(
+        env,
+        backend,
+        &[
+            "--name",
+            "Invoices",
+            "--max-size",
+            "2K",
+            "--accept",
+            "application/pdf",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.pdf");
+    std::fs::write(&big, vec![b'%'; 3_000]).unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, b"not a pdf").unwrap();
+    let fine = dir.path().join("fine.pdf");
+    std::fs::write(&fine, b"%PDF-1.4 small").unwrap();
+    common::block_on(async {
+        let browser = Browser::start(dir.path()).await;
+        browser
+            .client
+            .goto(request["url"].as_str().unwrap())
+            .await
+            .unwrap();
+        assert!(browser.text("#limits").await.contains("only PDF files"));
+        browser.choose_files("#files", &[&big, &text, &fine]).await;
+        let rows = browser.wait_for_text("#list", "Sent").await;
+        assert!(
+            rows.contains("big.pdf\nNot sent: larger than the 2 kB the requester allows"),
+            "{rows}"
+        );
+        assert!(
+            rows.contains("notes.txt\nNot sent: only PDF files"),
+            "{rows}"
+        );
+        assert!(
+            browser
+                .wait_for_text("#done", "arrived")
+                .await
+                .contains("Your file arrived"),
+            "one of three"
+        );
+        browser.close().await;
+    });
+    let arrived = files(env, request["id"].as_str().unwrap());
+    let names: Vec<&str> = arrived
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["fine.pdf"],
+        "[{}] nothing else is stored",
+        backend.name
+    );
+    assert_eq!(inbox_keys(backend, &request).len(), 1);
+}
+
+/// The server holds the bounds even for a sender who skips the page's own checks.
+fn scenario_the_policy_bounds_hold_without_the_page(env: &TestEnv, backend: &Backend) {
+    let request = create(
+        env,
+        backend,
+        &["--max-size", "1K", "--accept", "image/*,application/pdf"],
+    );
+    let data = page_data(request["url"].as_str().unwrap());
+    assert_eq!(
+        data["forms"].as_array().unwrap().len(),
+        2,
+        "one form per type rule"
+    );
+    let (status, body) = post(&data, 0, "ok.png", "image/png", vec![1; 100], |_| {});
+    assert!(
+        (200..300).contains(&status),
+        "[{}] {status} {body}",
+        backend.name
+    );
+
+    let refused = |what: &str, (status, body): (u16, String)| {
+        assert!(
+            status >= 400,
+            "[{}] {what} was accepted: {status} {body}",
+            backend.name
+        );
+    };
+    refused(
+        "a file over the size",
+        post(&data, 0, "big.png", "image/png", vec![1; 1_500], |_| {}),
+    );
+    refused(
+        "a type the form does not take",
+        post(&data, 0, "x.txt", "text/plain", vec![1; 10], |_| {}),
+    );
+    refused(
+        "a PDF through the images' form",
+        post(&data, 0, "x.pdf", "application/pdf", vec![1; 10], |_| {}),
+    );
+    refused(
+        "a key outside the request's folder",
+        post(&data, 0, "x.png", "image/png", vec![1; 10], |fields| {
+            for (name, value) in fields.iter_mut() {
+                if name == "key" {
+                    *value = "requests/elsewhere.png".into();
+                }
+            }
+        }),
+    );
+    refused(
+        "an inline Content-Disposition",
+        post(&data, 0, "x.png", "image/png", vec![1; 10], |fields| {
+            for (name, value) in fields.iter_mut() {
+                if name == "Content-Disposition" {
+                    *value = "inline".into();
+                }
+            }
+        }),
+    );
+    let arrived = files(env, request["id"].as_str().unwrap());
+    assert_eq!(arrived.len(), 1, "[{}] {arrived:?}", backend.name);
+    assert_eq!(inbox_keys(backend, &request).len(), 1);
+}
+
+fn scenario_closing_stops_the_link_and_deletes_what_comes_after(env: &TestEnv, backend: &Backend) {
+    let request = create(env, backend, &["--name", "Before and after"]);
+    let url = request["url"].as_str().unwrap();
+    let data = page_data(url);
+    let (status, _) = post(
+        &data,
+        0,
+        "before.txt",
+        "text/plain",
+        b"early".to_vec(),
+        |_| {},
+    );
+    assert!((200..300).contains(&status));
+    let id = request["id"].as_str().unwrap();
+    let output = env.run(&["request", "close", id]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(said.contains("closed Before and after"), "{said}");
+    assert!(
+        said.contains("stays signed until"),
+        "honest about the policy: {said}"
+    );
+    let page = common::http().get(url).send().unwrap().status().as_u16();
+    assert!(
+        page == 403 || page == 404,
+        "[{}] the page still opens: {page}",
+        backend.name
+    );
+
+    // A form loaded before the close still signs (S3 cannot take a policy back): what it sends
+    // is deleted when LinkDrop next looks.
+    std::thread::sleep(Duration::from_millis(1100));
+    let (status, body) = post(
+        &data,
+        0,
+        "after.txt",
+        "text/plain",
+        b"late".to_vec(),
+        |_| {},
+    );
+    assert!((200..300).contains(&status), "{status} {body}");
+    let arrived = files(env, id);
+    let names: Vec<&str> = arrived
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["before.txt"]);
+    let keys = inbox_keys(backend, &request);
+    assert_eq!(
+        keys.len(),
+        1,
+        "[{}] the late file is deleted: {keys:?}",
+        backend.name
+    );
+    assert!(keys[0].ends_with("/before.txt"));
+    let listed: Vec<Value> =
+        serde_json::from_str(&stdout(&env.run(&["request", "list", "--json"]))).unwrap();
+    assert_eq!(listed[0]["state"], "closed");
+}
+
+/// Re-signs `policy` with the store's own secret, as a forger who had the key would: what the
+/// store must still refuse is then the policy itself, not its signature.
+fn resign(backend: &Backend, fields: &mut [(String, String)], policy: &Value) {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
+    let date = fields
+        .iter()
+        .find(|(n, _)| n == "x-amz-date")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let at = chrono::NaiveDateTime::parse_from_str(&date, "%Y%m%dT%H%M%SZ")
+        .unwrap()
+        .and_utc();
+    let key =
+        aws_sigv4::sign::v4::generate_signing_key(&backend.secret, at.into(), "us-east-1", "s3");
+    let signature = aws_sigv4::sign::v4::calculate_signature(key, encoded.as_bytes());
+    for (name, value) in fields.iter_mut() {
+        match name.as_str() {
+            "policy" => *value = encoded.clone(),
+            "x-amz-signature" => *value = signature.clone(),
+            _ => {}
+        }
+    }
+}
+
+fn policy_of(fields: &[(String, String)]) -> Value {
+    use base64::Engine as _;
+    let encoded = &fields.iter().find(|(n, _)| n == "policy").unwrap().1;
+    serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The embedded store checks what S3 checks: the signature over the policy, the policy's own
+/// expiry and shape, and that every field the form sends is one the policy names.
+#[test]
+fn the_embedded_store_refuses_forged_expired_and_incomplete_policies() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    let request = create(&env, &backend, &["--max-size", "1K"]);
+    let data = page_data(request["url"].as_str().unwrap());
+    let set = |fields: &mut Vec<(String, String)>, field: &str, to: &str| {
+        for (name, value) in fields.iter_mut() {
+            if name == field {
+                *value = to.to_owned();
+            }
+        }
+    };
+    let refused = |what: &str, (status, body): (u16, String), expect: &str| {
+        assert!(status >= 400, "{what} was accepted: {status} {body}");
+        assert!(body.contains(expect), "{what}: {status} {body}");
+    };
+    refused(
+        "a policy edited to allow 1 GB, with the old signature",
+        post(
+            &data,
+            0,
+            "big.bin",
+            "application/octet-stream",
+            vec![0; 2_000],
+            |f| {
+                let mut policy = policy_of(f);
+                for c in policy["conditions"].as_array_mut().unwrap() {
+                    if c[0] == "content-length-range" {
+                        c[2] = 1_000_000_000.into();
+                    }
+                }
+                use base64::Engine as _;
+                let forged = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
+                set(f, "policy", &forged);
+            },
+        ),
+        "SignatureDoesNotMatch",
+    );
+    refused(
+        "a signature of zeros",
+        post(
+            &data,
+            0,
+            "z.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| set(f, "x-amz-signature", &"0".repeat(64)),
+        ),
+        "SignatureDoesNotMatch",
+    );
+    refused(
+        "a field the policy does not name",
+        post(
+            &data,
+            0,
+            "x.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| f.push(("x-amz-meta-extra".into(), "smuggled".into())),
+        ),
+        "not specified in the policy",
+    );
+    refused(
+        "a policy whose expiration is not a date",
+        post(
+            &data,
+            0,
+            "x.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| {
+                let mut policy = policy_of(f);
+                policy["expiration"] = "next Tuesday".into();
+                resign(&backend, f, &policy);
+            },
+        ),
+        "InvalidPolicyDocument",
+    );
+    refused(
+        "a policy that expired",
+        post(
+            &data,
+            0,
+            "x.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| {
+                let mut policy = policy_of(f);
+                policy["expiration"] = "2020-01-01T00:00:00.000Z".into();
+                resign(&backend, f, &policy);
+            },
+        ),
+        "expired",
+    );
+    refused(
+        "a policy without an expiration",
+        post(
+            &data,
+            0,
+            "x.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| {
+                let mut policy = policy_of(f);
+                policy.as_object_mut().unwrap().remove("expiration");
+                resign(&backend, f, &policy);
+            },
+        ),
+        "InvalidPolicyDocument",
+    );
+    refused(
+        "no policy at all",
+        post(
+            &data,
+            0,
+            "x.bin",
+            "application/octet-stream",
+            vec![0; 10],
+            |f| f.retain(|(n, _)| n != "policy" && n != "x-amz-signature"),
+        ),
+        "AccessDenied",
+    );
+    // The resigning itself is right: the same policy resigned unchanged is taken.
+    let (status, body) = post(
+        &data,
+        0,
+        "ok.bin",
+        "application/octet-stream",
+        vec![0; 10],
+        |f| {
+            let policy = policy_of(f);
+            resign(&backend, f, &policy);
+        },
+    );
+    assert!((200..300).contains(&status), "{status} {body}");
+    let names: Vec<String> = files(&env, request["id"].as_str().unwrap())
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["ok.bin"]);
+}
+
+/// After its expiry the page says so and takes nothing, and the store refuses its forms.
+#[test]
+fn an_expired_request_takes_nothing() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    let request = create(&env, &backend, &["--expires", "3s"]);
+    let data = page_data(request["url"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.txt");
+    std::fs::write(&file, b"too late").unwrap();
+    common::block_on(async {
+        let browser = Browser::start(dir.path()).await;
+        browser
+            .client
+            .goto(request["url"].as_str().unwrap())
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("#left", "This request has expired")
+            .await;
+        browser.close().await;
+    });
+    let (status, body) = post(&data, 0, "late.txt", "text/plain", b"late".to_vec(), |_| {});
+    assert!(status >= 400 && body.contains("expired"), "{status} {body}");
+    assert!(files(&env, request["id"].as_str().unwrap()).is_empty());
+    let listed: Vec<Value> =
+        serde_json::from_str(&stdout(&env.run(&["request", "list", "--json"]))).unwrap();
+    assert_eq!(listed[0]["state"], "expired");
+}
+
+/// Cloudflare R2 and Backblaze B2 take no browser form uploads: saying so beats a link that fails.
+#[test]
+fn a_provider_without_browser_uploads_gets_no_request() {
+    let env = TestEnv::new();
+    for (name, endpoint) in [
+        ("r2", "https://abc123.r2.cloudflarestorage.com"),
+        ("b2", "https://s3.eu-central-003.backblazeb2.com"),
+    ] {
+        let output = env.run(&[
+            "profile",
+            "add",
+            name,
+            "--bucket",
+            "files",
+            "--endpoint",
+            endpoint,
+            "--region",
+            "auto",
+            "--credentials",
+            "env",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let output = env.run(&["request", "create", "--profile", name]);
+        assert_eq!(output.status.code(), Some(1));
+        let said = stderr(&output);
+        assert!(
+            said.contains("does not take uploads from a browser form"),
+            "{said}"
+        );
+        assert!(stdout(&output).is_empty());
+    }
+    let listed = stdout(&env.run(&["request", "list", "--json"]));
+    assert_eq!(listed.trim(), "[]");
+}
+
+/// Bad input is refused before anything is made, with the grammar in the message.
+#[test]
+fn bad_sizes_and_types_are_refused_with_the_grammar() {
+    let env = TestEnv::new();
+    for (args, expect) in [
+        (&["--max-size", "lots"][..], "is not a size"),
+        (
+            &["--max-size", "6G"][..],
+            "largest file a request can allow is 5 GB",
+        ),
+        (&["--accept", "pdf"][..], "is not a file type"),
+        (&["--name", "  "][..], "give the request a name"),
+    ] {
+        let mut all = vec!["request", "create"];
+        all.extend_from_slice(args);
+        let output = env.run(&all);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&output).contains(expect),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let output = env.run(&["request", "files", "nosuchid"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("`linkdrop request list`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+macro_rules! scenarios {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded_store {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::embedded(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+        mod seaweedfs {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::seaweedfs(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+    };
+}
+
+scenarios!(
+    scenario_a_browser_sends_files_through_the_page,
+    scenario_the_page_refuses_what_the_request_does_not_allow,
+    scenario_the_policy_bounds_hold_without_the_page,
+    scenario_closing_stops_the_link_and_deletes_what_comes_after,
+);
