@@ -698,6 +698,76 @@ fn bad_sizes_and_types_are_refused_with_the_grammar() {
     );
 }
 
+/// Temporary credentials end an upload form early exactly as they end a link, and it says so:
+/// the page counts down to the credentials' end, and its forms are signed no longer than that.
+fn scenario_temporary_credentials_cut_a_request_short_and_say_so(env: &TestEnv, backend: &Backend) {
+    common::temporary_aws_profile(env, backend, "temp", 10);
+    let output = env.run(&[
+        "profile",
+        "add",
+        "temporary",
+        "--bucket",
+        &backend.bucket,
+        "--endpoint",
+        &backend.endpoint,
+        "--path-style",
+        "--credentials",
+        "aws-profile:temp",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = env.run(&[
+        "request",
+        "create",
+        "--json",
+        "--profile",
+        "temporary",
+        "--expires",
+        "1d",
+    ]);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    let request: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let expires_at = chrono::DateTime::parse_from_rfc3339(request["expires_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let left = expires_at - chrono::Utc::now();
+    assert!(
+        left <= chrono::TimeDelta::minutes(10) && left > chrono::TimeDelta::minutes(8),
+        "[{}] {left}",
+        backend.name
+    );
+    assert!(
+        stderr(&output).contains("the credentials expire in"),
+        "{}",
+        stderr(&output)
+    );
+    let data = page_data(request["url"].as_str().unwrap());
+    let policy = policy_of(
+        &data["forms"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f[0].as_str().unwrap().to_owned(),
+                    f[1].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>(),
+    );
+    let policy_end = chrono::DateTime::parse_from_rfc3339(policy["expiration"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    assert!(
+        policy_end - chrono::Utc::now() <= chrono::TimeDelta::minutes(10),
+        "the form is signed past the credentials: {policy_end}"
+    );
+}
+
 macro_rules! scenarios {
     ($($scenario:ident),* $(,)?) => {
         mod embedded_store {
@@ -730,4 +800,5 @@ scenarios!(
     scenario_the_page_refuses_what_the_request_does_not_allow,
     scenario_the_policy_bounds_hold_without_the_page,
     scenario_closing_stops_the_link_and_deletes_what_comes_after,
+    scenario_temporary_credentials_cut_a_request_short_and_say_so,
 );

@@ -6,6 +6,7 @@ mod drop_target;
 mod events;
 mod handed;
 mod notify;
+mod requests;
 mod shortcut;
 mod tray;
 
@@ -73,6 +74,8 @@ pub struct Desktop {
     ui_listening: AtomicBool,
     /// Closing the window hides it in the tray (only when there is a tray to come back from).
     keep_in_tray: AtomicBool,
+    /// Wakes the watch on upload requests (a request was made: look soon).
+    watch: std::sync::Arc<tokio::sync::Notify>,
 }
 
 struct Upload {
@@ -209,6 +212,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
     };
     // Archives of folders a killed LinkDrop left behind.
     linkdrop::share::archive::remove_leftovers(&paths.temp_dir());
+    // Copies of arrived files opened last time (see `requests::open_arrival`).
+    let _ = std::fs::remove_dir_all(paths.temp_dir().join("arrivals"));
     let first = linkdrop_cli::handover::request(
         &std::env::args_os().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),
@@ -227,6 +232,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
         }),
         ui_listening: AtomicBool::new(false),
         keep_in_tray: AtomicBool::new(false),
+        watch: std::sync::Arc::default(),
     };
     let hidden = window.hidden;
     let built = tauri::Builder::default()
@@ -237,6 +243,9 @@ pub fn run(window: WindowArgs) -> ExitCode {
         }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Used from Rust only (an arrived file opened in its application): the page gets no
+        // permission of it.
+        .plugin(tauri_plugin_opener::init())
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .app_name("LinkDrop")
@@ -255,6 +264,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
         .setup(move |app| {
             let handle = app.handle().clone();
             notify::watch_history(handle.clone(), &app.state::<Desktop>().context);
+            requests::watch(handle.clone());
             let tray = tray::install(&handle);
             app.state::<Desktop>()
                 .keep_in_tray
@@ -326,6 +336,14 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::share_file,
             commands::choose_files,
             commands::endpoint_is_insecure,
+            requests::create_request,
+            requests::list_requests,
+            requests::refresh_requests,
+            requests::close_request,
+            requests::delete_arrival,
+            requests::save_arrivals,
+            requests::open_arrival,
+            requests::share_arrival,
             commands::cancel_share,
             commands::copy_link,
             commands::history_page,
@@ -463,6 +481,11 @@ mod bindings {
         check::<super::handed::HandedFile>(&mut stale);
         check::<super::handed::HandedShare>(&mut stale);
         check::<linkdrop::settings::CredentialChoice>(&mut stale);
+        check::<linkdrop::requests::UploadRequest>(&mut stale);
+        check::<linkdrop::requests::RequestState>(&mut stale);
+        check::<linkdrop::requests::Arrival>(&mut stale);
+        check::<super::requests::RequestForm>(&mut stale);
+        check::<super::requests::RequestView>(&mut stale);
         check_presets(&mut stale);
         check_events(&mut stale);
         assert!(

@@ -103,6 +103,40 @@ pub fn copied_summary(share: &Share, now: chrono::DateTime<chrono::Utc>) -> Stri
     )
 }
 
+/// An upload request's link is in the clipboard.
+pub fn request_link_copied(request: &linkdrop::requests::UploadRequest) {
+    let mut body = format!("Upload link for {}", request.name);
+    for warning in &request.warnings {
+        body.push('\n');
+        body.push_str(warning);
+    }
+    show(
+        format!(
+            "Upload link copied — open for {}",
+            summary_expiry(request.expires_at, chrono::Utc::now())
+        ),
+        body,
+    );
+}
+
+/// A file arrived for a request: "contract.pdf arrived for Invoices for March".
+pub fn arrived(request: &linkdrop::requests::UploadRequest, arrival: &linkdrop::requests::Arrival) {
+    let mut body = match &arrival.sender {
+        Some(sender) => format!("from {sender}"),
+        None => String::new(),
+    };
+    if let Some(message) = &arrival.message {
+        if !body.is_empty() {
+            body.push_str(": ");
+        }
+        body.push_str(message);
+    }
+    show(
+        format!("{} arrived for {}", arrival.name, request.name),
+        body,
+    );
+}
+
 /// Tells every window the profiles changed, so pickers and the footer can reload them.
 pub fn profiles_changed(app: &AppHandle) {
     if let Err(e) = app.emit(super::events::PROFILES_CHANGED, ()) {

@@ -6,6 +6,7 @@
 #[allow(dead_code)]
 mod harness;
 mod history;
+mod requests;
 mod screenshots;
 mod settings;
 mod tray;

@@ -37,6 +37,7 @@ pub enum Item {
 pub enum Action {
     ShareFile,
     ShareCopied,
+    NewRequest,
     DropTarget,
     Recent(String),
     DefaultExpiry(Expiry),
@@ -49,6 +50,7 @@ impl Action {
         match self {
             Action::ShareFile => "share-file".into(),
             Action::ShareCopied => "share-copied".into(),
+            Action::NewRequest => "new-request".into(),
             Action::DropTarget => "drop-target".into(),
             Action::Recent(id) => format!("recent:{id}"),
             Action::DefaultExpiry(e) => format!("expiry:{e}"),
@@ -62,6 +64,7 @@ impl Action {
         Some(match id {
             "share-file" => Action::ShareFile,
             "share-copied" => Action::ShareCopied,
+            "new-request" => Action::NewRequest,
             "drop-target" => Action::DropTarget,
             "open" => Action::Open,
             "quit" => Action::Quit,
@@ -284,6 +287,7 @@ pub fn build(state: &State) -> Vec<Item> {
     items.extend([
         action(Action::ShareFile, "Share file…", true),
         action(Action::ShareCopied, &copied_label, !state.copied.is_empty()),
+        action(Action::NewRequest, "Request files…", true),
         Item::Check {
             id: Action::DropTarget.id(),
             label: "Drop target".into(),
@@ -476,6 +480,7 @@ mod tests {
         for a in [
             Action::ShareFile,
             Action::ShareCopied,
+            Action::NewRequest,
             Action::DropTarget,
             Action::DefaultExpiry("7d".parse().unwrap()),
             Action::Open,

@@ -202,6 +202,13 @@ fn on_click(app: &AppHandle, id: &str) {
         }
         Action::DefaultExpiry(expiry) => set_default_expiry(app, expiry),
         Action::Open => super::show_main_window(app),
+        Action::NewRequest => {
+            // The window's Requests view, where the form is.
+            super::show_main_window(app);
+            if let Err(e) = app.emit(super::events::OPEN_VIEW, "requests") {
+                tracing::warn!("cannot open the Requests view: {e}");
+            }
+        }
         Action::Quit => quit(app),
     }
 }

@@ -28,6 +28,11 @@ import type { LinkState } from './bindings/LinkState';
 import type { ProfileForm } from './bindings/ProfileForm';
 import type { ProfileList } from './bindings/ProfileList';
 import type { ProfileView } from './bindings/ProfileView';
+import type { Arrival } from './bindings/Arrival';
+import type { RequestForm } from './bindings/RequestForm';
+import type { RequestState } from './bindings/RequestState';
+import type { RequestView } from './bindings/RequestView';
+import type { UploadRequest } from './bindings/UploadRequest';
 import type { Provider } from './bindings/Provider';
 import type { SecretChange } from './bindings/SecretChange';
 import type { Share } from './bindings/Share';
@@ -37,6 +42,11 @@ import type { UiError } from './bindings/UiError';
 
 export type {
   Activity,
+  Arrival,
+  RequestForm,
+  RequestState,
+  RequestView,
+  UploadRequest,
   AppInfo,
   AwsProfile,
   CredentialChoice,
@@ -224,6 +234,54 @@ export function onActivity(handler: (activity: Activity) => void): Promise<() =>
 /** Called whenever profiles are added, changed or removed. */
 export function onProfilesChanged(handler: () => void): Promise<() => void> {
   return listen(EVENTS.profilesChanged, () => handler());
+}
+
+/** Makes an upload request; its link is in the clipboard (and announced) when this resolves. */
+export function createRequest(form: RequestForm): Promise<UploadRequest> {
+  return invoke<UploadRequest>('create_request', { form });
+}
+
+/** Every upload request, newest first, with the files that arrived as last seen. */
+export function listRequests(): Promise<RequestView[]> {
+  return invoke<RequestView[]>('list_requests');
+}
+
+/** Looks in every open request's folder now. */
+export function refreshRequests(): Promise<void> {
+  return invoke<void>('refresh_requests');
+}
+
+export function closeRequest(id: string): Promise<UploadRequest> {
+  return invoke<UploadRequest>('close_request', { id });
+}
+
+export function deleteArrival(id: string, key: string): Promise<void> {
+  return invoke<void>('delete_arrival', { id, key });
+}
+
+/** Saves one file (or all, `key` null) into a folder picked in the native dialog; the paths. */
+export function saveArrivals(id: string, key: string | null): Promise<string[]> {
+  return invoke<string[]>('save_arrivals', { id, key });
+}
+
+/** Opens a file that arrived in the desktop's application for it. */
+export function openArrival(id: string, key: string): Promise<void> {
+  return invoke<void>('open_arrival', { id, key });
+}
+
+/** A presigned link to a file that arrived, copied and in the history. */
+export function shareArrival(id: string, key: string, expires: string): Promise<Share> {
+  return invoke<Share>('share_arrival', { id, key, expires });
+}
+
+/** Called when a request is made or closed, or a file arrives. */
+export function onRequestsChanged(handler: () => void): Promise<() => void> {
+  return listen(EVENTS.requestsChanged, () => handler());
+}
+
+/** The tray asks for a view ("requests"). */
+export function onOpenView(handler: (view: string) => void): Promise<() => void> {
+  return listen<string>(EVENTS.openView, (event) => handler(event.payload));
 }
 
 /** The native file dialog; resolves to the chosen files (none when cancelled). */

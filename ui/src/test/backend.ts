@@ -11,6 +11,9 @@ import type {
   AppInfo,
   AwsProfile,
   CheckReport,
+  RequestForm,
+  RequestView,
+  UploadRequest,
   HandedFile,
   HandedShare,
   ProfileForm,
@@ -206,6 +209,7 @@ export const PROVIDERS: Provider[] = [
     regions: ['us-east-1', 'eu-west-1'],
     account_label: null,
     path_style: false,
+    browser_uploads: true,
     help: 'An IAM access key.',
   },
   {
@@ -218,6 +222,7 @@ export const PROVIDERS: Provider[] = [
     regions: ['auto'],
     account_label: 'Account ID',
     path_style: true,
+    browser_uploads: false,
     help: 'An R2 API token.',
   },
   {
@@ -230,6 +235,7 @@ export const PROVIDERS: Provider[] = [
     regions: ['us-west-004', 'eu-central-003'],
     account_label: null,
     path_style: false,
+    browser_uploads: false,
     help: 'A B2 application key.',
   },
   {
@@ -242,6 +248,7 @@ export const PROVIDERS: Provider[] = [
     regions: ['us-east-1'],
     account_label: null,
     path_style: true,
+    browser_uploads: true,
     help: 'A MinIO access key.',
   },
   {
@@ -254,9 +261,33 @@ export const PROVIDERS: Provider[] = [
     regions: [],
     account_label: null,
     path_style: true,
+    browser_uploads: true,
     help: 'Any S3 server.',
   },
 ];
+
+export function makeRequest(fields: Partial<UploadRequest> = {}): UploadRequest {
+  return {
+    id: 'r1',
+    name: 'Invoices',
+    from: null,
+    note: null,
+    profile: 'default',
+    endpoint: 'https://s3.example.com',
+    bucket: 'b',
+    folder: 'requests/r1/',
+    page_key: 'requests/r1/index.html',
+    url: 'https://b.s3.example.com/requests/r1/index.html?X-Amz-Signature=00',
+    created_at: new Date().toISOString(),
+    expires_at: new Date(Date.now() + 3600e3).toISOString(),
+    max_size: 100_000_000,
+    accept: [],
+    closed_at: null,
+    files: 0,
+    warnings: [],
+    ...fields,
+  };
+}
 
 export function makeProfileView(fields: Partial<ProfileForm> = {}, isDefault = false): ProfileView {
   return {
@@ -355,6 +386,8 @@ export type BackendOptions = {
   awsProfiles?: AwsProfile[];
   /** The connection check's answer for a form and the secret it holds. */
   check?: (form: ProfileForm, secret: SecretChange) => CheckReport;
+  /** The upload requests, newest first; the fake changes them as the real backend would. */
+  requests?: RequestView[];
 };
 
 export type Backend = {
@@ -365,6 +398,7 @@ export type Backend = {
   settings: ProfileView[];
   /** The most ledger actions that were in flight at once. */
   maxInFlight: number;
+  requests: RequestView[];
 };
 
 /** Installs the fake backend (with a 'main' window and event mocking for drag and drop). */
@@ -373,6 +407,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const shares: PendingShare[] = [];
   const history = options.history ?? [];
   const settings = options.settings ?? [];
+  const requests = options.requests ?? [];
   const desktop = {
     share_shortcut: null as string | null,
     start_at_login: false,
@@ -560,6 +595,43 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             entry.state = 'revoked';
             return { ...entry };
           });
+        case 'list_requests':
+          return structuredClone(requests);
+        case 'refresh_requests':
+          return null;
+        case 'create_request': {
+          const form = args.form as RequestForm;
+          if (form.max_size === 'lots') {
+            throw { code: 'invalid_request', message: '"lots" is not a size' };
+          }
+          const request = makeRequest({ name: form.name, from: form.from, note: form.note });
+          requests.unshift({
+            request,
+            state: 'open',
+            max_size_text: '100 MB',
+            accept_text: null,
+            arrivals: [],
+          });
+          return request;
+        }
+        case 'close_request': {
+          const view = requests.find((v) => v.request.id === args.id);
+          if (!view) throw { code: 'no_such_request', message: 'no such request' };
+          view.state = 'closed';
+          view.request.closed_at = new Date().toISOString();
+          return { ...view.request, warnings: ['a form someone has open stays signed'] };
+        }
+        case 'delete_arrival': {
+          const view = requests.find((v) => v.request.id === args.id);
+          if (view) view.arrivals = view.arrivals.filter((a) => a.key !== args.key);
+          return null;
+        }
+        case 'open_arrival':
+          return null;
+        case 'save_arrivals':
+          return ['/home/me/Downloads/contract.pdf'];
+        case 'share_arrival':
+          return makeShare({ name: 'contract.pdf' });
         case 'forget_link':
           return ledger(args.id as string, (entry) => {
             history.splice(history.indexOf(entry), 1);
@@ -577,6 +649,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
     callsOf: (cmd) => calls.filter((c) => c.cmd === cmd),
     history,
     settings,
+    requests,
     get maxInFlight() {
       return state.maxInFlight;
     },

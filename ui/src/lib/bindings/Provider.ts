@@ -26,6 +26,11 @@ regions: Array<string>,
  */
 account_label: string | null, path_style: boolean, 
 /**
+ * Takes browser uploads signed by a POST policy (S3's POST Object), which upload requests
+ * need. Cloudflare R2 and Backblaze B2 do not.
+ */
+browser_uploads: boolean, 
+/**
  * A sentence on where to find the keys, shown next to the form.
  */
 help: string, };

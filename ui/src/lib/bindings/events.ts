@@ -6,4 +6,6 @@ export const EVENTS = {
   profilesChanged: 'profiles-changed',
   historyChanged: 'history-changed',
   activity: 'activity',
+  requestsChanged: 'requests-changed',
+  openView: 'open-view',
 } as const;
