@@ -85,6 +85,20 @@ const CORE: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "pages",
+        &[
+            "error",
+            "system",
+            "profiles",
+            "credentials",
+            "local_store",
+            "context",
+            "storage",
+            "links",
+            "share",
+        ],
+    ),
+    (
         "requests",
         &[
             "error",

@@ -1,11 +1,15 @@
 //! Upload requests end to end: `linkdrop request …` against real S3-compatible servers (the
 //! embedded store and SeaweedFS), and the page behind the link in a real browser (headless
-//! Chromium over WebDriver), uploading through its own file input. Signature checks are asserted
-//! against the embedded store only: SeaweedFS 4.48 accepts a POST whose signature is all zeros.
+//! Chromium over WebDriver), uploading through its own file input. A forged signature is refused
+//! by both (SeaweedFS 4.48 checks POST signatures once its S3 auth is configured, as here); the
+//! policy's own shape and expiry are asserted against the embedded store, whose messages are
+//! checked.
 
 #[path = "common/browser.rs"]
 mod browser;
 mod common;
+#[path = "common/proxy.rs"]
+mod proxy;
 
 use std::path::Path;
 use std::time::Duration;
@@ -601,6 +605,206 @@ fn the_embedded_store_refuses_forged_expired_and_incomplete_policies() {
     assert_eq!(names, ["ok.bin"]);
 }
 
+/// A form lives as long as its policy says (S3 does not limit a POST's signing date), so a
+/// request keeps taking files long after it was made; a header-signed request still has S3's 15
+/// minutes. The embedded store had held forms to those 15 minutes too.
+#[test]
+fn a_form_signed_long_ago_takes_files_and_old_requests_do_not() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    let request = create(&env, &backend, &["--expires", "2h"]);
+    let data = page_data(request["url"].as_str().unwrap());
+    let (status, body) = post(
+        &data,
+        0,
+        "late.bin",
+        "application/octet-stream",
+        vec![1; 10],
+        |f| {
+            // The same form, as if made 40 minutes ago (re-signed for that time with the store's key).
+            let then = chrono::Utc::now() - chrono::TimeDelta::minutes(40);
+            let date = then.format("%Y%m%dT%H%M%SZ").to_string();
+            let credential = format!(
+                "{}/{}/us-east-1/s3/aws4_request",
+                backend.access_key_id,
+                then.format("%Y%m%d")
+            );
+            let mut policy = policy_of(f);
+            for c in policy["conditions"].as_array_mut().unwrap() {
+                if let Some(o) = c.as_object_mut() {
+                    if o.contains_key("x-amz-date") {
+                        o.insert("x-amz-date".into(), date.clone().into());
+                    }
+                    if o.contains_key("x-amz-credential") {
+                        o.insert("x-amz-credential".into(), credential.clone().into());
+                    }
+                }
+            }
+            for (name, value) in f.iter_mut() {
+                match name.as_str() {
+                    "x-amz-date" => *value = date.clone(),
+                    "x-amz-credential" => *value = credential.clone(),
+                    _ => {}
+                }
+            }
+            resign(&backend, f, &policy);
+        },
+    );
+    assert!(
+        (200..300).contains(&status),
+        "a 40-minute-old form was refused: {status} {body}"
+    );
+
+    // A header-signed request from 40 minutes ago is refused, as S3 refuses it.
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+    let url = format!("{}/{}?list-type=2", backend.endpoint, backend.bucket);
+    let host = url::Url::parse(&url)
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_owned()
+        + &format!(":{}", url::Url::parse(&url).unwrap().port().unwrap());
+    let identity = aws_credential_types::Credentials::new(
+        &backend.access_key_id,
+        &backend.secret,
+        None,
+        None,
+        "test",
+    )
+    .into();
+    let then = std::time::SystemTime::now() - Duration::from_secs(40 * 60);
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(then)
+        .settings({
+            let mut settings = SigningSettings::default();
+            settings.payload_checksum_kind =
+                aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
+            settings
+        })
+        .build()
+        .unwrap()
+        .into();
+    let signable = SignableRequest::new(
+        "GET",
+        url.as_str(),
+        std::iter::once(("host", host.as_str())),
+        SignableBody::Bytes(&[]),
+    )
+    .unwrap();
+    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
+    let mut request = common::http().get(&url);
+    for (name, value) in instructions.headers() {
+        request = request.header(name, value);
+    }
+    let response = request.send().unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().unwrap();
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("RequestTimeTooSkewed"), "{body}");
+}
+
+/// A form with a forged signature is refused by both servers (the check that the policy binds).
+fn scenario_a_forged_form_is_refused(env: &TestEnv, backend: &Backend) {
+    let request = create(env, backend, &["--max-size", "1K"]);
+    let data = page_data(request["url"].as_str().unwrap());
+    let (status, body) = post(
+        &data,
+        0,
+        "z.bin",
+        "application/octet-stream",
+        vec![0; 10],
+        |f| {
+            for (name, value) in f.iter_mut() {
+                if name == "x-amz-signature" {
+                    *value = "0".repeat(64);
+                }
+            }
+        },
+    );
+    assert!(
+        status == 403 && body.contains("SignatureDoesNotMatch"),
+        "[{}] {status} {body}",
+        backend.name
+    );
+    let (status, body) = post(
+        &data,
+        0,
+        "big.bin",
+        "application/octet-stream",
+        vec![0; 5_000],
+        |f| {
+            let mut policy = policy_of(f);
+            for c in policy["conditions"].as_array_mut().unwrap() {
+                if c[0] == "content-length-range" {
+                    c[2] = 1_000_000_000.into();
+                }
+            }
+            use base64::Engine as _;
+            let forged = base64::engine::general_purpose::STANDARD.encode(policy.to_string());
+            for (name, value) in f.iter_mut() {
+                if name == "policy" {
+                    *value = forged.clone();
+                }
+            }
+        },
+    );
+    assert!(
+        status == 403,
+        "[{}] an edited policy was taken: {status} {body}",
+        backend.name
+    );
+    assert!(inbox_keys(backend, &request).is_empty());
+}
+
+/// A server that takes a form whatever its signature would let anyone with the link write
+/// anything into the bucket: LinkDrop checks before handing out a link, and refuses.
+#[test]
+fn a_server_that_takes_forged_forms_gets_no_request() {
+    let env = TestEnv::new();
+    let backend = Backend::seaweedfs(&env);
+    let upstream = backend
+        .endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let lax = proxy::start(
+        upstream,
+        proxy::Behaviour {
+            take_any_form: true,
+            ..Default::default()
+        },
+    );
+    backend.add_profile_at(&env, "lax", &format!("http://{lax}"), "us-east-1");
+    let output = env.run(&["request", "create", "--profile", "lax"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("took an upload form with a forged signature"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        stdout(&env.run(&["request", "list", "--json"])).trim(),
+        "[]"
+    );
+    // Asked for explicitly (a private test server), it is made, and says why it should not be.
+    let output = env.run(&[
+        "request",
+        "create",
+        "--profile",
+        "lax",
+        "--allow-forgeable-server",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("does not check upload forms' signatures"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// After its expiry the page says so and takes nothing, and the store refuses its forms.
 #[test]
 fn an_expired_request_takes_nothing() {
@@ -801,4 +1005,5 @@ scenarios!(
     scenario_the_policy_bounds_hold_without_the_page,
     scenario_closing_stops_the_link_and_deletes_what_comes_after,
     scenario_temporary_credentials_cut_a_request_short_and_say_so,
+    scenario_a_forged_form_is_refused,
 );

@@ -237,7 +237,7 @@ pub async fn reissue_link(
     expires: Expiry,
     announce: bool,
 ) -> Result<Share, UiError> {
-    let result = linkdrop::links::reissue(&desktop.context, &id, Some(expires))
+    let result = linkdrop::pages::reissue(&desktop.context, &id, Some(expires))
         .await
         .map_err(UiError::from);
     // One link re-issued from its row goes to the clipboard like a fresh share; a bulk re-issue
@@ -258,7 +258,7 @@ pub async fn revoke_link(
     desktop: State<'_, Desktop>,
     id: String,
 ) -> Result<HistoryEntry, UiError> {
-    let result = linkdrop::links::revoke(&desktop.context, &id)
+    let result = linkdrop::pages::revoke(&desktop.context, &id)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);
@@ -272,7 +272,7 @@ pub async fn forget_link(
     id: String,
     delete_object: bool,
 ) -> Result<HistoryEntry, UiError> {
-    let result = linkdrop::links::forget(&desktop.context, &id, delete_object)
+    let result = linkdrop::pages::forget(&desktop.context, &id, delete_object)
         .await
         .map_err(UiError::from);
     notify::history_changed(&app);

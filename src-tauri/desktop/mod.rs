@@ -54,6 +54,12 @@ impl From<linkdrop::links::LedgerError> for UiError {
     }
 }
 
+impl From<linkdrop::pages::PageError> for UiError {
+    fn from(e: linkdrop::pages::PageError) -> Self {
+        UiError::new(e.code(), &e)
+    }
+}
+
 impl From<linkdrop::share::ShareError> for UiError {
     fn from(e: linkdrop::share::ShareError) -> Self {
         UiError::new(e.code(), &e)

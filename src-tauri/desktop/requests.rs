@@ -66,6 +66,8 @@ pub async fn create_request(
         expiry: Some(form.expires),
         max_size: requests::parse_size(&form.max_size)?,
         accept: requests::parse_accept(&form.accept)?,
+        // The window never: a server that takes forged forms gets the explanation instead.
+        allow_forgeable_server: false,
     };
     let request = requests::create(&desktop.context, &spec, form.profile.as_deref()).await?;
     if let Err(e) = notify::copy(&app, &request.url) {

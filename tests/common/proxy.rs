@@ -1,6 +1,7 @@
 //! A small HTTP proxy in front of a real S3-compatible server that makes it behave like an S3 the
-//! tests cannot run here: one whose clock is off, or whose bucket lives in another region (AWS answers
-//! 301 with `x-amz-bucket-region` to a request signed for the wrong one).
+//! tests cannot run here: one whose clock is off, whose bucket lives in another region (AWS answers
+//! 301 with `x-amz-bucket-region` to a request signed for the wrong one), or that takes any upload
+//! form.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -18,6 +19,9 @@ pub struct Behaviour {
     pub clock_offset_secs: i64,
     /// The bucket's "real" region: requests signed for another one get AWS's redirect.
     pub bucket_region: Option<String>,
+    /// Takes every POST form upload (204) without looking at it, as a server that checks no
+    /// signature on forms would.
+    pub take_any_form: bool,
 }
 
 /// Runs the proxy on its own thread and runtime for as long as the test lives; returns its address.
@@ -82,6 +86,14 @@ async fn handle(
     upstream: SocketAddr,
     behaviour: &Behaviour,
 ) -> Response<Body> {
+    if behaviour.take_any_form && req.method() == hyper::Method::POST {
+        // Read to the end, as a server does, or the client sees its upload cut off.
+        let _ = req.into_body().collect().await;
+        return Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(full(String::new()))
+            .unwrap();
+    }
     if let (Some(real), Some(signed)) = (&behaviour.bucket_region, signed_region(&req))
         && &signed != real
     {

@@ -128,6 +128,10 @@ pub struct ShareArgs {
     /// stopping
     #[arg(long)]
     pub allow_secrets: bool,
+    /// One link to a page listing all the files (with previews and downloads) instead of a link
+    /// per file; with --json, one object with the page's id, url, expires_at and files
+    #[arg(long)]
+    pub page: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +211,10 @@ pub struct RequestCreateArgs {
     pub profile: Option<String>,
     #[arg(long)]
     pub json: bool,
+    /// Make it even on a server that takes upload forms with a forged signature (anyone with the
+    /// link could then write anything into the bucket): for private test servers only
+    #[arg(long)]
+    pub allow_forgeable_server: bool,
 }
 
 #[derive(Debug, Args)]

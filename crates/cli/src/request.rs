@@ -87,6 +87,7 @@ async fn create(context: &Context, args: RequestCreateArgs) -> Result<(), reques
         expiry: args.expires,
         max_size: requests::parse_size(&args.max_size)?,
         accept: requests::parse_accept(&args.accept)?,
+        allow_forgeable_server: args.allow_forgeable_server,
     };
     let request = requests::create(context, &spec, args.profile.as_deref()).await?;
     for warning in &request.warnings {

@@ -64,10 +64,10 @@ pub fn run(command: Command) -> ExitCode {
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,
             Command::Revoke { id } => {
-                finish(linkdrop::links::revoke(&context, &id).await, "revoked")
+                finish(linkdrop::pages::revoke(&context, &id).await, "revoked")
             }
             Command::Forget { id, delete_object } => finish(
-                linkdrop::links::forget(&context, &id, delete_object).await,
+                linkdrop::pages::forget(&context, &id, delete_object).await,
                 if delete_object {
                     "forgot and deleted"
                 } else {
@@ -169,6 +169,38 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         })
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
+    if args.page {
+        let progress = |i: usize| progress_printer(show_progress, files[i].file.name.clone());
+        let result =
+            linkdrop::pages::share_page(&session, &files, args.expires, progress, &cancel).await;
+        if show_progress {
+            eprint!("\r\x1b[2K");
+        }
+        interrupted.abort();
+        return match result {
+            Ok(page) => {
+                for warning in &page.warnings {
+                    report(format!("warning: {warning}"));
+                }
+                if args.json {
+                    println!("{}", serde_json::to_string(&page).unwrap_or_default());
+                } else {
+                    println!("{}", page.url);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(linkdrop::pages::PageError::Share(ShareError::Upload(
+                linkdrop::storage::upload::UploadError::Cancelled,
+            ))) => {
+                report("cancelled, nothing was left in the bucket");
+                ExitCode::from(130)
+            }
+            Err(e) => {
+                report(with_hint(&e));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut stdout = std::io::stdout().lock();
     for prepared in &files {
         let file = &prepared.file;
@@ -261,7 +293,7 @@ fn history(context: &Context, args: HistoryArgs) -> ExitCode {
 }
 
 async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
-    match linkdrop::links::reissue(context, &args.id, args.expires).await {
+    match linkdrop::pages::reissue(context, &args.id, args.expires).await {
         Ok(share) => {
             for warning in &share.warnings {
                 report(format!("warning: {}: {warning}", share.name));
@@ -281,7 +313,7 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
 }
 
 fn finish(
-    result: Result<linkdrop::links::history::HistoryEntry, linkdrop::links::LedgerError>,
+    result: Result<linkdrop::links::history::HistoryEntry, linkdrop::pages::PageError>,
     done: &str,
 ) -> ExitCode {
     match result {

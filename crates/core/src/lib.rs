@@ -12,6 +12,7 @@
 //! - `local_store`: the embedded S3 store;
 //! - `links`: the history ledger and what is done to a link (re-issue, revoke, forget);
 //! - `share`: the pipeline from a file to a link (archive, object keys, secrets);
+//! - `pages`: share pages, several files behind one link;
 //! - `requests`: upload requests, links that let others send files into the bucket;
 //! - `check`: the connection check; `settings`: editing profiles as the window and CLI do;
 //! - `context`: where the files and secrets are, handed to every function above.
@@ -22,6 +23,7 @@ pub mod credentials;
 pub mod error;
 pub mod links;
 pub mod local_store;
+pub mod pages;
 pub mod profiles;
 pub mod requests;
 pub mod settings;

@@ -357,6 +357,8 @@ mod tests {
             ),
             state,
             issued: 1,
+            kind: Default::default(),
+            page_id: None,
         }
     }
 

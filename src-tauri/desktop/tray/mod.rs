@@ -303,7 +303,7 @@ async fn copy_recent(app: &AppHandle, id: &str) {
         return notify::link_copied(&entry.name, entry.expires_at, &[], false);
     }
     let expiry = default_expiry(app);
-    match linkdrop::links::reissue(&desktop.context, id, Some(expiry)).await {
+    match linkdrop::pages::reissue(&desktop.context, id, Some(expiry)).await {
         Ok(share) => {
             if let Err(e) = notify::copy(app, &share.url) {
                 return notify::problem("Could not copy the link", &e.to_string());

@@ -157,7 +157,7 @@ fn profile_for<'a>(
 }
 
 /// A session on the entry's own bucket, through a profile that reaches it.
-async fn session_for(
+pub async fn session_for(
     context: &Context,
     entry: &HistoryEntry,
     until: String,
@@ -392,6 +392,8 @@ mod tests {
             expiring_soon_at: now,
             state: LinkState::Active,
             issued: 1,
+            kind: Default::default(),
+            page_id: None,
         }
     }
 

@@ -81,6 +81,28 @@ pub struct HistoryEntry {
     pub expiring_soon_at: DateTime<Utc>,
     pub state: LinkState,
     pub issued: u32,
+    /// A file's link, or a share page's (whose files are `History::page_files`).
+    pub kind: EntryKind,
+    /// For a file shared on a page: the page's entry.
+    pub page_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "EntryKind.ts")]
+pub enum EntryKind {
+    #[default]
+    File,
+    Page,
+}
+
+impl EntryKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Page => "page",
+        }
+    }
 }
 
 /// A link signed at `issued_at` until `expires_at` is "expiring soon" from this time on: when
@@ -191,16 +213,15 @@ impl Query {
         format!("%{escaped}%")
     }
 
-    /// The WHERE clause, empty when the query asks for everything (a count of everything is then
-    /// read from an index instead of every row).
+    /// The WHERE clause: top-level entries (files and pages, not a page's files) that match.
     fn clause(&self) -> String {
         let search = self.search().map(|_| "name LIKE :search ESCAPE '\\'");
-        let conditions: Vec<&str> = search.into_iter().chain(self.filter.condition()).collect();
-        if conditions.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE ({})", conditions.join(") AND ("))
-        }
+        // A page's files are shown with their page, not as entries of their own.
+        let conditions: Vec<&str> = std::iter::once("page_id IS NULL")
+            .chain(search)
+            .chain(self.filter.condition())
+            .collect();
+        format!("WHERE ({})", conditions.join(") AND ("))
     }
 }
 
@@ -229,7 +250,8 @@ pub struct Counts {
 }
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many are in.
-const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE entries (
         -- The order links were handed out in: the list's order, newest first, read straight
         -- from the table without sorting (created_at may repeat or go back with the clock).
         seq INTEGER PRIMARY KEY,
@@ -250,7 +272,13 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE entries (
         issued_at TEXT NOT NULL,
         state TEXT NOT NULL,
         issued INTEGER NOT NULL
-    );"];
+    );",
+    // Share pages: one entry for the page (kind 'page'), and its files under it (page_id set),
+    // which listings leave out (they are shown with their page).
+    "ALTER TABLE entries ADD COLUMN kind TEXT NOT NULL DEFAULT 'file';
+     ALTER TABLE entries ADD COLUMN page_id TEXT;
+     CREATE INDEX entries_page ON entries (page_id) WHERE page_id IS NOT NULL;",
+];
 
 pub struct History {
     db: Connection,
@@ -298,6 +326,38 @@ impl History {
             ],
         )?;
         Ok(())
+    }
+
+    /// Records a page's entry and puts its files (recorded already) under it, in one transaction.
+    pub fn record_page(
+        &self,
+        page: &Share,
+        endpoint: &str,
+        files: &[String],
+    ) -> Result<(), HistoryError> {
+        let tx = self.db.unchecked_transaction()?;
+        self.record(page, endpoint)?;
+        tx.execute(
+            "UPDATE entries SET kind = ?2 WHERE id = ?1",
+            params![page.id, EntryKind::Page.as_str()],
+        )?;
+        for id in files {
+            tx.execute(
+                "UPDATE entries SET page_id = ?2 WHERE id = ?1",
+                params![id, page.id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The files of a page, in the order they were shared.
+    pub fn page_files(&self, page_id: &str) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut statement = self
+            .db
+            .prepare_cached(&format!("{SELECT} WHERE page_id = ?1 ORDER BY seq"))?;
+        let rows = statement.query_map([page_id], row_to_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     pub fn get(&self, id: &str) -> Result<HistoryEntry, HistoryError> {
@@ -428,7 +488,7 @@ impl History {
 }
 
 const SELECT: &str = "SELECT id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-    content_type, created_at, url, expires_at, issued_at, state, issued FROM entries";
+    content_type, created_at, url, expires_at, issued_at, state, issued, kind, page_id FROM entries";
 
 fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     let time = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -461,6 +521,12 @@ fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         expiring_soon_at: expiring_soon_at(time(13)?, time(12)?),
         state: LinkState::from_sql(&row.get::<_, String>(14)?),
         issued: row.get(15)?,
+        kind: if row.get::<_, String>(16)? == "page" {
+            EntryKind::Page
+        } else {
+            EntryKind::File
+        },
+        page_id: row.get(17)?,
     })
 }
 

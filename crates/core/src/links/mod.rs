@@ -10,7 +10,9 @@ pub mod history;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-pub use actions::{LedgerError, Unreachable, forget, is_new_user, record, reissue, revoke};
+pub use actions::{
+    LedgerError, Unreachable, forget, is_new_user, record, reissue, revoke, session_for,
+};
 use history::{History, HistoryError};
 
 use crate::system::paths::Paths;

@@ -465,6 +465,13 @@ impl Server {
             disk: std::sync::Arc::new(disk),
         };
         let mut builder = s3s::service::S3ServiceBuilder::new(store);
+        // See `s3::MAX_SKEW_SECS`: s3s's one skew setting would end a POST form 15 minutes after
+        // it was signed; the store keeps S3's 15 minutes for everything else itself.
+        let mut s3_config = s3s::config::S3Config::default();
+        s3_config.presigned_url_max_skew_time_secs = s3::POST_FORM_SKEW_SECS;
+        builder.set_config(std::sync::Arc::new(s3s::config::StaticConfigProvider::new(
+            std::sync::Arc::new(s3_config),
+        )));
         builder.set_auth(s3s::auth::SimpleAuth::from_single(
             config.access_key_id,
             config.secret.clone(),

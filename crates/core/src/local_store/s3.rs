@@ -26,6 +26,20 @@ pub(super) struct LocalStore {
 
 /// The longest a presigned link may live: 7 days, SigV4's limit.
 const MAX_PRESIGNED_SECS: u64 = 7 * 24 * 3600;
+
+/// How far a signed request's time may be from ours, as S3 allows: 15 minutes. s3s applies one
+/// setting to this and to a POST form's signing date, which S3 does not limit (a form lives as
+/// long as its policy says), so the store gives s3s a week (`POST_FORM_SKEW_SECS`) and holds
+/// header-signed requests and presigned links to 15 minutes here.
+pub(super) const MAX_SKEW_SECS: i64 = 15 * 60;
+pub(super) const POST_FORM_SKEW_SECS: u32 = 7 * 24 * 3600 + 15 * 60;
+
+/// The signing time of a request, `X-Amz-Date` (a header or a query parameter), if it has one.
+fn signed_at(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
 /// Incoming bytes are written in pieces of this size (one blocking write each).
 const WRITE_CHUNK: usize = 1024 * 1024;
 
@@ -104,6 +118,33 @@ fn admit<T>(req: &S3Request<T>) -> S3Result<()> {
         return Err(s3_error!(
             AccessDenied,
             "Signature Version 2 is not accepted: sign requests with AWS4-HMAC-SHA256"
+        ));
+    }
+    let now = chrono::Utc::now();
+    let skewed = |at: chrono::DateTime<chrono::Utc>| (now - at).num_seconds().abs() > MAX_SKEW_SECS;
+    // A header-signed request is good for 15 minutes around its time.
+    if let Some(at) = req
+        .headers
+        .get("x-amz-date")
+        .and_then(|v| v.to_str().ok())
+        .and_then(signed_at)
+        && skewed(at)
+    {
+        return Err(s3_error!(
+            RequestTimeTooSkewed,
+            "The difference between the request time and the server's time is too large"
+        ));
+    }
+    // A presigned link may not claim to be signed in the future beyond the same 15 minutes.
+    if let Some(at) = query
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("X-Amz-Date"))
+        .and_then(|(_, v)| signed_at(v))
+        && (at - now).num_seconds() > MAX_SKEW_SECS
+    {
+        return Err(s3_error!(
+            RequestTimeTooSkewed,
+            "The request is signed for a time in the future"
         ));
     }
     // SigV4 caps presigned links at 7 days; s3s checks only that a link has not expired yet.

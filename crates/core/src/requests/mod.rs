@@ -55,6 +55,10 @@ pub enum RequestError {
     InvalidType { input: String },
     #[error("give the request a name, so that senders know what it is for")]
     NoName,
+    #[error(
+        "{endpoint} took an upload form with a forged signature: on it, anyone with the link could write anything anywhere in the bucket, so LinkDrop makes no upload request there (SeaweedFS is known to do this); use AWS S3, MinIO, Garage, Wasabi or the local store, or accept the risk explicitly"
+    )]
+    ForgeableServer { endpoint: String },
     #[error("{detail}")]
     Storage { detail: String },
     #[error(
@@ -86,6 +90,7 @@ impl Coded for RequestError {
             | RequestError::SizeTooLarge
             | RequestError::InvalidType { .. }
             | RequestError::NoName => ErrorCode::InvalidRequest,
+            RequestError::ForgeableServer { .. } => ErrorCode::Unsupported,
             RequestError::Storage { .. } => ErrorCode::Storage,
             RequestError::Unreachable { .. } => ErrorCode::Unreachable,
             RequestError::NoSuchFile { .. } => ErrorCode::NoSuchKey,
@@ -105,6 +110,9 @@ pub struct RequestSpec {
     pub max_size: u64,
     /// MIME types or `type/*`; empty: any.
     pub accept: Vec<String>,
+    /// Make the request even on a server that takes forged forms (see `takes_forged_forms`),
+    /// with a warning: for test servers the user knows to be private.
+    pub allow_forgeable_server: bool,
 }
 
 /// An upload request as LinkDrop keeps it.
@@ -314,6 +322,20 @@ pub async fn create(
         session.credentials_expiry(),
     )
     .await?;
+    let mut warnings = signed.warnings.clone();
+    if let Some(form) = signed.forms.first()
+        && takes_forged_forms(bucket, form, &inbox).await?
+    {
+        if !spec.allow_forgeable_server {
+            return Err(RequestError::ForgeableServer {
+                endpoint: bucket.endpoint.clone(),
+            });
+        }
+        warnings.push(format!(
+            "{} does not check upload forms' signatures: anyone with the link can write anything into the bucket",
+            bucket.endpoint
+        ));
+    }
     let text = |t: &Option<String>| {
         t.as_deref()
             .map(str::trim)
@@ -348,7 +370,6 @@ pub async fn create(
         .map_err(|e| sdk_error(bucket, "write the request's page", e))?;
     let link =
         presign::presign_inline(bucket, &page_key, expiry, session.credentials_expiry()).await?;
-    let mut warnings = signed.warnings;
     if session.profile.local_store {
         warnings.push(
             "the local store answers on this computer only: send the link to someone on another computer once a bucket of your own is connected".into(),
@@ -376,6 +397,60 @@ pub async fn create(
     };
     requests(&context.paths)?.insert(&request)?;
     Ok(request)
+}
+
+/// Whether the server takes `form` with its signature replaced by zeros. A server that does lets
+/// anyone who sees a form (everyone with the link) write any key, any size, any type: the policy
+/// binds nothing there. What the probe wrote is deleted at once.
+async fn takes_forged_forms(
+    bucket: &Bucket,
+    form: &post_policy::PostForm,
+    inbox: &str,
+) -> Result<bool, RequestError> {
+    let key = format!("{inbox}linkdrop-probe");
+    let content_type = match &form.types {
+        TypeRule::Any => "application/octet-stream".to_owned(),
+        TypeRule::Exactly(t) => t.clone(),
+        TypeRule::StartsWith(prefix) => format!("{prefix}probe"),
+    };
+    let mut multipart = reqwest::multipart::Form::new();
+    for (name, value) in &form.fields {
+        let value = if name == "x-amz-signature" {
+            "0".repeat(64)
+        } else {
+            value.clone()
+        };
+        multipart = multipart.text(name.clone(), value);
+    }
+    let multipart = multipart
+        .text("key", key.clone())
+        .text("Content-Type", content_type)
+        .text("Content-Disposition", "attachment")
+        .text("x-amz-meta-sender", "")
+        .text("x-amz-meta-message", "")
+        .part("file", reqwest::multipart::Part::bytes(b"probe".to_vec()));
+    let client = crate::system::net::plain_client_for(&form.action)
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .map_err(|e| RequestError::Storage {
+            detail: format!("cannot check the server: {e}"),
+        })?;
+    let response = client
+        .post(&form.action)
+        .multipart(multipart)
+        .send()
+        .await
+        .map_err(|e| RequestError::Storage {
+            detail: format!(
+                "cannot reach {} to check it takes upload forms: {e}",
+                bucket.endpoint
+            ),
+        })?;
+    if response.status().is_success() {
+        delete_object(bucket, &key).await?;
+        return Ok(true);
+    }
+    Ok(false)
 }
 
 /// A session on the bucket the request lives in, through the profile it was made with.

@@ -3,9 +3,9 @@
 //! the same origin and need no CORS rule. Its Content-Security-Policy allows exactly its own
 //! script and style (by hash) and connections to that origin; nothing is loaded from anywhere.
 
-use base64::Engine as _;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
+
+use crate::system::html;
 
 use crate::storage::post_policy::PostForm;
 
@@ -32,56 +32,22 @@ pub struct PageData<'a> {
     pub forms: &'a [PostForm],
 }
 
-fn sha256_source(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    format!(
-        "'sha256-{}'",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
-}
+const PAGE: html::Page = html::Page {
+    template: TEMPLATE,
+    style: STYLE,
+    script: SCRIPT,
+    // Uploads go to the page's own origin (the bucket); nothing else is reached.
+    allow: "connect-src 'self'; img-src data:",
+};
 
 /// The policy the page carries: its own script and style, connections to its own origin (the
 /// bucket), nothing else; no form posts, no base URL, no frames.
 pub fn csp() -> String {
-    format!(
-        "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; img-src data:; \
-         form-action 'none'; base-uri 'none'",
-        sha256_source(SCRIPT),
-        sha256_source(STYLE)
-    )
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// JSON that cannot end the `<script>` element it sits in, whatever the names and notes hold.
-fn json_for_script(data: &PageData<'_>) -> String {
-    serde_json::to_string(data)
-        .unwrap_or_else(|_| "{}".to_owned())
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
+    PAGE.csp()
 }
 
 pub fn render(data: &PageData<'_>) -> String {
-    TEMPLATE
-        .replace("{{CSP}}", &csp())
-        .replace("{{STYLE}}", STYLE)
-        .replace("{{SCRIPT}}", SCRIPT)
-        .replace("{{TITLE}}", &escape_html(data.name))
-        .replace("{{DATA}}", &json_for_script(data))
+    PAGE.render(data.name, data)
 }
 
 /// "100 MB", "1.5 GB", "500 kB", "900 bytes": decimal units, as the sizes people type (`100M`).
@@ -170,7 +136,7 @@ mod tests {
         assert!(page.contains(&format!("content=\"{csp}\"")));
         assert!(csp.starts_with("default-src 'none'; "));
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
-        assert!(csp.contains(&sha256_source(SCRIPT)));
+        assert!(csp.contains(&html::sha256_source(SCRIPT)));
         assert!(page.contains(&format!("<script>{SCRIPT}</script>")));
         assert!(page.contains(&format!("<style>{STYLE}</style>")));
         assert!(

@@ -148,7 +148,8 @@ pub fn sign(
     let mut conditions = vec![
         json!({ "bucket": bucket.name }),
         json!(["starts-with", "$key", bounds.key_prefix]),
-        json!(["content-length-range", 0, bounds.max_size]),
+        // At least a byte: empty files would let one sender bury the others' in a listing.
+        json!(["content-length-range", 1, bounds.max_size]),
         bounds.types.condition(),
         // Whatever arrives downloads as a file, never runs as a page beside the request's own.
         json!(["starts-with", "$Content-Disposition", "attachment"]),
@@ -226,7 +227,7 @@ mod tests {
         let conditions = policy["conditions"].as_array().unwrap();
         assert!(conditions.contains(&json!({ "bucket": "inbox" })));
         assert!(conditions.contains(&json!(["starts-with", "$key", "requests/r1/in/"])));
-        assert!(conditions.contains(&json!(["content-length-range", 0, 100_000_000])));
+        assert!(conditions.contains(&json!(["content-length-range", 1, 100_000_000])));
         assert!(conditions.contains(&json!(["starts-with", "$Content-Type", "image/"])));
         // Every field the form sends, fixed or the sender's, has its condition.
         for (name, value) in &form.fields {

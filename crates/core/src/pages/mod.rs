@@ -1,0 +1,405 @@
+//! Share pages: several files behind one link. The page is one HTML object in the bucket (its
+//! script and style inside it, allowed by hash in its own CSP), served inline by its own presigned
+//! GET; it lists each file with its name, size and type, previews what the browser can show, and
+//! downloads each (or all) through the files' own presigned links, which keep
+//! `Content-Disposition: attachment`. The page and its files share one expiry; the history keeps
+//! one entry for the page with its files under it.
+//!
+//! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
+//! `links`, `share` (`tests/architecture.rs` holds it).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::Context;
+use crate::error::{Coded, ErrorCode};
+use crate::links::history::{EntryKind, HistoryEntry};
+use crate::links::{LedgerError, Share};
+use crate::profiles::expiry::Expiry;
+use crate::share::{Prepared, ShareError};
+use crate::storage::Bucket;
+use crate::storage::presign::{self, PresignError};
+use crate::storage::session::Session;
+use crate::storage::upload::ProgressFn;
+use crate::system::html;
+
+const PAGE: html::Page = html::Page {
+    template: include_str!("page/page.html"),
+    style: include_str!("page/page.css"),
+    script: include_str!("page/page.js"),
+    // The files are fetched from the page's own origin (the bucket) for previews and shown from
+    // blob: URLs; nothing else is reached.
+    allow: "connect-src 'self'; img-src blob: data:; media-src blob:; frame-src blob:",
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Share(#[from] ShareError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Presign(#[from] PresignError),
+    #[error("{detail}")]
+    Storage { detail: String },
+    #[error("a page needs at least one file")]
+    NoFiles,
+}
+
+impl Coded for PageError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            PageError::Share(e) => e.code(),
+            PageError::Ledger(e) => e.code(),
+            PageError::Presign(_) => ErrorCode::Presign,
+            PageError::Storage { .. } => ErrorCode::Storage,
+            PageError::NoFiles => ErrorCode::EmptyPath,
+        }
+    }
+}
+
+/// One file of a page, as the command line's `--json` and the window show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "PageFile.ts")]
+pub struct PageFile {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub key: String,
+    pub url: String,
+}
+
+/// A share page: the page's own link (what is handed out) and its files.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export_to = "PageShare.ts")]
+pub struct PageShare {
+    /// The page's history entry: `reissue` and `revoke` take it.
+    pub id: String,
+    pub url: String,
+    #[ts(type = "string")]
+    pub expires_at: DateTime<Utc>,
+    pub name: String,
+    /// All files' bytes.
+    pub size: u64,
+    pub encrypted: bool,
+    pub profile: String,
+    pub bucket: String,
+    /// The page's object.
+    pub key: String,
+    pub files: Vec<PageFile>,
+    pub warnings: Vec<String>,
+}
+
+/// What the page's script reads.
+#[derive(Serialize)]
+struct PageData<'a> {
+    title: &'a str,
+    expires_at: String,
+    files: Vec<PageDataFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageDataFile<'a> {
+    name: &'a str,
+    size: u64,
+    #[serde(rename = "type")]
+    content_type: &'a str,
+    url: &'a str,
+}
+
+/// "photo.jpg", or "photo.jpg and 2 more files".
+pub fn title(names: &[&str]) -> String {
+    match names {
+        [] => "Files".to_owned(),
+        [one] => (*one).to_owned(),
+        [first, rest @ ..] => format!(
+            "{first} and {} more file{}",
+            rest.len(),
+            if rest.len() == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+pub fn render(title: &str, expires_at: DateTime<Utc>, files: &[PageFile]) -> String {
+    PAGE.render(
+        title,
+        &PageData {
+            title,
+            expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            files: files
+                .iter()
+                .map(|f| PageDataFile {
+                    name: &f.name,
+                    size: f.size,
+                    content_type: &f.content_type,
+                    url: &f.url,
+                })
+                .collect(),
+        },
+    )
+}
+
+pub fn csp() -> String {
+    PAGE.csp()
+}
+
+fn storage_error(bucket: &Bucket, action: &'static str, e: impl std::fmt::Display) -> PageError {
+    PageError::Storage {
+        detail: format!(
+            "cannot {action} in bucket {:?} at {}: {e}",
+            bucket.name, bucket.endpoint
+        ),
+    }
+}
+
+async fn put_page(bucket: &Bucket, key: &str, html: String) -> Result<(), PageError> {
+    bucket
+        .client
+        .put_object()
+        .bucket(&bucket.name)
+        .key(key)
+        .content_type("text/html; charset=utf-8")
+        .cache_control("no-store")
+        .body(html.into_bytes().into())
+        .send()
+        .await
+        .map_err(|e| {
+            storage_error(
+                bucket,
+                "write the share page",
+                crate::credentials::error_chain(&e),
+            )
+        })?;
+    Ok(())
+}
+
+fn page_file(share: &Share) -> PageFile {
+    PageFile {
+        id: share.id.clone(),
+        name: share.name.clone(),
+        size: share.size,
+        content_type: share.content_type.clone(),
+        key: share.key.clone(),
+        url: share.url.clone(),
+    }
+}
+
+/// Shares `prepared` files through one page: each file is uploaded and signed as usual (its own
+/// history entry, under the page's), then the page is written and signed for the same expiry.
+/// `on_file(i)` gives the progress callback for the `i`th file.
+pub async fn share_page(
+    session: &Session,
+    prepared: &[Prepared],
+    expiry: Option<Expiry>,
+    on_file: impl Fn(usize) -> ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<PageShare, PageError> {
+    if prepared.is_empty() {
+        return Err(PageError::NoFiles);
+    }
+    let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let mut shares = Vec::with_capacity(prepared.len());
+    for (i, file) in prepared.iter().enumerate() {
+        shares.push(
+            crate::share::share_prepared(session, file, Some(expiry), on_file(i), cancel).await?,
+        );
+    }
+    let files: Vec<PageFile> = shares.iter().map(page_file).collect();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let title = title(&names);
+    let id = crate::share::object_key::new_share_id();
+    let key = format!("{}{id}/index.html", session.profile.prefix);
+    let bucket = session.bucket();
+    // The page shows the files' expiry: the earliest, if temporary credentials cut one short.
+    let files_end = shares
+        .iter()
+        .map(|s| s.expires_at)
+        .min()
+        .unwrap_or_else(Utc::now);
+    put_page(bucket, &key, render(&title, files_end, &files)).await?;
+    let link = presign::presign_inline(bucket, &key, expiry, session.credentials_expiry()).await?;
+    let mut warnings: Vec<String> = link.warnings.clone();
+    for share in &shares {
+        for w in &share.warnings {
+            let w = format!("{}: {w}", share.name);
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+    let page = Share {
+        id: id.clone(),
+        url: link.url,
+        expires_at: link.expires_at.min(files_end),
+        name: title.clone(),
+        size: files.iter().map(|f| f.size).sum(),
+        content_type: "text/html".into(),
+        profile: session.profile.name.clone(),
+        bucket: bucket.name.clone(),
+        key: key.clone(),
+        e_tag: None,
+        warnings: Vec::new(),
+    };
+    let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
+    if let Err(e) = crate::links::history(session.paths())
+        .and_then(|h| h.record_page(&page, &bucket.endpoint, &ids))
+    {
+        warnings.push(format!("the page works but is not in the history: {e}"));
+    }
+    Ok(PageShare {
+        id,
+        url: page.url,
+        expires_at: page.expires_at,
+        name: title,
+        size: page.size,
+        encrypted: false,
+        profile: page.profile,
+        bucket: page.bucket,
+        key,
+        files,
+        warnings,
+    })
+}
+
+fn entry(context: &Context, id: &str) -> Result<HistoryEntry, PageError> {
+    Ok(crate::links::history(&context.paths)
+        .and_then(|h| h.get(id))
+        .map_err(LedgerError::from)?)
+}
+
+fn page_files(context: &Context, id: &str) -> Result<Vec<HistoryEntry>, PageError> {
+    Ok(crate::links::history(&context.paths)
+        .and_then(|h| h.page_files(id))
+        .map_err(LedgerError::from)?)
+}
+
+/// A fresh link: for a file, as `links::reissue`; for a page, every file re-signed (none uploaded
+/// again), the page rewritten with the new links and signed for the same expiry.
+pub async fn reissue(
+    context: &Context,
+    id: &str,
+    expiry: Option<Expiry>,
+) -> Result<Share, PageError> {
+    let page = entry(context, id)?;
+    if page.kind != EntryKind::Page {
+        return Ok(crate::links::reissue(context, id, expiry).await?);
+    }
+    if page.state == crate::links::history::LinkState::Revoked {
+        return Err(LedgerError::Revoked { name: page.name }.into());
+    }
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    let mut files_end: Option<DateTime<Utc>> = None;
+    for file in page_files(context, id)? {
+        let share = crate::links::reissue(context, &file.id, expiry).await?;
+        warnings.extend(
+            share
+                .warnings
+                .iter()
+                .map(|w| format!("{}: {w}", share.name)),
+        );
+        files_end = Some(files_end.map_or(share.expires_at, |end| end.min(share.expires_at)));
+        files.push(page_file(&share));
+    }
+    let files_end = files_end.ok_or(PageError::NoFiles)?;
+    let session = crate::links::session_for(context, &page, String::new()).await?;
+    let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let bucket = session.bucket();
+    put_page(bucket, &page.key, render(&page.name, files_end, &files)).await?;
+    let link =
+        presign::presign_inline(bucket, &page.key, expiry, session.credentials_expiry()).await?;
+    let expires_at = link.expires_at.min(files_end);
+    crate::links::history(&context.paths)
+        .and_then(|h| h.reissued(id, &link.url, expires_at))
+        .map_err(LedgerError::from)?;
+    warnings.extend(link.warnings);
+    Ok(Share {
+        id: page.id,
+        url: link.url,
+        expires_at,
+        name: page.name,
+        size: page.size,
+        content_type: page.content_type,
+        profile: page.profile,
+        bucket: page.bucket,
+        key: page.key,
+        e_tag: None,
+        warnings,
+    })
+}
+
+/// Revokes a link; a page's files first, then the page (so nothing stays reachable from it).
+pub async fn revoke(context: &Context, id: &str) -> Result<HistoryEntry, PageError> {
+    for file in page_files(context, id)? {
+        if file.state != crate::links::history::LinkState::Revoked {
+            crate::links::revoke(context, &file.id).await?;
+        }
+    }
+    Ok(crate::links::revoke(context, id).await?)
+}
+
+/// Forgets an entry; a page with its files (and, with `delete`, their objects and the page's).
+pub async fn forget(context: &Context, id: &str, delete: bool) -> Result<HistoryEntry, PageError> {
+    for file in page_files(context, id)? {
+        crate::links::forget(context, &file.id, delete).await?;
+    }
+    Ok(crate::links::forget(context, id, delete).await?)
+}
+
+/// The files of a page entry (none for a file's entry).
+pub fn files_of(context: &Context, id: &str) -> Result<Vec<HistoryEntry>, PageError> {
+    page_files(context, id)
+}
+
+/// A page's files as `PageFile`s, from their history entries.
+pub fn listed(entries: &[HistoryEntry]) -> Vec<PageFile> {
+    entries
+        .iter()
+        .map(|e| PageFile {
+            id: e.id.clone(),
+            name: e.name.clone(),
+            size: e.size,
+            content_type: e.content_type.clone(),
+            key: e.key.clone(),
+            url: e.url.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_name_the_first_file_and_count_the_rest() {
+        assert_eq!(title(&["a.jpg"]), "a.jpg");
+        assert_eq!(title(&["a.jpg", "b.pdf"]), "a.jpg and 1 more file");
+        assert_eq!(title(&["a.jpg", "b.pdf", "c"]), "a.jpg and 2 more files");
+    }
+
+    #[test]
+    fn a_page_is_self_contained_and_its_names_stay_text() {
+        let files = [PageFile {
+            id: "f".into(),
+            name: "</script><img src=x onerror=alert(1)>.png".into(),
+            size: 3,
+            content_type: "image/png".into(),
+            key: "k".into(),
+            url: "http://127.0.0.1:1/b/k?X-Amz-Signature=0".into(),
+        }];
+        let page = render("</title><b>x</b>", Utc::now(), &files);
+        assert_eq!(
+            page.matches("</script>").count(),
+            2,
+            "only the data and the code"
+        );
+        assert!(!page.contains("<img src=x"));
+        assert!(page.contains("&lt;/title&gt;&lt;b&gt;x&lt;/b&gt;"));
+        let csp = csp();
+        assert!(page.contains(&format!("content=\"{csp}\"")));
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+        assert!(csp.contains("connect-src 'self'"));
+    }
+}
