@@ -277,12 +277,9 @@ fn scenario_the_page_refuses_what_the_request_does_not_allow(env: &TestEnv, back
             rows.contains("notes.txt\nNot sent: only PDF files"),
             "{rows}"
         );
-        assert!(
-            browser
-                .wait_for_text("#done", "arrived")
-                .await
-                .contains("Your file arrived"),
-            "one of three"
+        assert_eq!(
+            browser.wait_for_text("#done", "arrived").await,
+            "1 of 3 files arrived; the others were not sent. You can close this page."
         );
         browser.close().await;
     });
@@ -345,6 +342,16 @@ fn scenario_the_policy_bounds_hold_without_the_page(env: &TestEnv, backend: &Bac
             for (name, value) in fields.iter_mut() {
                 if name == "key" {
                     *value = "requests/elsewhere.png".into();
+                }
+            }
+        }),
+    );
+    refused(
+        "a key that climbs out of the folder",
+        post(&data, 0, "x.png", "image/png", vec![1; 10], |fields| {
+            for (name, value) in fields.iter_mut() {
+                if name == "key" {
+                    *value = format!("{}../index.html", data["key_prefix"].as_str().unwrap());
                 }
             }
         }),
@@ -825,8 +832,32 @@ fn an_expired_request_takes_nothing() {
         browser
             .wait_for_text("#left", "This request has expired")
             .await;
+        // The input is off; a file chosen anyway is refused by the page itself.
+        let disabled = browser
+            .client
+            .execute("return document.getElementById('files').disabled", vec![])
+            .await
+            .unwrap();
+        assert_eq!(disabled, serde_json::json!(true));
+        browser
+            .client
+            .execute(
+                "document.getElementById('files').disabled = false; return null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.choose_files("#files", &[&file]).await;
+        let rows = browser.wait_for_text("#list", "Not sent").await;
+        assert!(
+            rows.contains("late.txt\nNot sent: this request has expired"),
+            "{rows}"
+        );
         browser.close().await;
     });
+    // The page shows the expiry in whole seconds, rounded down: the form itself ends up to a
+    // second later.
+    std::thread::sleep(Duration::from_millis(1500));
     let (status, body) = post(&data, 0, "late.txt", "text/plain", b"late".to_vec(), |_| {});
     assert!(status >= 400 && body.contains("expired"), "{status} {body}");
     assert!(files(&env, request["id"].as_str().unwrap()).is_empty());
@@ -972,6 +1003,47 @@ fn scenario_temporary_credentials_cut_a_request_short_and_say_so(env: &TestEnv, 
     );
 }
 
+/// A sender who posts the same key again replaces the file: the list shows the new one, and a save
+/// gets exactly the bytes that were listed.
+fn scenario_a_file_posted_again_is_listed_and_saved_as_it_is_now(env: &TestEnv, backend: &Backend) {
+    let request = create(env, backend, &[]);
+    let data = page_data(request["url"].as_str().unwrap());
+    let id = request["id"].as_str().unwrap();
+    let (status, _) = post(
+        &data,
+        0,
+        "same.txt",
+        "text/plain",
+        b"first".to_vec(),
+        |_| {},
+    );
+    assert!((200..300).contains(&status));
+    assert_eq!(files(env, id)[0]["size"], 5);
+    let (status, _) = post(
+        &data,
+        0,
+        "same.txt",
+        "text/plain",
+        b"second, longer".to_vec(),
+        |_| {},
+    );
+    assert!((200..300).contains(&status));
+    let listed = files(env, id);
+    assert_eq!(listed.len(), 1, "[{}] {listed:?}", backend.name);
+    assert_eq!(
+        listed[0]["size"], 14,
+        "[{}] the list shows what is there now",
+        backend.name
+    );
+    let to = tempfile::tempdir().unwrap();
+    let output = env.run(&["request", "save", id, "--to", to.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read(to.path().join("same.txt")).unwrap(),
+        b"second, longer"
+    );
+}
+
 macro_rules! scenarios {
     ($($scenario:ident),* $(,)?) => {
         mod embedded_store {
@@ -1006,4 +1078,5 @@ scenarios!(
     scenario_closing_stops_the_link_and_deletes_what_comes_after,
     scenario_temporary_credentials_cut_a_request_short_and_say_so,
     scenario_a_forged_form_is_refused,
+    scenario_a_file_posted_again_is_listed_and_saved_as_it_is_now,
 );

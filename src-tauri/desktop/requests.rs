@@ -165,6 +165,21 @@ pub async fn open_arrival(
     key: String,
 ) -> Result<(), UiError> {
     use tauri_plugin_opener::OpenerExt;
+    let file = requests::requests(&desktop.context.paths)
+        .and_then(|store| store.files(&id))
+        .map_err(RequestError::from)?
+        .into_iter()
+        .find(|a| a.key == key)
+        .ok_or_else(|| RequestError::NoSuchFile { key: key.clone() })?;
+    if requests::may_run(&file.name) {
+        return Err(UiError::new(
+            linkdrop::error::ErrorCode::Unsupported,
+            format!(
+                "{} could run as a program if opened: LinkDrop does not open a stranger's file of that kind; save it and open it yourself if you trust it",
+                file.name
+            ),
+        ));
+    }
     let dir = desktop.context.paths.temp_dir().join("arrivals").join(&id);
     let saved = requests::save(&desktop.context, &id, Some(&key), &dir).await?;
     let Some(path) = saved.first() else {

@@ -191,6 +191,8 @@ pub struct Arrival {
     /// The sender's name and message, as they typed them (both optional).
     pub sender: Option<String>,
     pub message: Option<String>,
+    /// The object's ETag when it was recorded: a save downloads exactly those bytes.
+    pub e_tag: Option<String>,
 }
 
 pub fn store_path(paths: &crate::system::paths::Paths) -> PathBuf {
@@ -368,8 +370,21 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| sdk_error(bucket, "write the request's page", e))?;
-    let link =
-        presign::presign_inline(bucket, &page_key, expiry, session.credentials_expiry()).await?;
+    let link = match presign::presign_inline(
+        bucket,
+        &page_key,
+        expiry,
+        session.credentials_expiry(),
+    )
+    .await
+    {
+        Ok(link) => link,
+        Err(e) => {
+            // A page nobody watches or can close would keep taking files: none is left.
+            let _ = delete_object(bucket, &page_key).await;
+            return Err(e.into());
+        }
+    };
     if session.profile.local_store {
         warnings.push(
             "the local store answers on this computer only: send the link to someone on another computer once a bucket of your own is connected".into(),
@@ -395,7 +410,10 @@ pub async fn create(
         files: 0,
         warnings,
     };
-    requests(&context.paths)?.insert(&request)?;
+    if let Err(e) = requests(&context.paths).and_then(|store| store.insert(&request)) {
+        let _ = delete_object(bucket, &request.page_key).await;
+        return Err(e.into());
+    }
     Ok(request)
 }
 
@@ -516,27 +534,44 @@ async fn refresh_in(
             .map_err(|e| sdk_error(bucket, "list the files that arrived", e))?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
-            if store.known(&request.id, key)? {
-                continue;
+            let e_tag = object.e_tag().unwrap_or_default();
+            match store.seen(&request.id, key)? {
+                // The same bytes as when they were recorded.
+                Some(seen) if seen == e_tag && !store.refused_or_deleted(&request.id, key)? => {
+                    continue;
+                }
+                // Replaced since, or posted again after it was refused or deleted: the old record
+                // goes, and it counts as arriving now (or late, after a close).
+                Some(_) => store.forget_arrival(&request.id, key)?,
+                None => {}
             }
             let modified = object
                 .last_modified()
                 .and_then(|t| DateTime::<Utc>::from_timestamp(t.secs(), 0))
                 .unwrap_or_else(Utc::now);
-            if request.closed_at.is_some_and(|closed| modified >= closed) {
+            // The close listed the folder first: whatever is new after it came late.
+            if request.closed_at.is_some() {
                 tracing::info!(%key, "deleting a file that arrived after its request was closed");
                 delete_object(bucket, key).await?;
                 store.refused(&request.id, key)?;
                 continue;
             }
-            let head = bucket
+            let head = match bucket
                 .client
                 .head_object()
                 .bucket(&bucket.name)
                 .key(key)
                 .send()
                 .await
-                .map_err(|e| sdk_error(bucket, "read what a sender sent", e))?;
+            {
+                Ok(head) => head,
+                // Gone between the listing and now, or not readable this time: the next look
+                // sees it again; the others are not held up.
+                Err(e) => {
+                    tracing::warn!(%key, "cannot read what a sender sent: {}", sdk_error(bucket, "read it", e));
+                    continue;
+                }
+            };
             let metadata = head.metadata();
             let name = head
                 .content_disposition()
@@ -554,6 +589,10 @@ async fn refresh_in(
                 received_at: modified,
                 sender: decoded(metadata.and_then(|m| m.get("sender"))),
                 message: decoded(metadata.and_then(|m| m.get("message"))),
+                e_tag: head
+                    .e_tag()
+                    .map(str::to_owned)
+                    .or_else(|| Some(e_tag.to_owned())),
             };
             if store.arrived(&arrival)? {
                 new.push(arrival);
@@ -656,8 +695,11 @@ pub fn safe_file_name(name: &str) -> String {
     } else {
         &['/', '\\']
     };
+    // Bidi overrides and other invisible formatting (U+202E makes "gpj.exe" read "exe.jpg").
+    let invisible = |c: char| matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}');
     let cleaned: String = name
         .chars()
+        .filter(|c| !invisible(*c))
         .map(|c| {
             if c.is_control() || refused.contains(&c) {
                 '_'
@@ -666,11 +708,115 @@ pub fn safe_file_name(name: &str) -> String {
             }
         })
         .collect();
-    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_owned();
+    let mut cleaned = cleaned
+        .trim()
+        .trim_start_matches('.')
+        .trim_end_matches(['.', ' '])
+        .trim()
+        .to_owned();
+    // Windows' device names stay devices whatever the extension ("NUL.txt").
+    let stem = cleaned.split('.').next().unwrap_or("").to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if device {
+        cleaned.insert(0, '_');
+    }
+    // File systems take 255 bytes a name: a long one keeps its end (the extension), and room
+    // for " (2)".
+    const MAX: usize = 240;
+    if cleaned.len() > MAX {
+        let mut start = cleaned.len() - MAX;
+        while !cleaned.is_char_boundary(start) {
+            start += 1;
+        }
+        cleaned = cleaned[start..].to_owned();
+    }
     if cleaned.is_empty() {
         "file".to_owned()
     } else {
         cleaned
+    }
+}
+
+/// Whether opening a file of this name could run it as a program (or as a page or a launcher)
+/// rather than show it: a stranger's file of that kind is saved, never opened by LinkDrop.
+pub fn may_run(name: &str) -> bool {
+    const RUNNABLE: &[&str] = &[
+        "exe",
+        "msi",
+        "msp",
+        "bat",
+        "cmd",
+        "com",
+        "scr",
+        "pif",
+        "cpl",
+        "ps1",
+        "psm1",
+        "vbs",
+        "vbe",
+        "js",
+        "jse",
+        "mjs",
+        "wsf",
+        "wsh",
+        "hta",
+        "lnk",
+        "url",
+        "reg",
+        "inf",
+        "jar",
+        "jnlp",
+        "sh",
+        "bash",
+        "zsh",
+        "fish",
+        "csh",
+        "ksh",
+        "py",
+        "pl",
+        "rb",
+        "php",
+        "command",
+        "tool",
+        "app",
+        "pkg",
+        "dmg",
+        "desktop",
+        "run",
+        "bin",
+        "appimage",
+        "flatpakref",
+        "snap",
+        "deb",
+        "rpm",
+        "html",
+        "htm",
+        "xhtml",
+        "shtml",
+        "svg",
+        "svgz",
+        "mht",
+        "mhtml",
+        "webloc",
+        "iso",
+        "img",
+        "vhd",
+        "vhdx",
+        "library-ms",
+        "scf",
+        "appref-ms",
+        "application",
+        "xbap",
+        "msix",
+        "appx",
+    ];
+    match name.rsplit_once('.') {
+        Some((_, ext)) => RUNNABLE.contains(&ext.trim().to_ascii_lowercase().as_str()),
+        // No extension: on Linux and macOS that is how programs and scripts are named.
+        None => true,
     }
 }
 
@@ -725,37 +871,53 @@ pub async fn save(
         source,
     })?;
     let mut saved = Vec::new();
+    let mut failed: Option<RequestError> = None;
     for file in chosen {
-        let object = bucket
-            .client
-            .get_object()
-            .bucket(&bucket.name)
-            .key(&file.key)
-            .send()
-            .await
-            .map_err(|e| sdk_error(bucket, "download a file that arrived", e))?;
-        let (path, out) = create_unique(dir, &safe_file_name(&file.name)).map_err(|source| {
-            RequestError::Save {
-                path: dir.join(&file.name),
-                source,
+        match save_one(bucket, &file, dir).await {
+            Ok(path) => saved.push(path),
+            // One file that cannot be saved does not keep the others from being saved.
+            Err(e) => {
+                tracing::warn!(file = %file.name, "cannot save: {e}");
+                failed.get_or_insert(e);
             }
-        })?;
-        let written = async {
-            let mut out = tokio::fs::File::from_std(out);
-            let mut body = object.body.into_async_read();
-            tokio::io::copy(&mut body, &mut out).await?;
-            tokio::io::AsyncWriteExt::flush(&mut out).await?;
-            out.sync_all().await
         }
-        .await;
-        if let Err(source) = written {
-            // A half-written file is worse than none: it would pass for the sender's.
-            let _ = std::fs::remove_file(&path);
-            return Err(RequestError::Save { path, source });
-        }
-        saved.push(path);
     }
-    Ok(saved)
+    match failed {
+        Some(e) if saved.is_empty() => Err(e),
+        _ => Ok(saved),
+    }
+}
+
+async fn save_one(bucket: &Bucket, file: &Arrival, dir: &Path) -> Result<PathBuf, RequestError> {
+    let object = bucket
+        .client
+        .get_object()
+        .bucket(&bucket.name)
+        .key(&file.key)
+        // The bytes that were recorded, not whatever replaced them since.
+        .set_if_match(file.e_tag.clone())
+        .send()
+        .await
+        .map_err(|e| sdk_error(bucket, "download a file that arrived", e))?;
+    let (path, out) =
+        create_unique(dir, &safe_file_name(&file.name)).map_err(|source| RequestError::Save {
+            path: dir.join(safe_file_name(&file.name)),
+            source,
+        })?;
+    let written = async {
+        let mut out = tokio::fs::File::from_std(out);
+        let mut body = object.body.into_async_read();
+        tokio::io::copy(&mut body, &mut out).await?;
+        tokio::io::AsyncWriteExt::flush(&mut out).await?;
+        out.sync_all().await
+    }
+    .await;
+    if let Err(source) = written {
+        // A half-written file is worse than none: it would pass for the sender's.
+        let _ = std::fs::remove_file(&path);
+        return Err(RequestError::Save { path, source });
+    }
+    Ok(path)
 }
 
 /// Shares an arrived file on: a normal presigned link to the object where it is, in the history.
@@ -850,6 +1012,9 @@ mod tests {
             "\"Q3\" résumé 📄.pdf"
         );
         let dir = tempfile::tempdir().unwrap();
+        assert!(may_run("setup.exe") && may_run("invoice.PDF.exe") && may_run("x.desktop"));
+        assert!(may_run("page.html") && may_run("logo.svg") && may_run("install"));
+        assert!(!may_run("contract.pdf") && !may_run("photo.JPG") && !may_run("notes.txt"));
         let (first, _) = create_unique(dir.path(), "a.txt").unwrap();
         let (second, _) = create_unique(dir.path(), "a.txt").unwrap();
         assert_eq!(first, dir.path().join("a.txt"));

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS arrivals (
     received_at TEXT NOT NULL,
     sender TEXT,
     message TEXT,
+    e_tag TEXT,
     deleted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (request_id, key)
 );
@@ -160,24 +161,45 @@ impl Requests {
         Ok(())
     }
 
-    /// Whether this key was seen already (kept, or deleted since).
-    pub fn known(&self, request_id: &str, key: &str) -> Result<bool, StoreError> {
+    /// The ETag this key had when it was seen (`Some("")` when unknown); `None` if never seen.
+    pub fn seen(&self, request_id: &str, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .db
             .query_row(
-                "SELECT 1 FROM arrivals WHERE request_id = ?1 AND key = ?2",
+                "SELECT coalesce(e_tag, '') FROM arrivals WHERE request_id = ?1 AND key = ?2",
                 params![request_id, key],
-                |_| Ok(()),
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Whether this key was refused (it came after a close) or its file deleted.
+    pub fn refused_or_deleted(&self, request_id: &str, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .db
+            .query_row(
+                "SELECT deleted FROM arrivals WHERE request_id = ?1 AND key = ?2",
+                params![request_id, key],
+                |row| row.get::<_, i64>(0),
             )
             .optional()?
-            .is_some())
+            .is_some_and(|d| d != 0))
+    }
+
+    /// Drops what was recorded of a key (its object was replaced since).
+    pub fn forget_arrival(&self, request_id: &str, key: &str) -> Result<(), StoreError> {
+        self.db.execute(
+            "DELETE FROM arrivals WHERE request_id = ?1 AND key = ?2",
+            params![request_id, key],
+        )?;
+        Ok(())
     }
 
     /// Records an arrival; `false` when it was known already (another LinkDrop saw it first).
     pub fn arrived(&self, a: &Arrival) -> Result<bool, StoreError> {
         let added = self.db.execute(
             "INSERT OR IGNORE INTO arrivals (request_id, key, name, size, content_type, received_at,
-                sender, message, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0)",
+                sender, message, e_tag, deleted) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
             params![
                 a.request_id,
                 a.key,
@@ -187,6 +209,7 @@ impl Requests {
                 a.received_at.to_rfc3339(),
                 a.sender,
                 a.message,
+                a.e_tag,
             ],
         )?;
         Ok(added == 1)
@@ -227,6 +250,7 @@ impl Requests {
                 received_at: time(row.get("received_at")?),
                 sender: row.get("sender")?,
                 message: row.get("message")?,
+                e_tag: row.get("e_tag")?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

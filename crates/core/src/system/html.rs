@@ -27,13 +27,31 @@ impl Page {
         )
     }
 
+    /// The page, each placeholder filled once, in one pass: a title or a name that holds
+    /// `{{DATA}}` stays that text.
     pub fn render(&self, title: &str, data: &impl Serialize) -> String {
-        self.template
-            .replace("{{CSP}}", &self.csp())
-            .replace("{{STYLE}}", self.style)
-            .replace("{{SCRIPT}}", self.script)
-            .replace("{{TITLE}}", &escape(title))
-            .replace("{{DATA}}", &json_for_script(data))
+        let (csp, title, data) = (self.csp(), escape(title), json_for_script(data));
+        let mut out = String::with_capacity(self.template.len() + data.len() + self.script.len());
+        let mut rest = self.template;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start..];
+            let Some(end) = after.find("}}") else {
+                out.push_str(after);
+                return out;
+            };
+            out.push_str(match &after[2..end] {
+                "CSP" => &csp,
+                "STYLE" => self.style,
+                "SCRIPT" => self.script,
+                "TITLE" => &title,
+                "DATA" => &data,
+                _ => &after[..end + 2],
+            });
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        out
     }
 }
 
@@ -69,4 +87,27 @@ pub fn json_for_script(data: &impl Serialize) -> String {
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_placeholder_is_filled_once() {
+        let page = Page {
+            template: "<title>{{TITLE}}</title><s>{{DATA}}</s><x>{{OTHER}}</x>",
+            style: "",
+            script: "",
+            allow: "connect-src 'self'",
+        };
+        let out = page.render(
+            "{{DATA}} & co",
+            &serde_json::json!({ "t": "{{TITLE}}</s>" }),
+        );
+        assert_eq!(
+            out,
+            "<title>{{DATA}} &amp; co</title><s>{\"t\":\"{{TITLE}}\\u003c/s\\u003e\"}</s><x>{{OTHER}}</x>"
+        );
+    }
 }

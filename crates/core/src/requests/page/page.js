@@ -4,7 +4,10 @@
   var $ = function (id) { return document.getElementById(id); };
   var zone = $('zone'), input = $('files'), list = $('list');
   var expiresAt = Date.parse(request.expires_at);
-  var pending = 0, sent = 0;
+  // Counted per batch (one drop, one pick): the confirmation speaks of the files just sent.
+  var pending = 0, sent = 0, refused = 0;
+  // S3 keeps at most 2 KB of metadata; the sender's name and message travel percent-encoded in it.
+  var METADATA_MAX = 1800;
 
   $('asker').textContent = request.from ? request.from + ' asks you for files' : 'You are asked for files';
   if (request.note) { $('note').textContent = request.note; $('note').hidden = false; }
@@ -60,9 +63,10 @@
   // Stores that keep keys as file names allow 255 bytes a segment: a long name keeps its end (the
   // extension) in the key, and whole in Content-Disposition, where LinkDrop reads it.
   function keyName(name) {
-    var bytes = new TextEncoder().encode(name).length;
-    while (bytes > 200 && name.length > 1) { name = name.slice(1); bytes = new TextEncoder().encode(name).length; }
-    return name;
+    // By code point, so that an emoji is never cut in half.
+    var chars = Array.from(name);
+    while (new TextEncoder().encode(chars.join('')).length > 200 && chars.length > 1) chars.shift();
+    return chars.join('');
   }
   function serverMessage(xhr) {
     var text = xhr.responseText || '';
@@ -82,12 +86,16 @@
     list.appendChild(li);
     return { li: li, state: state };
   }
-  function refuse(r, why) { r.li.className = 'refused'; r.state.textContent = 'Not sent: ' + why; }
+  function refuse(r, why) {
+    r.li.className = 'refused'; r.state.textContent = 'Not sent: ' + why; refused += 1;
+  }
   function finished() {
     if (pending > 0) return;
     if (sent > 0) {
-      $('done').textContent = sent === 1 ? 'Your file arrived. You can close this page.' :
-        'All ' + sent + ' files arrived. You can close this page.';
+      var text = refused === 0
+        ? (sent === 1 ? 'Your file arrived.' : 'All ' + sent + ' files arrived.')
+        : sent + ' of ' + (sent + refused) + ' files arrived; the others were not sent.';
+      $('done').textContent = text + ' You can close this page.';
       $('done').hidden = false;
     }
   }
@@ -99,13 +107,18 @@
     if (file.size > request.max_size) return refuse(r, 'larger than the ' + request.max_size_text + ' the requester allows');
     var form = formFor(type);
     if (!form) return refuse(r, request.accept_text || 'this type of file is not accepted');
+    var sender = encodeURIComponent($('from').value.trim());
+    var message = encodeURIComponent($('message').value.trim());
+    if (sender.length + message.length > METADATA_MAX) {
+      return refuse(r, 'your name and message are too long: shorten the message and send it again');
+    }
     var data = new FormData();
     form.fields.forEach(function (f) { data.append(f[0], f[1]); });
     data.append('key', request.key_prefix + randomId() + '/' + keyName(file.name));
     data.append('Content-Type', type);
     data.append('Content-Disposition', disposition(file.name));
-    data.append('x-amz-meta-sender', encodeURIComponent($('from').value.trim()));
-    data.append('x-amz-meta-message', encodeURIComponent($('message').value.trim()));
+    data.append('x-amz-meta-sender', sender);
+    data.append('x-amz-meta-message', message);
     data.append('file', file);
     var bar = document.createElement('progress'); bar.max = 100; bar.value = 0;
     bar.setAttribute('aria-label', 'Sending ' + file.name);
@@ -134,6 +147,7 @@
   }
   function take(files) {
     $('done').hidden = true;
+    if (pending === 0) { sent = 0; refused = 0; }
     for (var i = 0; i < files.length; i++) send(files[i]);
   }
 
