@@ -2,6 +2,9 @@
 //! by its `chromedriver` (`make test` installs both). Each `Browser` has its own driver process and
 //! an empty profile, and both go when it is dropped.
 
+// Each test binary with a browser uses a part of it.
+#![allow(dead_code)]
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -22,6 +25,12 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 impl Browser {
     pub async fn start(dir: &Path) -> Browser {
+        Browser::start_saving_to(dir, &dir.join("downloads")).await
+    }
+
+    /// A browser whose downloads land in `downloads`, without asking.
+    pub async fn start_saving_to(dir: &Path, downloads: &Path) -> Browser {
+        std::fs::create_dir_all(downloads).unwrap();
         assert!(
             Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
             "Chromium and ChromeDriver are not installed: run the tests with `make test`, which installs Debian's chromium and chromium-driver"
@@ -55,6 +64,13 @@ impl Browser {
                     "--disable-component-update", "--disable-sync", "--disable-extensions",
                     format!("--user-data-dir={}", profile.display()),
                 ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "download.directory_upgrade": true,
+                    "safebrowsing.enabled": false,
+                    "profile.default_content_setting_values.automatic_downloads": 1,
+                },
             }),
         );
         let mut builder = ClientBuilder::new(HttpConnector::new());
