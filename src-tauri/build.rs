@@ -6,6 +6,7 @@ fn main() {
             "app_info",
             "list_profiles",
             "share_file",
+            "share_page",
             "choose_files",
             "endpoint_is_insecure",
             "create_request",

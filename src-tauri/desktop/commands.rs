@@ -67,6 +67,21 @@ pub struct ShareRequest {
     pub include_hidden: bool,
 }
 
+/// Several files (or one) behind one link to a share page; like `ShareRequest` otherwise.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(export_to = "PageRequest.ts")]
+pub struct PageRequest {
+    pub upload_id: String,
+    pub files: Vec<FileId>,
+    #[ts(type = "string")]
+    pub expires: Expiry,
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub allow_secrets: bool,
+    #[serde(default)]
+    pub include_hidden: bool,
+}
+
 async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBook, UiError> {
     desktop
         .context
@@ -182,6 +197,67 @@ pub async fn share_file(
         .file_name()
         .unwrap_or(path.as_os_str())
         .to_string_lossy();
+    notify::announce(&app, &name, &result);
+    notify::history_changed(&app);
+    result
+}
+
+/// Shares files through one share page; the page's link is in the clipboard and announced when
+/// this returns. Progress is over all the files.
+#[tauri::command]
+pub async fn share_page(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    request: PageRequest,
+    on_event: Channel<ShareEvent>,
+) -> Result<Share, UiError> {
+    let paths = request
+        .files
+        .iter()
+        .map(|id| desktop.handed.path(*id))
+        .collect::<Option<Vec<PathBuf>>>()
+        .ok_or_else(|| UiError::new(ErrorCode::Internal, "no file was handed over by that id"))?;
+    let cancel = desktop.register(&request.upload_id);
+    let result = async {
+        let _turn = tokio::select! {
+            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new(ErrorCode::Internal, e))?,
+            () = cancel.cancelled() => return Err(UiError::new(ErrorCode::Cancelled, "cancelled")),
+        };
+        let (app, upload_id) = (app.clone(), request.upload_id.clone());
+        let on_event = Arc::new(move |event: ShareEvent| {
+            let desktop = app.state::<Desktop>();
+            match &event {
+                ShareEvent::Preparing { size, .. } => desktop.progress(&upload_id, 0, *size),
+                ShareEvent::Progress { sent, total, .. } => desktop.progress(&upload_id, *sent, *total),
+            }
+            let _ = on_event.send(event);
+        });
+        linkdrop::pages::share_paths(
+            &desktop.context,
+            &paths,
+            Some(request.expires),
+            request.profile.as_deref(),
+            share::ShareOptions {
+                allow_secrets: request.allow_secrets,
+                include_hidden: request.include_hidden,
+                refuse_folders: false,
+            },
+            on_event,
+            &cancel,
+        )
+        .await
+        .map(|page| page.as_share())
+        .map_err(UiError::from)
+    }
+    .await;
+    desktop.forget(&request.upload_id);
+    if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
+        super::show_main_window(&app);
+    }
+    let name = match &result {
+        Ok(share) => share.name.clone(),
+        Err(_) => format!("{} files as a page", paths.len()),
+    };
     notify::announce(&app, &name, &result);
     notify::history_changed(&app);
     result

@@ -340,6 +340,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::app_info,
             commands::list_profiles,
             commands::share_file,
+            commands::share_page,
             commands::choose_files,
             commands::endpoint_is_insecure,
             requests::create_request,
@@ -463,6 +464,8 @@ mod bindings {
         check::<super::UiError>(&mut stale);
         check::<linkdrop::error::ErrorCode>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
+        check::<super::commands::PageRequest>(&mut stale);
+        check::<linkdrop::links::history::EntryKind>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ExpiryCheck>(&mut stale);
         check::<super::commands::ProfileList>(&mut stale);

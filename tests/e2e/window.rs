@@ -17,6 +17,38 @@ async fn link_of_done_row(app: &App) -> String {
         .expect("the link has its full URL as a title")
 }
 
+/// "One link for all the files": a drop of two files gives one row and one link, to a page that
+/// lists both, and one history entry.
+#[tokio::test]
+async fn two_dropped_files_become_one_link_to_a_page_when_asked() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let a = app.dir().join("first.txt");
+    std::fs::write(&a, b"one").unwrap();
+    let b = app.dir().join("second.txt");
+    std::fs::write(&b, b"two").unwrap();
+    app.find(".page-option input").await.click().await.unwrap();
+
+    let outcome = app.drag_files_onto(&[&a, &b], "section.zone").await;
+    assert!(outcome.failed.is_none(), "{outcome:?}");
+    let url = link_of_done_row(&app).await;
+    assert_eq!(
+        app.text(".row[data-phase='done'] .name").await,
+        "first.txt and 1 more file"
+    );
+    assert!(url.contains("/index.html?"), "{url}");
+    assert_eq!(app.clipboard().as_deref(), Some(url.as_str()));
+    let page = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("first.txt") && page.contains("second.txt"));
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(app.cli(&["history", "--json"]).trim()).unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["kind"], "page");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
 #[tokio::test]
 async fn a_dropped_file_becomes_a_link_in_the_clipboard_that_downloads_the_same_bytes() {
     let app = App::launch().await;

@@ -577,6 +577,27 @@ describe('views', () => {
   });
 });
 
+describe('one link for several files', () => {
+  it('shares a drop of several files as one page when asked to', async () => {
+    const backend = await start();
+    await fireEvent.click(screen.getByLabelText(/One link for all the files/));
+    await handOver(['/home/me/a.txt', '/home/me/b.png']);
+    await waitFor(() => expect(backend.callsOf('share_page')).toHaveLength(1));
+    expect(backend.callsOf('share_file')).toHaveLength(0);
+    const request = backend.callsOf('share_page')[0]?.args.request as { files: number[] };
+    expect(request.files).toHaveLength(2);
+    expect(row('a.txt and 1 more')).toBeInTheDocument();
+    backend.shares[0]?.send({
+      kind: 'preparing',
+      name: 'a.txt and 1 more file',
+      size: 30,
+      hidden_left_out: 0,
+    });
+    backend.shares[0]?.resolve({ name: 'a.txt and 1 more file', size: 30 });
+    await waitFor(() => expect(row('a.txt and 1 more file')).toHaveAttribute('data-phase', 'done'));
+  });
+});
+
 describe('files from outside the window', () => {
   it('shares files from the tray or another linkdrop with the expiry they came with', async () => {
     const backend = await start({

@@ -38,6 +38,7 @@ import type { SecretChange } from './bindings/SecretChange';
 import type { Share } from './bindings/Share';
 import type { ShareEvent } from './bindings/ShareEvent';
 import type { ShareRequest } from './bindings/ShareRequest';
+import type { PageRequest } from './bindings/PageRequest';
 import type { UiError } from './bindings/UiError';
 
 export type {
@@ -72,6 +73,7 @@ export type {
   Share,
   ShareEvent,
   ShareRequest,
+  PageRequest,
   UiError,
 };
 
@@ -102,6 +104,19 @@ export function shareFile(
 }
 
 /** Stops the share with this upload id; a finished or unknown one is not an error. */
+/**
+ * Shares several files (or one) behind one link to a share page. Progress is over all of them;
+ * the page's link is in the clipboard when the promise resolves.
+ */
+export function sharePage(
+  request: PageRequest,
+  onEvent: (event: ShareEvent) => void,
+): Promise<Share> {
+  const channel = new Channel<ShareEvent>();
+  channel.onmessage = onEvent;
+  return invoke<Share>('share_page', { request, onEvent: channel });
+}
+
 export function cancelShare(uploadId: string): Promise<void> {
   return invoke<void>('cancel_share', { uploadId });
 }

@@ -6,6 +6,7 @@ import {
   errorCode,
   errorMessage,
   shareFile,
+  sharePage,
   type ErrorCode,
   type HandedFile,
   type Share,
@@ -63,13 +64,23 @@ export class ShareItem {
   hiddenLeftOut = $state(0);
   /** How this share was started: what a "share anyway" or "with hidden files" repeats. */
   options: ShareOptions | null = null;
+  /** For one link to a page of several files: all of them (`file` is the first). */
+  readonly pageFiles: readonly HandedFile[] | null;
 
   readonly #meter = new RateMeter();
 
-  constructor(file: HandedFile, id: string = newUploadId()) {
+  constructor(
+    file: HandedFile,
+    id: string = newUploadId(),
+    pageFiles: readonly HandedFile[] | null = null,
+  ) {
     this.id = id;
     this.file = file;
-    this.name = file.name;
+    this.pageFiles = pageFiles;
+    this.name =
+      pageFiles === null || pageFiles.length < 2
+        ? file.name
+        : `${file.name} and ${pageFiles.length - 1} more`;
   }
 
   get active(): boolean {
@@ -137,20 +148,31 @@ export class ShareStore {
     return started;
   }
 
+  /** Starts one share of all `files` behind one link to a page. */
+  startPage(files: readonly HandedFile[], options: ShareOptions): ShareItem | null {
+    const first = files[0];
+    if (first === undefined) return null;
+    const item = new ShareItem(first, newUploadId(), files);
+    this.items = [item, ...this.items];
+    void this.#run(item, options);
+    return item;
+  }
+
   async #run(item: ShareItem, options: ShareOptions): Promise<void> {
     item.options = options;
+    const common = {
+      upload_id: item.id,
+      expires: options.expires,
+      profile: options.profile,
+      allow_secrets: options.allowSecrets ?? false,
+      include_hidden: options.includeHidden ?? false,
+    };
+    const onEvent = (event: ShareEvent) => item.handle(event);
     try {
-      const share = await shareFile(
-        {
-          upload_id: item.id,
-          file: item.file.id,
-          expires: options.expires,
-          profile: options.profile,
-          allow_secrets: options.allowSecrets ?? false,
-          include_hidden: options.includeHidden ?? false,
-        },
-        (event) => item.handle(event),
-      );
+      const share =
+        item.pageFiles === null
+          ? await shareFile({ ...common, file: item.file.id }, onEvent)
+          : await sharePage({ ...common, files: item.pageFiles.map((f) => f.id) }, onEvent);
       item.finish(share);
       this.copiedId = item.id;
     } catch (e) {
@@ -178,6 +200,10 @@ export class ShareStore {
   /** Shares the folder of a done row again, with the hidden files its zip left out. */
   withHiddenFiles(item: ShareItem): ShareItem[] {
     if (item.options === null || item.hiddenLeftOut === 0) return [];
+    if (item.pageFiles !== null) {
+      const again = this.startPage(item.pageFiles, { ...item.options, includeHidden: true });
+      return again === null ? [] : [again];
+    }
     return this.start([item.file], { ...item.options, includeHidden: true });
   }
 

@@ -152,6 +152,8 @@ export function makeEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
     issued_at: new Date(now - 60_000).toISOString(),
     state: 'active',
     issued: 1,
+    kind: 'file',
+    page_id: null,
     expiring_soon_at: '',
     ...fields,
   };
@@ -474,6 +476,17 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             typeof args.endpoint === 'string' &&
             /^http:\/\/(?!localhost|127\.|\[::1\])/.test(args.endpoint)
           );
+        case 'share_page': {
+          // One pending share for the whole page, known by its first file.
+          const request = args.request as { files: number[] } & Omit<ShareRequest, 'file'>;
+          const share = new PendingShare(
+            { ...request, file: request.files[0] ?? 0 },
+            args.onEvent as Channel<ShareEvent>,
+          );
+          shares.push(share);
+          options.onShare?.(share);
+          return share.promise;
+        }
         case 'share_file': {
           const share = new PendingShare(
             args.request as ShareRequest,

@@ -263,6 +263,77 @@ pub async fn share_page(
     })
 }
 
+/// Shares what is at `paths` through one page, as `share::share_path` shares one path: each path
+/// checked and opened (a folder zipped), then uploaded, with one `Preparing` event for the whole
+/// page (its title and bytes) and `Progress` over all of them. What the window and tray call.
+pub async fn share_paths(
+    context: &Context,
+    paths: &[std::path::PathBuf],
+    expiry: Option<Expiry>,
+    profile: Option<&str>,
+    options: crate::share::ShareOptions,
+    on_event: std::sync::Arc<dyn Fn(crate::share::ShareEvent) + Send + Sync>,
+    cancel: &CancellationToken,
+) -> Result<PageShare, PageError> {
+    if paths.is_empty() {
+        return Err(PageError::NoFiles);
+    }
+    let mut prepared = Vec::with_capacity(paths.len());
+    for path in paths {
+        if !path.is_absolute() {
+            return Err(ShareError::NotAbsolute { path: path.clone() }.into());
+        }
+        prepared.push(crate::share::prepare(&context.paths, path, options, cancel).await?);
+    }
+    let names: Vec<&str> = prepared.iter().map(|p| p.file.name.as_str()).collect();
+    let sizes: Vec<u64> = prepared.iter().map(|p| p.file.size).collect();
+    let total: u64 = sizes.iter().sum();
+    on_event(crate::share::ShareEvent::Preparing {
+        name: title(&names),
+        size: total,
+        hidden_left_out: prepared
+            .iter()
+            .map(|p| p.hidden_left_out.len() as u32)
+            .sum(),
+    });
+    let session = crate::share::open_session(context, profile).await?;
+    let on_file = |i: usize| -> ProgressFn {
+        let before: u64 = sizes[..i].iter().sum();
+        let on_event = on_event.clone();
+        std::sync::Arc::new(move |p: crate::storage::upload::Progress| {
+            let progress = crate::storage::upload::Progress {
+                sent: before + p.sent,
+                total,
+            };
+            on_event(crate::share::ShareEvent::Progress {
+                sent: progress.sent,
+                total,
+                percent: progress.percent().unwrap_or(0),
+            })
+        })
+    };
+    share_page(&session, &prepared, expiry, on_file, cancel).await
+}
+
+impl PageShare {
+    /// The page as a share (its own link, its files' bytes): what a front end shows for one link.
+    pub fn as_share(&self) -> Share {
+        Share {
+            id: self.id.clone(),
+            url: self.url.clone(),
+            expires_at: self.expires_at,
+            name: self.name.clone(),
+            size: self.size,
+            content_type: "text/html".into(),
+            profile: self.profile.clone(),
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            e_tag: None,
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
 fn entry(context: &Context, id: &str) -> Result<HistoryEntry, PageError> {
     Ok(crate::links::history(&context.paths)
         .and_then(|h| h.get(id))

@@ -7,4 +7,8 @@ export type Arrival = { request_id: string, key: string, name: string, size: num
 /**
  * The sender's name and message, as they typed them (both optional).
  */
-sender: string | null, message: string | null, };
+sender: string | null, message: string | null, 
+/**
+ * The object's ETag when it was recorded: a save downloads exactly those bytes.
+ */
+e_tag: string | null, };

@@ -74,6 +74,7 @@ describe('RequestsView', () => {
       received_at: new Date().toISOString(),
       sender: 'Bob',
       message: 'signed',
+      e_tag: '"abc"',
     };
     const backend = await open({
       requests: [
