@@ -54,7 +54,11 @@ fn status(url: &str) -> u16 {
 
 /// Waits for `name` to be downloaded whole into `dir`.
 fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    downloaded_within(dir, name, Duration::from_secs(30))
+}
+
+fn downloaded_within(dir: &Path, name: &str, within: Duration) -> Vec<u8> {
+    let deadline = Instant::now() + within;
     let path: PathBuf = dir.join(name);
     loop {
         let partial = std::fs::read_dir(dir)
@@ -223,6 +227,292 @@ fn scenario_a_page_and_its_files_expire_together_and_reissue_together(
     assert_eq!(history[0]["state"], "revoked");
 }
 
+fn object(backend: &Backend, key: &str) -> Vec<u8> {
+    let (client, bucket, key) = (backend.client(), backend.bucket.clone(), key.to_owned());
+    common::block_on(async move {
+        let out = client
+            .get_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap();
+        out.body.collect().await.unwrap().into_bytes().to_vec()
+    })
+}
+
+fn put_object(backend: &Backend, key: &str, bytes: Vec<u8>) {
+    let (client, bucket, key) = (backend.client(), backend.bucket.clone(), key.to_owned());
+    common::block_on(async move {
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(&key)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Whether any 16-byte window of `plain` appears in `stored`.
+fn leaks(plain: &[u8], stored: &[u8]) -> bool {
+    if plain.len() < 16 {
+        return stored.windows(plain.len().max(1)).any(|w| w == plain);
+    }
+    let windows: std::collections::HashSet<&[u8]> = plain.windows(16).collect();
+    stored.windows(16).any(|w| windows.contains(w))
+}
+
+fn scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_ciphertext(
+    env: &TestEnv,
+    backend: &Backend,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 byte, a chunk and a byte over 1 MiB, and a size that is no multiple of the 64 KiB chunk.
+    let sent: Vec<(String, Vec<u8>)> = [
+        ("one byte.txt", 1usize),
+        ("über secret plan 🗝.bin", 1_048_577),
+        ("odd size.dat", 200_001),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, len))| ((*name).to_owned(), common::contents(*len, 100 + i as u64)))
+    .collect();
+    let paths: Vec<PathBuf> = sent
+        .iter()
+        .map(|(name, bytes)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            path
+        })
+        .collect();
+    let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    let mut args = vec![
+        "share",
+        "--page",
+        "--encrypt",
+        "--json",
+        "--profile",
+        &backend.profile,
+    ];
+    let texts: Vec<String> = refs.iter().map(|p| p.display().to_string()).collect();
+    args.extend(texts.iter().map(String::as_str));
+    let output = env.run(&args);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    let shared: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(shared["encrypted"], true);
+    let url = shared["url"].as_str().unwrap().to_owned();
+    let (_, key) = url.split_once('#').expect("the key in the fragment");
+    assert_eq!(key.len(), 43);
+    assert_eq!(shared["files"][1]["name"], "über secret plan 🗝.bin");
+    assert_eq!(shared["files"][1]["size"], 1_048_577);
+
+    // The bucket: ciphertext under names that say nothing, and a page without the names.
+    let page_key = shared["key"].as_str().unwrap();
+    let page_html = object(backend, page_key);
+    for (i, (name, plain)) in sent.iter().enumerate() {
+        let key_of = shared["files"][i]["key"].as_str().unwrap();
+        assert!(key_of.ends_with("/data"), "{key_of}");
+        let stored = object(backend, key_of);
+        assert!(stored.starts_with(b"LDE1"));
+        assert!(
+            !leaks(plain, &stored),
+            "[{}] plaintext of {name} in the bucket",
+            backend.name
+        );
+        assert!(!leaks(name.as_bytes(), &stored) && !leaks(name.as_bytes(), &page_html));
+    }
+    // The key: in none of LinkDrop's files (the history, the logs) and not in the bucket.
+    for file in common::files_under(&env.data_dir()) {
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        assert!(
+            !leaks(key.as_bytes(), &bytes),
+            "the key is in {}",
+            file.display()
+        );
+    }
+    assert!(!leaks(key.as_bytes(), &page_html));
+
+    let downloads = dir.path().join("downloads");
+    common::block_on(async {
+        let browser = Browser::start_saving_to(dir.path(), &downloads).await;
+        browser.client.goto(&url).await.unwrap();
+        assert_eq!(browser.text("h1").await, "one byte.txt and 2 more files");
+        browser.wait_for_text("#files", "odd size.dat").await;
+        browser
+            .client
+            .find(fantoccini::Locator::Id("all"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        for (name, plain) in &sent {
+            assert_eq!(
+                &downloaded(&downloads, name),
+                plain,
+                "[{}] {name}",
+                backend.name
+            );
+        }
+        browser.close().await;
+    });
+
+    // Re-issued by the page's id, with the key from the keychain: a new link that still opens.
+    let id = shared["id"].as_str().unwrap();
+    let output = env.run(&["reissue", id, "--expires", "2h", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let again: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let again_url = again["url"].as_str().unwrap();
+    assert!(again_url.ends_with(&format!("#{key}")), "{again_url}");
+    assert_ne!(again_url, url);
+    let history = stdout(&env.run(&["history", "--json"]));
+    assert!(!history.contains(key), "the history shows no key");
+    common::block_on(async {
+        let browser = Browser::start(dir.path()).await;
+        browser.client.goto(again_url).await.unwrap();
+        browser.wait_for_text("#files", "über secret plan").await;
+        browser.close().await;
+    });
+}
+
+/// What can go wrong with an encrypted page, each said as itself and never saved as a file.
+#[test]
+fn a_tampered_truncated_or_reordered_file_and_a_wrong_or_missing_key_are_caught() {
+    let env = TestEnv::new();
+    let backend = Backend::embedded(&env);
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["flipped.bin", "cut.bin", "swapped.bin", "fine.bin"];
+    let paths: Vec<PathBuf> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, common::contents(200_000, i as u64)).unwrap();
+            path
+        })
+        .collect();
+    let texts: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["share", "--page", "--encrypt", "--json"];
+    args.extend(texts.iter().map(String::as_str));
+    let output = env.run(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shared: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let key_of = |i: usize| shared["files"][i]["key"].as_str().unwrap().to_owned();
+    let mut flipped = object(&backend, &key_of(0));
+    flipped[5000] ^= 0x40;
+    put_object(&backend, &key_of(0), flipped);
+    let cut = object(&backend, &key_of(1));
+    put_object(&backend, &key_of(1), cut[..16 + 65_536 + 16].to_vec());
+    let whole = object(&backend, &key_of(2));
+    let (a, b) = (16..16 + 65_552, 16 + 65_552..16 + 2 * 65_552);
+    let mut swapped = whole[..16].to_vec();
+    swapped.extend_from_slice(&whole[b.clone()]);
+    swapped.extend_from_slice(&whole[a]);
+    swapped.extend_from_slice(&whole[b.end..]);
+    put_object(&backend, &key_of(2), swapped);
+
+    let url = shared["url"].as_str().unwrap().to_owned();
+    let downloads = dir.path().join("downloads");
+    common::block_on(async {
+        let browser = Browser::start_saving_to(dir.path(), &downloads).await;
+        browser.client.goto(&url).await.unwrap();
+        browser.wait_for_text("#files", "fine.bin").await;
+        browser
+            .client
+            .find(fantoccini::Locator::Id("all"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert_eq!(
+            downloaded(&downloads, "fine.bin"),
+            common::contents(200_000, 3)
+        );
+        let rows = browser.wait_for_text("#files", "cut short").await;
+        assert_eq!(
+            rows.matches(
+                "This file was changed or cut short after it was shared: nothing was saved."
+            )
+            .count(),
+            3,
+            "{rows}"
+        );
+        for name in &names[..3] {
+            assert!(!downloads.join(name).exists(), "{name} was saved");
+        }
+
+        let (base, key) = url.split_once('#').unwrap();
+        let mut wrong = key.chars().collect::<Vec<_>>();
+        wrong[0] = if wrong[0] == 'A' { 'B' } else { 'A' };
+        let wrong: String = wrong.into_iter().collect();
+        // Only the fragment differs from the page open: load it afresh, as a new tab would.
+        browser.client.goto("about:blank").await.unwrap();
+        browser
+            .client
+            .goto(&format!("{base}#{wrong}"))
+            .await
+            .unwrap();
+        browser
+            .wait_for_text("#left", "The key in this link is wrong")
+            .await;
+        browser.client.goto("about:blank").await.unwrap();
+        browser.client.goto(base).await.unwrap();
+        browser
+            .wait_for_text("#left", "This link is missing its key")
+            .await;
+        browser.client.goto("about:blank").await.unwrap();
+        browser.client.goto(&format!("{base}#short")).await.unwrap();
+        browser.wait_for_text("#left", "not a LinkDrop key").await;
+        browser.close().await;
+    });
+}
+
+/// A 100 MiB file, encrypted as it streams and decrypted in the browser, byte for byte.
+#[test]
+fn a_hundred_mebibytes_encrypted_arrive_whole() {
+    let env = TestEnv::new();
+    let _backend = Backend::embedded(&env);
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.bin");
+    let bytes = common::contents(100 << 20, 9);
+    std::fs::write(&big, &bytes).unwrap();
+    let output = env.run(&["share", "--encrypt", "--json", big.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shared: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(
+        shared["encrypted"], true,
+        "--encrypt alone gives the file its own page"
+    );
+    let downloads = dir.path().join("downloads");
+    common::block_on(async {
+        let browser = Browser::start_saving_to(dir.path(), &downloads).await;
+        browser
+            .client
+            .goto(shared["url"].as_str().unwrap())
+            .await
+            .unwrap();
+        browser.wait_for_text("#files", "big.bin").await;
+        browser
+            .client
+            .find(fantoccini::Locator::Css("#files a.button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        assert!(downloaded_within(&downloads, "big.bin", Duration::from_secs(120)) == bytes);
+        browser.close().await;
+    });
+}
+
 macro_rules! scenarios {
     ($($scenario:ident),* $(,)?) => {
         mod embedded_store {
@@ -253,4 +543,5 @@ macro_rules! scenarios {
 scenarios!(
     scenario_a_page_of_three_files_lists_previews_and_downloads_them,
     scenario_a_page_and_its_files_expire_together_and_reissue_together,
+    scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_ciphertext,
 );

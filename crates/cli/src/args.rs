@@ -132,6 +132,10 @@ pub struct ShareArgs {
     /// per file; with --json, one object with the page's id, url, expires_at and files
     #[arg(long)]
     pub page: bool,
+    /// Encrypt each file on this computer first (AES-256-GCM); the link ends in #KEY, which
+    /// browsers never send to a server. Without --page, each file gets its own encrypted page
+    #[arg(long)]
+    pub encrypt: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -169,26 +169,49 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         })
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
-    if args.page {
-        let progress = |i: usize| progress_printer(show_progress, files[i].file.name.clone());
-        let result =
-            linkdrop::pages::share_page(&session, &files, args.expires, progress, &cancel).await;
-        if show_progress {
-            eprint!("\r\x1b[2K");
+    if args.page || args.encrypt {
+        // One page for all (--page), or each file its own encrypted page (--encrypt alone).
+        let groups: Vec<&[Prepared]> = if args.page {
+            vec![&files[..]]
+        } else {
+            files.chunks(1).collect()
+        };
+        let mut result = Ok(());
+        for group in groups {
+            let progress = |i: usize| progress_printer(show_progress, group[i].file.name.clone());
+            let shared = linkdrop::pages::share_page(
+                context,
+                &session,
+                group,
+                args.expires,
+                args.encrypt,
+                progress,
+                &cancel,
+            )
+            .await;
+            if show_progress {
+                eprint!("\r\x1b[2K");
+            }
+            match shared {
+                Ok(page) => {
+                    for warning in &page.warnings {
+                        report(format!("warning: {warning}"));
+                    }
+                    if args.json {
+                        println!("{}", serde_json::to_string(&page).unwrap_or_default());
+                    } else {
+                        println!("{}", page.url);
+                    }
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
         }
         interrupted.abort();
         return match result {
-            Ok(page) => {
-                for warning in &page.warnings {
-                    report(format!("warning: {warning}"));
-                }
-                if args.json {
-                    println!("{}", serde_json::to_string(&page).unwrap_or_default());
-                } else {
-                    println!("{}", page.url);
-                }
-                ExitCode::SUCCESS
-            }
+            Ok(()) => ExitCode::SUCCESS,
             Err(linkdrop::pages::PageError::Share(ShareError::Upload(
                 linkdrop::storage::upload::UploadError::Cancelled,
             ))) => {

@@ -39,6 +39,8 @@ pub enum CredentialsError {
     AwsProfile { name: String, detail: String },
     #[error("the secret access key is empty")]
     EmptySecret,
+    #[error("cannot keep an encrypted page's key in {path}: {detail}")]
+    PageKey { path: PathBuf, detail: String },
     #[error("cannot {action} the local store's key {path}: {detail}")]
     StoreKey {
         action: &'static str,
@@ -235,7 +237,11 @@ impl Keychain {
 
     /// Blocks on D-Bus (Linux): call it from `spawn_blocking` in async code.
     fn entry(&self, profile: &str) -> Result<keyring::Entry, CredentialsError> {
-        keyring::Entry::new(&self.service, &format!("profile:{profile}")).map_err(|e| match e {
+        self.named_entry(&format!("profile:{profile}"))
+    }
+
+    fn named_entry(&self, user: &str) -> Result<keyring::Entry, CredentialsError> {
+        keyring::Entry::new(&self.service, user).map_err(|e| match e {
             // The store is set up once per process; its own error says why it is missing.
             keyring::Error::NoDefaultStore => match keyring::Entry::store_status() {
                 Err(cause) => CredentialsError::KeychainUnavailable {
@@ -273,6 +279,57 @@ impl Keychain {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }
+    }
+}
+
+/// The keys of encrypted share pages, by the page's id: in the keychain (`page:<id>`), or where
+/// there is none (a server, a container), in `page-keys/<id>` in the private data dir, readable by
+/// the user alone, as the embedded store's key is. Blocking: call from `spawn_blocking`.
+pub struct PageKeys<'a> {
+    pub keychain: &'a Keychain,
+    pub paths: &'a Paths,
+}
+
+impl PageKeys<'_> {
+    fn file(&self, id: &str) -> PathBuf {
+        self.paths.data_dir.join("page-keys").join(id)
+    }
+
+    pub fn store(&self, id: &str, key: &str) -> Result<(), CredentialsError> {
+        let in_keychain = self
+            .keychain
+            .named_entry(&format!("page:{id}"))
+            .and_then(|entry| {
+                again_if_the_service_went_away(|| entry.set_password(key)).map_err(unavailable)
+            });
+        match in_keychain {
+            Ok(()) => Ok(()),
+            Err(CredentialsError::KeychainUnavailable { .. }) => {
+                write_atomically(&self.file(id), key.as_bytes()).map_err(|e| {
+                    CredentialsError::PageKey {
+                        path: self.file(id),
+                        detail: e.to_string(),
+                    }
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<String> {
+        let from_keychain = self
+            .keychain
+            .named_entry(&format!("page:{id}"))
+            .ok()
+            .and_then(|entry| again_if_the_service_went_away(|| entry.get_password()).ok());
+        from_keychain.or_else(|| std::fs::read_to_string(self.file(id)).ok())
+    }
+
+    pub fn forget(&self, id: &str) {
+        if let Ok(entry) = self.keychain.named_entry(&format!("page:{id}")) {
+            let _ = again_if_the_service_went_away(|| entry.delete_credential());
+        }
+        let _ = std::fs::remove_file(self.file(id));
     }
 }
 

@@ -351,6 +351,27 @@ impl History {
         Ok(())
     }
 
+    /// What an entry is called and holds (an encrypted file is uploaded under a name that says
+    /// nothing; the history, on this computer only, keeps its own).
+    pub fn describe(
+        &self,
+        id: &str,
+        name: &str,
+        size: u64,
+        content_type: &str,
+    ) -> Result<(), HistoryError> {
+        self.db.execute(
+            "UPDATE entries SET name = ?2, size = ?3, content_type = ?4 WHERE id = ?1",
+            params![
+                id,
+                name,
+                i64::try_from(size).unwrap_or(i64::MAX),
+                content_type
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The files of a page, in the order they were shared.
     pub fn page_files(&self, page_id: &str) -> Result<Vec<HistoryEntry>, HistoryError> {
         let mut statement = self

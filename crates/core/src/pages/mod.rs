@@ -17,12 +17,15 @@ use crate::error::{Coded, ErrorCode};
 use crate::links::history::{EntryKind, HistoryEntry};
 use crate::links::{LedgerError, Share};
 use crate::profiles::expiry::Expiry;
+use crate::share::encrypt;
 use crate::share::{Prepared, ShareError};
 use crate::storage::Bucket;
 use crate::storage::presign::{self, PresignError};
 use crate::storage::session::Session;
 use crate::storage::upload::ProgressFn;
 use crate::system::html;
+use base64::Engine as _;
+use std::io::Read as _;
 
 const PAGE: html::Page = html::Page {
     template: include_str!("page/page.html"),
@@ -45,6 +48,8 @@ pub enum PageError {
     Storage { detail: String },
     #[error("a page needs at least one file")]
     NoFiles,
+    #[error("cannot encrypt {name}: {detail}")]
+    Encrypt { name: String, detail: String },
 }
 
 impl Coded for PageError {
@@ -55,6 +60,7 @@ impl Coded for PageError {
             PageError::Presign(_) => ErrorCode::Presign,
             PageError::Storage { .. } => ErrorCode::Storage,
             PageError::NoFiles => ErrorCode::EmptyPath,
+            PageError::Encrypt { .. } => ErrorCode::Unreadable,
         }
     }
 }
@@ -92,13 +98,19 @@ pub struct PageShare {
     pub warnings: Vec<String>,
 }
 
-/// What the page's script reads.
+/// What the page's script reads. For an encrypted page, `files` holds only each file's link and
+/// stored size, and `manifest` the names, types and sizes, sealed with the key in the link.
 #[derive(Serialize)]
 struct PageData<'a> {
     title: &'a str,
     expires_at: String,
     files: Vec<PageDataFile<'a>>,
+    encrypted: bool,
+    manifest: Option<String>,
 }
+
+/// The title an encrypted page shows: its real one is in the sealed manifest.
+pub const ENCRYPTED_TITLE: &str = "Encrypted files";
 
 #[derive(Serialize)]
 struct PageDataFile<'a> {
@@ -137,8 +149,56 @@ pub fn render(title: &str, expires_at: DateTime<Utc>, files: &[PageFile]) -> Str
                     url: &f.url,
                 })
                 .collect(),
+            encrypted: false,
+            manifest: None,
         },
     )
+}
+
+/// An encrypted page: no name, type or plaintext size in it but inside `manifest`; `stored` is
+/// each file's link and its object's size.
+fn render_encrypted(
+    expires_at: DateTime<Utc>,
+    stored: &[(String, u64)],
+    manifest: String,
+) -> String {
+    PAGE.render(
+        ENCRYPTED_TITLE,
+        &PageData {
+            title: ENCRYPTED_TITLE,
+            expires_at: expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            files: stored
+                .iter()
+                .map(|(url, size)| PageDataFile {
+                    name: "",
+                    size: *size,
+                    content_type: "",
+                    url,
+                })
+                .collect(),
+            encrypted: true,
+            manifest: Some(manifest),
+        },
+    )
+}
+
+/// Encrypts the prepared file into `dir/data` (a name that says nothing), streaming: memory stays
+/// at two chunks whatever the size. Read from the descriptor opened when the file was checked.
+fn encrypt_to(
+    file: &crate::share::ShareableFile,
+    key: &encrypt::Key,
+    dir: &std::path::Path,
+) -> std::io::Result<std::path::PathBuf> {
+    use std::io::{Seek, SeekFrom};
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("data");
+    let mut input = file.file.try_clone()?;
+    input.seek(SeekFrom::Start(0))?;
+    let mut input = std::io::BufReader::with_capacity(1 << 20, input.take(file.size));
+    let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+    encrypt::encrypt_stream(key, &mut input, &mut output, None)?;
+    std::io::Write::flush(&mut output)?;
+    Ok(path)
 }
 
 pub fn csp() -> String {
@@ -189,10 +249,16 @@ fn page_file(share: &Share) -> PageFile {
 /// Shares `prepared` files through one page: each file is uploaded and signed as usual (its own
 /// history entry, under the page's), then the page is written and signed for the same expiry.
 /// `on_file(i)` gives the progress callback for the `i`th file.
+/// With `encrypt`, each file is encrypted on this computer first (a fresh key for the page, kept in
+/// the keychain for re-issue), uploaded under a name that says nothing, and the page carries the
+/// names and types sealed; the link ends in `#` and the key.
+#[allow(clippy::too_many_arguments)]
 pub async fn share_page(
+    context: &Context,
     session: &Session,
     prepared: &[Prepared],
     expiry: Option<Expiry>,
+    encrypt: bool,
     on_file: impl Fn(usize) -> ProgressFn,
     cancel: &CancellationToken,
 ) -> Result<PageShare, PageError> {
@@ -200,13 +266,68 @@ pub async fn share_page(
         return Err(PageError::NoFiles);
     }
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let key_of_page = encrypt.then(encrypt::Key::random);
     let mut shares = Vec::with_capacity(prepared.len());
+    let mut files = Vec::with_capacity(prepared.len());
+    let mut manifest = Vec::new();
     for (i, file) in prepared.iter().enumerate() {
-        shares.push(
-            crate::share::share_prepared(session, file, Some(expiry), on_file(i), cancel).await?,
-        );
+        let Some(secret) = &key_of_page else {
+            let share =
+                crate::share::share_prepared(session, file, Some(expiry), on_file(i), cancel)
+                    .await?;
+            files.push(page_file(&share));
+            shares.push(share);
+            continue;
+        };
+        let plain = &file.file;
+        let failed = |detail: String| PageError::Encrypt {
+            name: plain.name.clone(),
+            detail,
+        };
+        let dir = session.paths().temp_dir().join(format!(
+            "sealed-{}",
+            crate::share::object_key::new_share_id()
+        ));
+        let (source, k, d) = (plain.clone(), secret.clone(), dir.clone());
+        let sealed_path = tokio::task::spawn_blocking(move || encrypt_to(&source, &k, &d))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()));
+        let result = async {
+            let sealed = crate::share::prepare(
+                session.paths(),
+                &sealed_path?,
+                crate::share::ShareOptions {
+                    allow_secrets: true,
+                    ..Default::default()
+                },
+                cancel,
+            )
+            .await?;
+            Ok::<_, PageError>(
+                crate::share::share_prepared(session, &sealed, Some(expiry), on_file(i), cancel)
+                    .await?,
+            )
+        }
+        .await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let share = result?;
+        // The history is this computer's: it keeps the real name (the bucket has "data").
+        let _ = crate::links::history(session.paths())
+            .and_then(|h| h.describe(&share.id, &plain.name, plain.size, &plain.content_type));
+        manifest.push(serde_json::json!({
+            "name": plain.name, "type": plain.content_type, "size": plain.size,
+        }));
+        files.push(PageFile {
+            id: share.id.clone(),
+            name: plain.name.clone(),
+            size: plain.size,
+            content_type: plain.content_type.clone(),
+            key: share.key.clone(),
+            url: share.url.clone(),
+        });
+        shares.push(share);
     }
-    let files: Vec<PageFile> = shares.iter().map(page_file).collect();
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let title = title(&names);
     let id = crate::share::object_key::new_share_id();
@@ -218,7 +339,23 @@ pub async fn share_page(
         .map(|s| s.expires_at)
         .min()
         .unwrap_or_else(Utc::now);
-    put_page(bucket, &key, render(&title, files_end, &files)).await?;
+    let html = match &key_of_page {
+        None => render(&title, files_end, &files),
+        Some(secret) => {
+            let sealed = encrypt::seal(
+                secret,
+                serde_json::Value::Array(manifest).to_string().as_bytes(),
+            );
+            let stored: Vec<(String, u64)> =
+                shares.iter().map(|s| (s.url.clone(), s.size)).collect();
+            render_encrypted(
+                files_end,
+                &stored,
+                base64::engine::general_purpose::STANDARD.encode(sealed),
+            )
+        }
+    };
+    put_page(bucket, &key, html).await?;
     let link = presign::presign_inline(bucket, &key, expiry, session.credentials_expiry()).await?;
     let mut warnings: Vec<String> = link.warnings.clone();
     for share in &shares {
@@ -248,13 +385,40 @@ pub async fn share_page(
     {
         warnings.push(format!("the page works but is not in the history: {e}"));
     }
+    // The key goes in the link's fragment, and in the keychain for a re-issue; never into the
+    // history, a log or a notification.
+    let url = match &key_of_page {
+        None => page.url,
+        Some(secret) => {
+            let (keychain, paths, page_id, text) = (
+                context.keychain.clone(),
+                context.paths.clone(),
+                id.clone(),
+                secret.to_text(),
+            );
+            let kept = tokio::task::spawn_blocking(move || {
+                crate::credentials::PageKeys {
+                    keychain: &keychain,
+                    paths: &paths,
+                }
+                .store(&page_id, &text)
+            })
+            .await;
+            if !matches!(kept, Ok(Ok(()))) {
+                warnings.push(
+                    "the key could not be kept for a re-issue: keep this link, it is the only copy of the key".into(),
+                );
+            }
+            format!("{}#{}", page.url, secret.to_text())
+        }
+    };
     Ok(PageShare {
         id,
-        url: page.url,
+        url,
         expires_at: page.expires_at,
         name: title,
         size: page.size,
-        encrypted: false,
+        encrypted: key_of_page.is_some(),
         profile: page.profile,
         bucket: page.bucket,
         key,
@@ -312,7 +476,7 @@ pub async fn share_paths(
             })
         })
     };
-    share_page(&session, &prepared, expiry, on_file, cancel).await
+    share_page(context, &session, &prepared, expiry, false, on_file, cancel).await
 }
 
 impl PageShare {
@@ -378,7 +542,33 @@ pub async fn reissue(
     let session = crate::links::session_for(context, &page, String::new()).await?;
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
     let bucket = session.bucket();
-    put_page(bucket, &page.key, render(&page.name, files_end, &files)).await?;
+    let secret = page_key(context, id).await;
+    // The page as it is, with its files' new links and end: an encrypted page's sealed list stays
+    // as it was (this computer never writes names into it).
+    let html = match read_page_data(bucket, &page.key).await {
+        Some(mut data) => {
+            data["expires_at"] = files_end
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                .into();
+            if let Some(listed) = data["files"].as_array_mut() {
+                for (slot, file) in listed.iter_mut().zip(&files) {
+                    slot["url"] = file.url.clone().into();
+                }
+            }
+            let title = data["title"].as_str().unwrap_or(ENCRYPTED_TITLE).to_owned();
+            PAGE.render(&title, &data)
+        }
+        None if secret.is_none() => render(&page.name, files_end, &files),
+        None => {
+            return Err(PageError::Storage {
+                detail: format!(
+                    "the encrypted page {} is no longer in bucket {:?}: share the files again",
+                    page.name, bucket.name
+                ),
+            });
+        }
+    };
+    put_page(bucket, &page.key, html).await?;
     let link =
         presign::presign_inline(bucket, &page.key, expiry, session.credentials_expiry()).await?;
     let expires_at = link.expires_at.min(files_end);
@@ -386,9 +576,13 @@ pub async fn reissue(
         .and_then(|h| h.reissued(id, &link.url, expires_at))
         .map_err(LedgerError::from)?;
     warnings.extend(link.warnings);
+    let url = match secret {
+        Some(key) => format!("{}#{key}", link.url),
+        None => link.url,
+    };
     Ok(Share {
         id: page.id,
-        url: link.url,
+        url,
         expires_at,
         name: page.name,
         size: page.size,
@@ -401,6 +595,43 @@ pub async fn reissue(
     })
 }
 
+/// The key of an encrypted page, from the keychain (or the private data dir without one).
+async fn page_key(context: &Context, id: &str) -> Option<String> {
+    let (keychain, paths, id) = (
+        context.keychain.clone(),
+        context.paths.clone(),
+        id.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        crate::credentials::PageKeys {
+            keychain: &keychain,
+            paths: &paths,
+        }
+        .get(&id)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// The data a page in the bucket carries (the JSON in its data element).
+async fn read_page_data(bucket: &Bucket, key: &str) -> Option<serde_json::Value> {
+    let object = bucket
+        .client
+        .get_object()
+        .bucket(&bucket.name)
+        .key(key)
+        .send()
+        .await
+        .ok()?;
+    let bytes = object.body.collect().await.ok()?.into_bytes();
+    let html = std::str::from_utf8(&bytes).ok()?;
+    let open = r#"<script id="page" type="application/json">"#;
+    let start = html.find(open)? + open.len();
+    let end = start + html[start..].find("</script>")?;
+    serde_json::from_str(&html[start..end]).ok()
+}
+
 /// Revokes a link; a page's files first, then the page (so nothing stays reachable from it).
 pub async fn revoke(context: &Context, id: &str) -> Result<HistoryEntry, PageError> {
     for file in page_files(context, id)? {
@@ -408,7 +639,10 @@ pub async fn revoke(context: &Context, id: &str) -> Result<HistoryEntry, PageErr
             crate::links::revoke(context, &file.id).await?;
         }
     }
-    Ok(crate::links::revoke(context, id).await?)
+    let revoked = crate::links::revoke(context, id).await?;
+    // Nothing is left for the key to open.
+    forget_page_key(context, id).await;
+    Ok(revoked)
 }
 
 /// Forgets an entry; a page with its files (and, with `delete`, their objects and the page's).
@@ -416,7 +650,25 @@ pub async fn forget(context: &Context, id: &str, delete: bool) -> Result<History
     for file in page_files(context, id)? {
         crate::links::forget(context, &file.id, delete).await?;
     }
-    Ok(crate::links::forget(context, id, delete).await?)
+    let forgotten = crate::links::forget(context, id, delete).await?;
+    forget_page_key(context, id).await;
+    Ok(forgotten)
+}
+
+async fn forget_page_key(context: &Context, id: &str) {
+    let (keychain, paths, id) = (
+        context.keychain.clone(),
+        context.paths.clone(),
+        id.to_owned(),
+    );
+    let _ = tokio::task::spawn_blocking(move || {
+        crate::credentials::PageKeys {
+            keychain: &keychain,
+            paths: &paths,
+        }
+        .forget(&id)
+    })
+    .await;
 }
 
 /// The files of a page entry (none for a file's entry).

@@ -5,6 +5,7 @@
 //! `links` (`tests/architecture.rs` holds it).
 
 pub mod archive;
+pub mod encrypt;
 pub mod object_key;
 pub mod secrets;
 mod tree;

@@ -26,10 +26,71 @@
     return Math.floor(h / 24) + ' days';
   }
 
-  var total = page.files.reduce(function (sum, f) { return sum + f.size; }, 0);
-  $('summary').textContent = page.files.length + (page.files.length === 1 ? ' file' : ' files') +
+  // An encrypted page: the key is the link's fragment, which the browser never sends anywhere.
+  // ENCRYPTION.md is the format: a 16-byte header (LDE1, chunk size, nonce prefix), then each
+  // chunk sealed with AES-256-GCM under prefix || counter || last-flag, the header as its AAD.
+  var MEMORY_MAX = 2 * 1000 * 1000 * 1000;
+  var secret = null;
+
+  function fromBase64(text, url) {
+    if (url) text = text.replace(/-/g, '+').replace(/_/g, '/');
+    while (text.length % 4) text += '=';
+    var bin = atob(text);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  function open(bytes) {
+    if (bytes.length < 32 || String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== 'LDE1') {
+      return Promise.reject(new Error('changed'));
+    }
+    var header = bytes.subarray(0, 16);
+    var chunk = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
+    var rest = bytes.subarray(16);
+    var parts = [];
+    function step(offset, counter) {
+      var take = Math.min(rest.length - offset, chunk + 16);
+      var last = offset + take === rest.length;
+      var iv = new Uint8Array(12);
+      iv.set(header.subarray(8, 15), 0);
+      new DataView(iv.buffer).setUint32(7, counter);
+      iv[11] = last ? 1 : 0;
+      return crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: iv, additionalData: header, tagLength: 128 },
+        secret, rest.subarray(offset, offset + take)
+      ).then(function (plain) {
+        parts.push(new Uint8Array(plain));
+        return last ? parts : step(offset + take, counter + 1);
+      });
+    }
+    return step(0, 0);
+  }
+  var failed = false;
+  function fail(text) {
+    failed = true;
+    $('left').textContent = text;
+    $('left').className = 'left expired';
+    $('all').parentNode.hidden = true;
+    $('summary').textContent = '';
+  }
+
+  function fetchPlain(file) {
+    return fetch(file.url).then(function (r) {
+      if (!r.ok) throw new Error(r.status === 403 ? 'expired' : String(r.status));
+      if (!page.encrypted) return r.blob();
+      return r.arrayBuffer().then(function (buffer) {
+        return open(new Uint8Array(buffer)).then(function (parts) {
+          return new Blob(parts, { type: file.type });
+        }, function () { throw new Error('changed'); });
+      });
+    });
+  }
+
+  function start(files) {
+  var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
+  $('summary').textContent = files.length + (files.length === 1 ? ' file' : ' files') +
     ' · ' + size(total);
-  if (page.files.length < 2) $('all').parentNode.hidden = true;
+  if (files.length < 2) $('all').parentNode.hidden = true;
 
   function previewKind(file) {
     var t = file.type || '';
@@ -45,9 +106,8 @@
   function preview(file, holder) {
     var kind = previewKind(file);
     if (!kind) return;
-    fetch(file.url).then(function (r) {
-      if (!r.ok) throw new Error(String(r.status));
-      return kind === 'text' ? r.text() : r.blob();
+    fetchPlain(file).then(function (blob) {
+      return kind === 'text' ? blob.text() : blob;
     }).then(function (body) {
       var el;
       if (kind === 'text') {
@@ -68,7 +128,7 @@
 
   var list = $('files');
   var links = [];
-  page.files.forEach(function (file) {
+  files.forEach(function (file) {
     var li = document.createElement('li');
     var row = document.createElement('div'); row.className = 'row';
     var info = document.createElement('div');
@@ -77,12 +137,42 @@
     meta.textContent = size(file.size) + (file.type ? ' · ' + file.type : '');
     info.appendChild(name); info.appendChild(meta);
     var a = document.createElement('a');
-    a.className = 'button'; a.href = file.url; a.textContent = 'Download';
+    a.className = 'button'; a.textContent = 'Download';
     a.setAttribute('download', file.name);
     a.setAttribute('aria-label', 'Download ' + file.name);
+    var state = document.createElement('div'); state.className = 'meta state'; state.setAttribute('role', 'status');
+    if (!page.encrypted) {
+      a.href = file.url;
+    } else {
+      // Decrypted here, verified chunk by chunk, and only then saved: never a corrupt file.
+      a.href = '#';
+      a.addEventListener('click', function (e) {
+        e.preventDefault();
+        if (file.size > MEMORY_MAX) {
+          state.textContent = 'Too large to decrypt in this browser (over 2 GB): ask the sender for a link without encryption.';
+          return;
+        }
+        state.textContent = 'Decrypting…';
+        fetchPlain(file).then(function (blob) {
+          var saver = document.createElement('a');
+          saver.href = URL.createObjectURL(blob);
+          saver.download = file.name;
+          document.body.appendChild(saver);
+          saver.click();
+          saver.remove();
+          state.textContent = 'Decrypted and saved.';
+        }, function (err) {
+          state.textContent = err.message === 'expired'
+            ? 'This link has expired: ask the sender for a new one.'
+            : 'This file was changed or cut short after it was shared: nothing was saved.';
+          state.className = 'meta state bad';
+        });
+      });
+    }
     links.push(a);
     row.appendChild(info); row.appendChild(a);
     li.appendChild(row);
+    li.appendChild(state);
     var holder = document.createElement('div'); holder.className = 'preview';
     li.appendChild(holder);
     list.appendChild(li);
@@ -94,7 +184,47 @@
     links.forEach(function (a, i) { setTimeout(function () { a.click(); }, i * 400); });
   });
 
+  }
+
+  if (!page.encrypted) {
+    start(page.files);
+  } else {
+    var text = location.hash.replace(/^#/, '');
+    var raw = null;
+    try { raw = text ? fromBase64(text, true) : null; } catch (e) { raw = new Uint8Array(0); }
+    if (!text) {
+      fail('This link is missing its key (the part after #): ask the sender for the whole link.');
+    } else if (raw.length !== 32) {
+      fail('The key in this link is not a LinkDrop key: ask the sender for the whole link.');
+    } else {
+      crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']).then(function (key) {
+        secret = key;
+        return open(fromBase64(page.manifest, false));
+      }).then(function (parts) {
+        var list = JSON.parse(new TextDecoder().decode(concat(parts)));
+        var files = page.files.map(function (f, i) {
+          return { name: list[i].name, type: list[i].type, size: list[i].size, url: f.url };
+        });
+        var title = files.length === 1 ? files[0].name :
+          files[0].name + ' and ' + (files.length - 1) + ' more file' + (files.length === 2 ? '' : 's');
+        $('title').textContent = title;
+        document.title = title;
+        start(files);
+      }, function () {
+        fail('The key in this link is wrong: nothing on this page opens with it. Ask the sender for the whole link.');
+      });
+    }
+  }
+  function concat(parts) {
+    var n = parts.reduce(function (s, p) { return s + p.length; }, 0);
+    var out = new Uint8Array(n), at = 0;
+    parts.forEach(function (p) { out.set(p, at); at += p.length; });
+    return out;
+  }
+
   function tick() {
+    // What failed (the key) stays said: the countdown does not write over it.
+    if (failed) return;
     var ms = expiresAt - Date.now();
     if (ms <= 0) {
       $('left').textContent = 'This link has expired: ask the sender for a new one.';
