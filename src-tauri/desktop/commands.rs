@@ -80,6 +80,9 @@ pub struct PageRequest {
     pub allow_secrets: bool,
     #[serde(default)]
     pub include_hidden: bool,
+    /// Encrypted on this computer; the link carries the key after `#`.
+    #[serde(default)]
+    pub encrypt: bool,
 }
 
 async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBook, UiError> {
@@ -242,6 +245,7 @@ pub async fn share_page(
                 include_hidden: request.include_hidden,
                 refuse_folders: false,
             },
+            request.encrypt,
             on_event,
             &cancel,
         )

@@ -49,6 +49,67 @@ async fn two_dropped_files_become_one_link_to_a_page_when_asked() {
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
 
+/// "Encrypt here first": the link in the row and the clipboard ends in the key; the key is in no
+/// notification and in none of LinkDrop's files, and the bucket holds ciphertext.
+#[tokio::test]
+async fn an_encrypted_drop_keeps_its_key_in_the_link_alone() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let file = app.dir().join("private notes.txt");
+    std::fs::write(
+        &file,
+        b"nobody but the recipient reads this, not even the bucket",
+    )
+    .unwrap();
+    app.find(".page-option:nth-of-type(2) input")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let outcome = app.drag_files_onto(&[&file], "section.zone").await;
+    assert!(outcome.failed.is_none(), "{outcome:?}");
+    let url = link_of_done_row(&app).await;
+    let (_, key) = url.split_once('#').expect("the key after #");
+    assert_eq!(key.len(), 43);
+    assert_eq!(app.clipboard().as_deref(), Some(url.as_str()));
+    let note = app
+        .wait_for_notification(Duration::from_secs(10), |n| {
+            n.summary.starts_with("Link copied")
+        })
+        .await;
+    assert!(
+        !note.body.contains(key) && !note.summary.contains(key),
+        "{note:?}"
+    );
+    let page = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("\"encrypted\":true") && !page.contains("private notes"));
+    for dir in [&app.dirs.data, &app.dirs.config] {
+        for entry in walk(dir) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+                "the key is in {}",
+                entry.display()
+            );
+        }
+    }
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
 #[tokio::test]
 async fn a_dropped_file_becomes_a_link_in_the_clipboard_that_downloads_the_same_bytes() {
     let app = App::launch().await;

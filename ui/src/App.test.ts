@@ -598,6 +598,21 @@ describe('one link for several files', () => {
   });
 });
 
+describe('encryption', () => {
+  it('gives each file its own encrypted page when asked to', async () => {
+    const backend = await start();
+    await fireEvent.click(screen.getByLabelText(/Encrypt here first/));
+    await handOver(['/home/me/a.txt', '/home/me/b.txt']);
+    await waitFor(() => expect(backend.callsOf('share_page')).toHaveLength(2));
+    expect(backend.callsOf('share_file')).toHaveLength(0);
+    for (const call of backend.callsOf('share_page')) {
+      const request = call.args.request as { files: number[]; encrypt: boolean };
+      expect(request.encrypt).toBe(true);
+      expect(request.files).toHaveLength(1);
+    }
+  });
+});
+
 describe('files from outside the window', () => {
   it('shares files from the tray or another linkdrop with the expiry they came with', async () => {
     const backend = await start({

@@ -29,6 +29,8 @@ export type ShareOptions = {
   allowSecrets?: boolean;
   /** A folder's hidden files and folders go in its zip too. */
   includeHidden?: boolean;
+  /** Encrypted on this computer (pages only): the link carries the key. */
+  encrypt?: boolean;
 };
 
 /** The backend's code for a file that looks like a secret: the window asks before sharing it. */
@@ -172,7 +174,14 @@ export class ShareStore {
       const share =
         item.pageFiles === null
           ? await shareFile({ ...common, file: item.file.id }, onEvent)
-          : await sharePage({ ...common, files: item.pageFiles.map((f) => f.id) }, onEvent);
+          : await sharePage(
+              {
+                ...common,
+                files: item.pageFiles.map((f) => f.id),
+                encrypt: options.encrypt ?? false,
+              },
+              onEvent,
+            );
       item.finish(share);
       this.copiedId = item.id;
     } catch (e) {

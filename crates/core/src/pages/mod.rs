@@ -430,12 +430,14 @@ pub async fn share_page(
 /// Shares what is at `paths` through one page, as `share::share_path` shares one path: each path
 /// checked and opened (a folder zipped), then uploaded, with one `Preparing` event for the whole
 /// page (its title and bytes) and `Progress` over all of them. What the window and tray call.
+#[allow(clippy::too_many_arguments)]
 pub async fn share_paths(
     context: &Context,
     paths: &[std::path::PathBuf],
     expiry: Option<Expiry>,
     profile: Option<&str>,
     options: crate::share::ShareOptions,
+    encrypt: bool,
     on_event: std::sync::Arc<dyn Fn(crate::share::ShareEvent) + Send + Sync>,
     cancel: &CancellationToken,
 ) -> Result<PageShare, PageError> {
@@ -476,7 +478,10 @@ pub async fn share_paths(
             })
         })
     };
-    share_page(context, &session, &prepared, expiry, false, on_file, cancel).await
+    share_page(
+        context, &session, &prepared, expiry, encrypt, on_file, cancel,
+    )
+    .await
 }
 
 impl PageShare {

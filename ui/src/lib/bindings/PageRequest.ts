@@ -4,4 +4,8 @@ import type { FileId } from "./FileId";
 /**
  * Several files (or one) behind one link to a share page; like `ShareRequest` otherwise.
  */
-export type PageRequest = { upload_id: string, files: Array<FileId>, expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, };
+export type PageRequest = { upload_id: string, files: Array<FileId>, expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, 
+/**
+ * Encrypted on this computer; the link carries the key after `#`.
+ */
+encrypt: boolean, };
