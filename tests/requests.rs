@@ -46,7 +46,10 @@ fn files(env: &TestEnv, id: &str) -> Vec<Value> {
 
 /// What the page carries: the request and its signed forms (the JSON in its data element).
 fn page_data(url: &str) -> Value {
-    let html = common::fetch_text(url);
+    data_of(&common::fetch_text(url))
+}
+
+fn data_of(html: &str) -> Value {
     let start = html
         .find(r#"<script id="request" type="application/json">"#)
         .expect("the page has its data")
@@ -817,13 +820,20 @@ fn a_server_that_takes_forged_forms_gets_no_request() {
 fn an_expired_request_takes_nothing() {
     let env = TestEnv::new();
     let backend = Backend::embedded(&env);
-    let request = create(&env, &backend, &["--expires", "3s"]);
-    let data = page_data(request["url"].as_str().unwrap());
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("late.txt");
     std::fs::write(&file, b"too late").unwrap();
-    common::block_on(async {
+    let (request, data) = common::block_on(async {
+        // The browser first: on a busy machine it may take longer to start than the link lives.
         let browser = Browser::start(dir.path()).await;
+        let request = create(&env, &backend, &["--expires", "3s"]);
+        let html = reqwest::get(request["url"].as_str().unwrap())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let data = data_of(&html);
         browser
             .client
             .goto(request["url"].as_str().unwrap())
@@ -854,6 +864,7 @@ fn an_expired_request_takes_nothing() {
             "{rows}"
         );
         browser.close().await;
+        (request, data)
     });
     // The page shows the expiry in whole seconds, rounded down: the form itself ends up to a
     // second later.
