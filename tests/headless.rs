@@ -407,3 +407,41 @@ fn profiles_are_edited_by_the_same_rules_as_in_the_window() {
         "{said}"
     );
 }
+
+/// With no keyring (a server), an encrypted page's key is kept beside the store's, readable by
+/// the user alone, so a re-issue still gives a link that opens; forgetting the page removes it.
+/// Upload requests work headless too.
+#[test]
+fn encrypted_pages_and_upload_requests_work_without_a_keyring() {
+    let env = TestEnv::new();
+    let file = env.file("report.pdf", b"%PDF-1.4 quarterly");
+    let shared: Value = serde_json::from_str(
+        run_ok(
+            &env,
+            &["share", "--encrypt", "--json", file.to_str().unwrap()],
+        )
+        .trim(),
+    )
+    .unwrap();
+    let url = shared["url"].as_str().unwrap();
+    let (_, key) = url.split_once('#').unwrap();
+    let id = shared["id"].as_str().unwrap();
+    let kept = env.data_dir().join("page-keys").join(id);
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), key);
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the key is the user's alone");
+    let again: Value =
+        serde_json::from_str(run_ok(&env, &["reissue", id, "--expires", "2h", "--json"]).trim())
+            .unwrap();
+    assert!(again["url"].as_str().unwrap().ends_with(&format!("#{key}")));
+    run_ok(&env, &["forget", id, "--delete-object"]);
+    assert!(!kept.exists(), "the key goes with the page");
+
+    let request: Value =
+        serde_json::from_str(run_ok(&env, &["request", "create", "--json"]).trim()).unwrap();
+    let page = common::fetch_text(request["url"].as_str().unwrap());
+    assert!(page.contains("<script id=\"request\""), "the page opens");
+    let listed = run_ok(&env, &["request", "list", "--json"]);
+    assert!(listed.contains(request["id"].as_str().unwrap()), "{listed}");
+}

@@ -5,6 +5,7 @@
 
 #[path = "common/browser.rs"]
 mod browser;
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -206,13 +207,7 @@ fn scenario_a_page_and_its_files_expire_together_and_reissue_together(
     let new_url = again["url"].as_str().unwrap();
     assert_ne!(new_url, url);
     let html = common::fetch_text(new_url);
-    let start = html
-        .find(r#"<script id="page" type="application/json">"#)
-        .unwrap()
-        + 42;
-    let data: Value =
-        serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()])
-            .unwrap();
+    let data = linkdrop::system::html::data_of(&html, "page").expect("the page has its data");
     let second = data["files"][1]["url"].as_str().unwrap();
     assert_eq!(common::fetch_text(second), "second");
 
@@ -518,33 +513,6 @@ fn a_hundred_mebibytes_encrypted_arrive_whole() {
         assert!(downloaded_within(&downloads, "big.bin", Duration::from_secs(120)) == bytes);
         browser.close().await;
     });
-}
-
-macro_rules! scenarios {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded_store {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::embedded(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-        mod seaweedfs {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::seaweedfs(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-    };
 }
 
 scenarios!(

@@ -7,6 +7,7 @@
 
 #[path = "common/browser.rs"]
 mod browser;
+#[macro_use]
 mod common;
 #[path = "common/proxy.rs"]
 mod proxy;
@@ -50,12 +51,7 @@ fn page_data(url: &str) -> Value {
 }
 
 fn data_of(html: &str) -> Value {
-    let start = html
-        .find(r#"<script id="request" type="application/json">"#)
-        .expect("the page has its data")
-        + r#"<script id="request" type="application/json">"#.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).unwrap()
+    linkdrop::system::html::data_of(html, "request").expect("the page has its data")
 }
 
 /// A POST as a browser would send it through the form (fields, then the sender's, then the file);
@@ -1053,33 +1049,6 @@ fn scenario_a_file_posted_again_is_listed_and_saved_as_it_is_now(env: &TestEnv, 
         std::fs::read(to.path().join("same.txt")).unwrap(),
         b"second, longer"
     );
-}
-
-macro_rules! scenarios {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded_store {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::embedded(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-        mod seaweedfs {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::seaweedfs(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-    };
 }
 
 scenarios!(

@@ -2,6 +2,7 @@
 //! SeaweedFS. Each server is started once per test and every scenario runs against it, so the
 //! expensive part (a server) is paid once and each scenario still says which server failed it.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
@@ -981,37 +982,7 @@ fn scenario_secrets_stay_in_the_keychain(env: &TestEnv, backend: &Backend) {
     );
 }
 
-/// One `#[test]` per scenario and server, so that the first failure hides none of the others.
-/// Each gets a fresh LinkDrop and a fresh server: the scenarios count what is in the bucket, and
-/// sharing one server would make each depend on the others' leftovers (SeaweedFS starts in about
-/// a second; the embedded store in a fraction of one).
-macro_rules! scenarios {
-    ($($scenario:ident),* $(,)?) => {
-        mod embedded_store {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::embedded(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-        mod seaweedfs {
-            use super::*;
-            $(
-                #[test]
-                fn $scenario() {
-                    let env = TestEnv::new();
-                    let backend = Backend::seaweedfs(&env);
-                    super::$scenario(&env, &backend);
-                }
-            )*
-        }
-    };
-}
-
+// One `#[test]` per scenario and server, so that the first failure hides none of the others.
 scenarios!(
     scenario_links_download_the_same_bytes_under_the_original_name,
     scenario_an_empty_file_is_shared,

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
+use tokio_util::sync::CancellationToken;
 
 use super::handed::{FileId, HandedFile, HandedShare};
 use super::{Desktop, UiError, notify};
@@ -145,6 +146,58 @@ pub fn parse_expiry(text: String) -> Result<ExpiryCheck, UiError> {
     })
 }
 
+type OnEvent = Arc<dyn Fn(ShareEvent) + Send + Sync>;
+
+/// What every share from the window takes around its one domain call: a turn among the shares in
+/// flight, progress for the tray and the drop target, cancelling by `upload_id`, the window brought
+/// forward to ask about a secret, the link announced (`name` says what failed otherwise).
+async fn run_share<Fut>(
+    app: &AppHandle,
+    desktop: &Desktop,
+    upload_id: &str,
+    name: &str,
+    on_event: Channel<ShareEvent>,
+    share: impl FnOnce(OnEvent, CancellationToken) -> Fut,
+) -> Result<Share, UiError>
+where
+    Fut: std::future::Future<Output = Result<Share, UiError>>,
+{
+    let cancel = desktop.register(upload_id);
+    let result = async {
+        let _turn = tokio::select! {
+            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new(ErrorCode::Internal, e))?,
+            () = cancel.cancelled() => return Err(UiError::new(ErrorCode::Cancelled, "cancelled")),
+        };
+        let (app, id) = (app.clone(), upload_id.to_owned());
+        let on_event: OnEvent = Arc::new(move |event: ShareEvent| {
+            let desktop = app.state::<Desktop>();
+            match &event {
+                ShareEvent::Preparing { size, .. } => desktop.progress(&id, 0, *size),
+                ShareEvent::Progress { sent, total, .. } => desktop.progress(&id, *sent, *total),
+            }
+            let _ = on_event.send(event);
+        });
+        share(on_event, cancel.clone()).await
+    }
+    .await;
+    desktop.forget(upload_id);
+    // The window asks before a file that looks like a secret is shared: from the tray or a
+    // hand-over it may be hidden, so it comes forward to ask.
+    if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
+        super::show_main_window(app);
+    }
+    notify::announce(app, name, &result);
+    notify::history_changed(app);
+    result
+}
+
+fn handed_path(desktop: &Desktop, file: FileId) -> Result<PathBuf, UiError> {
+    desktop
+        .handed
+        .path(file)
+        .ok_or_else(|| UiError::new(ErrorCode::Internal, "no file was handed over by that id"))
+}
+
 /// Shares one path; the link is in the clipboard and announced by a notification when this returns.
 #[tauri::command]
 pub async fn share_file(
@@ -153,56 +206,40 @@ pub async fn share_file(
     request: ShareRequest,
     on_event: Channel<ShareEvent>,
 ) -> Result<Share, UiError> {
-    let expiry = request.expires;
-    let path = desktop
-        .handed
-        .path(request.file)
-        .ok_or_else(|| UiError::new(ErrorCode::Internal, "no file was handed over by that id"))?;
-    let cancel = desktop.register(&request.upload_id);
-    let result = async {
-        let _turn = tokio::select! {
-            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new(ErrorCode::Internal, e))?,
-            () = cancel.cancelled() => return Err(UiError::new(ErrorCode::Cancelled, "cancelled")),
-        };
-        let (app, upload_id) = (app.clone(), request.upload_id.clone());
-        let on_event = Arc::new(move |event: ShareEvent| {
-            let desktop = app.state::<Desktop>();
-            match &event {
-                ShareEvent::Preparing { size, .. } => desktop.progress(&upload_id, 0, *size),
-                ShareEvent::Progress { sent, total, .. } => desktop.progress(&upload_id, *sent, *total),
-            }
-            let _ = on_event.send(event);
-        });
-        share::share_path(
-            &desktop.context,
-            &path,
-            Some(expiry),
-            request.profile.as_deref(),
-            share::ShareOptions {
-                allow_secrets: request.allow_secrets,
-                include_hidden: request.include_hidden,
-                refuse_folders: false,
-            },
-            on_event,
-            &cancel,
-        )
-        .await
-        .map_err(UiError::from)
-    }
-    .await;
-    desktop.forget(&request.upload_id);
-    // The window asks before a file that looks like a secret is shared: from the tray or a
-    // hand-over it may be hidden, so it comes forward to ask.
-    if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
-        super::show_main_window(&app);
-    }
+    let path = handed_path(&desktop, request.file)?;
     let name = path
         .file_name()
         .unwrap_or(path.as_os_str())
-        .to_string_lossy();
-    notify::announce(&app, &name, &result);
-    notify::history_changed(&app);
-    result
+        .to_string_lossy()
+        .into_owned();
+    let options = share::ShareOptions {
+        allow_secrets: request.allow_secrets,
+        include_hidden: request.include_hidden,
+        refuse_folders: false,
+    };
+    let context = &desktop.context;
+    let (expires, profile) = (request.expires, request.profile.clone());
+    run_share(
+        &app,
+        &desktop,
+        &request.upload_id,
+        &name,
+        on_event,
+        |on_event, cancel| async move {
+            share::share_path(
+                context,
+                &path,
+                Some(expires),
+                profile.as_deref(),
+                options,
+                on_event,
+                &cancel,
+            )
+            .await
+            .map_err(UiError::from)
+        },
+    )
+    .await
 }
 
 /// Shares files through one share page; the page's link is in the clipboard and announced when
@@ -217,54 +254,39 @@ pub async fn share_page(
     let paths = request
         .files
         .iter()
-        .map(|id| desktop.handed.path(*id))
-        .collect::<Option<Vec<PathBuf>>>()
-        .ok_or_else(|| UiError::new(ErrorCode::Internal, "no file was handed over by that id"))?;
-    let cancel = desktop.register(&request.upload_id);
-    let result = async {
-        let _turn = tokio::select! {
-            permit = desktop.in_flight.acquire() => permit.map_err(|e| UiError::new(ErrorCode::Internal, e))?,
-            () = cancel.cancelled() => return Err(UiError::new(ErrorCode::Cancelled, "cancelled")),
-        };
-        let (app, upload_id) = (app.clone(), request.upload_id.clone());
-        let on_event = Arc::new(move |event: ShareEvent| {
-            let desktop = app.state::<Desktop>();
-            match &event {
-                ShareEvent::Preparing { size, .. } => desktop.progress(&upload_id, 0, *size),
-                ShareEvent::Progress { sent, total, .. } => desktop.progress(&upload_id, *sent, *total),
-            }
-            let _ = on_event.send(event);
-        });
-        linkdrop::pages::share_paths(
-            &desktop.context,
-            &paths,
-            Some(request.expires),
-            request.profile.as_deref(),
-            share::ShareOptions {
-                allow_secrets: request.allow_secrets,
-                include_hidden: request.include_hidden,
-                refuse_folders: false,
-            },
-            request.encrypt,
-            on_event,
-            &cancel,
-        )
-        .await
-        .map(|page| page.as_share())
-        .map_err(UiError::from)
-    }
-    .await;
-    desktop.forget(&request.upload_id);
-    if matches!(&result, Err(e) if e.code == ErrorCode::LooksSecret) {
-        super::show_main_window(&app);
-    }
-    let name = match &result {
-        Ok(share) => share.name.clone(),
-        Err(_) => format!("{} files as a page", paths.len()),
+        .map(|id| handed_path(&desktop, *id))
+        .collect::<Result<Vec<PathBuf>, _>>()?;
+    let name = format!("{} files as a page", paths.len());
+    let options = share::ShareOptions {
+        allow_secrets: request.allow_secrets,
+        include_hidden: request.include_hidden,
+        refuse_folders: false,
     };
-    notify::announce(&app, &name, &result);
-    notify::history_changed(&app);
-    result
+    let context = &desktop.context;
+    let (expires, profile, encrypt) = (request.expires, request.profile.clone(), request.encrypt);
+    run_share(
+        &app,
+        &desktop,
+        &request.upload_id,
+        &name,
+        on_event,
+        |on_event, cancel| async move {
+            linkdrop::pages::share_paths(
+                context,
+                &paths,
+                Some(expires),
+                profile.as_deref(),
+                options,
+                encrypt,
+                on_event,
+                &cancel,
+            )
+            .await
+            .map(|page| page.as_share())
+            .map_err(UiError::from)
+        },
+    )
+    .await
 }
 
 /// One page of the History view, and how many entries its search and filter give in all.

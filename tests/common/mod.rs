@@ -3,6 +3,40 @@
 //! independent implementation that verifies SigV4 signatures and presigned expiry.
 #![allow(dead_code)]
 
+/// One `#[test]` per scenario and server: `scenarios!(scenario_a, scenario_b)` in a test file
+/// that has `mod common;` (with `#[macro_use]`) and `use common::{Backend, TestEnv}`.
+///
+/// Each gets a fresh LinkDrop and a fresh server: the scenarios count what is in the bucket, and
+/// sharing one server would make each depend on the others' leftovers (SeaweedFS starts in about
+/// a second; the embedded store in a fraction of one).
+#[allow(unused_macros)]
+macro_rules! scenarios {
+    ($($scenario:ident),* $(,)?) => {
+        mod embedded_store {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::embedded(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+        mod seaweedfs {
+            use super::*;
+            $(
+                #[test]
+                fn $scenario() {
+                    let env = TestEnv::new();
+                    let backend = Backend::seaweedfs(&env);
+                    super::$scenario(&env, &backend);
+                }
+            )*
+        }
+    };
+}
+
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

@@ -11,10 +11,7 @@ use crate::harness::App;
 /// The request's signed forms, read from its page (the JSON in its data element).
 async fn page_data(url: &str) -> Value {
     let html = reqwest::get(url).await.unwrap().text().await.unwrap();
-    let open = r#"<script id="request" type="application/json">"#;
-    let start = html.find(open).expect("the page has its data") + open.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).unwrap()
+    linkdrop::system::html::data_of(&html, "request").expect("the page has its data")
 }
 
 /// Sends `name` through the page's first form, as the page's script does.

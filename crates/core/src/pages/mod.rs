@@ -630,11 +630,7 @@ async fn read_page_data(bucket: &Bucket, key: &str) -> Option<serde_json::Value>
         .await
         .ok()?;
     let bytes = object.body.collect().await.ok()?.into_bytes();
-    let html = std::str::from_utf8(&bytes).ok()?;
-    let open = r#"<script id="page" type="application/json">"#;
-    let start = html.find(open)? + open.len();
-    let end = start + html[start..].find("</script>")?;
-    serde_json::from_str(&html[start..end]).ok()
+    html::data_of(std::str::from_utf8(&bytes).ok()?, "page")
 }
 
 /// Revokes a link; a page's files first, then the page (so nothing stays reachable from it).
@@ -674,26 +670,6 @@ async fn forget_page_key(context: &Context, id: &str) {
         .forget(&id)
     })
     .await;
-}
-
-/// The files of a page entry (none for a file's entry).
-pub fn files_of(context: &Context, id: &str) -> Result<Vec<HistoryEntry>, PageError> {
-    page_files(context, id)
-}
-
-/// A page's files as `PageFile`s, from their history entries.
-pub fn listed(entries: &[HistoryEntry]) -> Vec<PageFile> {
-    entries
-        .iter()
-        .map(|e| PageFile {
-            id: e.id.clone(),
-            name: e.name.clone(),
-            size: e.size,
-            content_type: e.content_type.clone(),
-            key: e.key.clone(),
-            url: e.url.clone(),
-        })
-        .collect()
 }
 
 #[cfg(test)]

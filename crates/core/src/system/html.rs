@@ -55,6 +55,15 @@ impl Page {
     }
 }
 
+/// The data a page carries in its `<script id="{id}" type="application/json">` element: what
+/// a re-issue keeps of a page, and what tests read back.
+pub fn data_of(html: &str, id: &str) -> Option<serde_json::Value> {
+    let open = format!(r#"<script id="{id}" type="application/json">"#);
+    let start = html.find(&open)? + open.len();
+    let end = start + html[start..].find("</script>")?;
+    serde_json::from_str(&html[start..end]).ok()
+}
+
 /// A CSP source for exactly this text: `'sha256-…'`.
 pub fn sha256_source(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
