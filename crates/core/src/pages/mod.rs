@@ -188,17 +188,21 @@ fn encrypt_to(
     file: &crate::share::ShareableFile,
     key: &encrypt::Key,
     dir: &std::path::Path,
-) -> std::io::Result<std::path::PathBuf> {
+) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
     use std::io::{Seek, SeekFrom};
     std::fs::create_dir_all(dir)?;
     let path = dir.join("data");
     let mut input = file.file.try_clone()?;
+    let sealed = std::fs::File::create(&path)?;
+    // Held until this share is done: a LinkDrop starting meanwhile leaves it alone.
+    let held = sealed.try_clone()?;
+    held.try_lock().map_err(std::io::Error::other)?;
     input.seek(SeekFrom::Start(0))?;
     let mut input = std::io::BufReader::with_capacity(1 << 20, input.take(file.size));
-    let mut output = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
+    let mut output = std::io::BufWriter::with_capacity(1 << 20, sealed);
     encrypt::encrypt_stream(key, &mut input, &mut output, None)?;
     std::io::Write::flush(&mut output)?;
-    Ok(path)
+    Ok((path, held))
 }
 
 pub fn csp() -> String {
@@ -285,7 +289,8 @@ pub async fn share_page(
             detail,
         };
         let dir = session.paths().temp_dir().join(format!(
-            "sealed-{}",
+            "{}{}",
+            encrypt::SEALED_PREFIX,
             crate::share::object_key::new_share_id()
         ));
         let (source, k, d) = (plain.clone(), secret.clone(), dir.clone());
@@ -294,9 +299,11 @@ pub async fn share_page(
             .map_err(|e| failed(e.to_string()))?
             .map_err(|e| failed(e.to_string()));
         let result = async {
+            // `_held` keeps the copy locked until it is removed below.
+            let (sealed_path, _held) = sealed_path?;
             let sealed = crate::share::prepare(
                 session.paths(),
-                &sealed_path?,
+                &sealed_path,
                 crate::share::ShareOptions {
                     allow_secrets: true,
                     ..Default::default()

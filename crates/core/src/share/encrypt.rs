@@ -20,6 +20,9 @@ pub const MAGIC: &[u8; 4] = b"LDE1";
 pub const CHUNK: usize = 64 * 1024;
 pub const HEADER_LEN: usize = 16;
 pub const TAG_LEN: usize = 16;
+/// Encrypted copies are written to `<temp dir>/sealed-<id>/data`, locked while in use: what a
+/// killed LinkDrop leaves there is removed at the next start (`archive::remove_leftovers`).
+pub const SEALED_PREFIX: &str = "sealed-";
 
 /// A share's key: 32 random bytes. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
