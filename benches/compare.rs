@@ -289,6 +289,15 @@ impl Server {
         });
     }
 
+    fn size_of(&self, key: &str) -> u64 {
+        let client = self.backend.client();
+        let (bucket, key) = (self.backend.bucket.clone(), key.to_owned());
+        common::block_on(async move {
+            let head = client.head_object().bucket(bucket).key(key).send().await;
+            head.unwrap().content_length().unwrap_or(-1) as u64
+        })
+    }
+
     /// A presigned PUT, for curl.
     fn presigned_put(&self, key: &str) -> String {
         let client = self.backend.client();
@@ -313,6 +322,8 @@ impl Server {
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 enum Tool {
     LinkDrop,
+    /// `share --encrypt`: the file encrypted as it is sent, behind its own page.
+    LinkDropEncrypted,
     AwsCli,
     Rclone,
     Boto3,
@@ -324,6 +335,7 @@ impl Tool {
     fn name(self) -> &'static str {
         match self {
             Tool::LinkDrop => "LinkDrop (`linkdrop share --json`)",
+            Tool::LinkDropEncrypted => "LinkDrop encrypted (`linkdrop share --encrypt --json`)",
             Tool::AwsCli => "AWS CLI (`aws s3 cp` + `aws s3 presign`)",
             Tool::Rclone => "rclone (`copyto` + `link --expire`)",
             Tool::Boto3 => "boto3 script (`upload_file` + `generate_presigned_url`)",
@@ -335,6 +347,7 @@ impl Tool {
     fn short(self) -> &'static str {
         match self {
             Tool::LinkDrop => "LinkDrop",
+            Tool::LinkDropEncrypted => "LinkDrop encrypted",
             Tool::AwsCli => "AWS CLI",
             Tool::Rclone => "rclone",
             Tool::Boto3 => "boto3",
@@ -373,6 +386,24 @@ fn share(
             let share: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
             url = share["url"].as_str().map(str::to_owned);
             object = share["key"].as_str().map(str::to_owned);
+            runs.push(r);
+        }
+        Tool::LinkDropEncrypted => {
+            let r = run(env
+                .linkdrop(&["share", file_arg, "--encrypt", "--json", "--expires", "1h"])
+                .args(["--profile", &server.backend.profile]));
+            let page: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+            // The link is the page's (checked by the page tests in a browser); the object is
+            // checked here by its size: the file's, encrypted.
+            let stored = page["files"][0]["key"].as_str().unwrap().to_owned();
+            let plain = std::fs::metadata(file).unwrap().len();
+            assert_eq!(
+                server.size_of(&stored),
+                linkdrop::share::encrypt::encrypted_size(plain),
+                "the encrypted object's size"
+            );
+            server.delete(page["key"].as_str().unwrap());
+            object = Some(stored);
             runs.push(r);
         }
         Tool::AwsCli => {
@@ -571,6 +602,7 @@ fn small_files(plan: &Plan, tools: &Tools, env: &TestEnv, server: &Server, m: &m
 fn big_files(plan: &Plan, tools: &Tools, env: &TestEnv, server: &Server, m: &mut Measured) {
     let uploaders = [
         Tool::LinkDrop,
+        Tool::LinkDropEncrypted,
         Tool::AwsCli,
         Tool::Rclone,
         Tool::Boto3,

@@ -21,6 +21,7 @@ fn share(id: String) -> Share {
         profile: "local".into(),
         bucket: "b".into(),
         e_tag: None,
+        encrypted: false,
         warnings: vec![],
     }
 }

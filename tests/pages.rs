@@ -260,6 +260,25 @@ fn leaks(plain: &[u8], stored: &[u8]) -> bool {
     stored.windows(16).any(|w| windows.contains(w))
 }
 
+/// The names a page's file links carry, decoded: its query (`response-content-disposition`) is in
+/// the page and in the bucket's access logs.
+fn names_in_links(page_html: &[u8]) -> Vec<String> {
+    let data = linkdrop::system::html::data_of(std::str::from_utf8(page_html).unwrap(), "page")
+        .expect("the page's data");
+    data["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let url = url::Url::parse(f["url"].as_str().unwrap()).unwrap();
+            url.query_pairs()
+                .find(|(k, _)| k == "response-content-disposition")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_ciphertext(
     env: &TestEnv,
     backend: &Backend,
@@ -340,6 +359,17 @@ fn scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_
         );
     }
     assert!(!leaks(key.as_bytes(), &page_html));
+    let named_only_data = |html: &[u8]| {
+        let names = names_in_links(html);
+        assert_eq!(names.len(), sent.len());
+        for signed in names {
+            assert!(
+                !sent.iter().any(|(name, _)| signed.contains(name.as_str())),
+                "a real name in a link: {signed}"
+            );
+        }
+    };
+    named_only_data(&page_html);
 
     let downloads = dir.path().join("downloads");
     common::block_on(async {
@@ -374,6 +404,9 @@ fn scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_
     let again_url = again["url"].as_str().unwrap();
     assert!(again_url.ends_with(&format!("#{key}")), "{again_url}");
     assert_ne!(again_url, url);
+    // The re-signed links in the page still name nothing (they were signed with the real names
+    // once, into the bucket's page).
+    named_only_data(&object(backend, page_key));
     let history = stdout(&env.run(&["history", "--json"]));
     assert!(!history.contains(key), "the history shows no key");
     common::block_on(async {
@@ -477,11 +510,51 @@ fn a_tampered_truncated_or_reordered_file_and_a_wrong_or_missing_key_are_caught(
     });
 }
 
-/// A 100 MiB file, encrypted as it streams and decrypted in the browser, byte for byte.
+/// Stands in for the browser's save dialog (`showSaveFilePicker`, which headless Chromium opens
+/// and nobody answers): the file it "chose" keeps what the page writes, and on `close()` its
+/// SHA-256, in `window.saved`. `abort()` is what the real one does with a side copy: discards it.
+const SAVE_DIALOG: &str = r#"
+    window.saved = { writes: 0, closed: false, aborted: false, digest: null };
+    window.showSaveFilePicker = async function (options) {
+      window.saved.suggested = options.suggestedName;
+      var parts = [];
+      return { createWritable: async function () { return {
+        write: async function (chunk) { window.saved.writes += 1; parts.push(chunk.slice()); },
+        close: async function () {
+          var all = await new Blob(parts).arrayBuffer();
+          var d = new Uint8Array(await crypto.subtle.digest('SHA-256', all));
+          window.saved.digest = Array.from(d, function (b) { return b.toString(16).padStart(2, '0'); }).join('');
+          window.saved.closed = true;
+        },
+        abort: async function () { parts = []; window.saved.aborted = true; },
+      }; } };
+    };
+"#;
+
+/// Opens the page afresh, runs `script` in it, and clicks its (first) file's Download.
+async fn open_and_download(browser: &Browser, url: &str, script: &str) {
+    browser.client.goto("about:blank").await.unwrap();
+    browser.client.goto(url).await.unwrap();
+    browser.wait_for_text("#files", "big.bin").await;
+    browser.client.execute(script, vec![]).await.unwrap();
+    browser
+        .client
+        .find(fantoccini::Locator::Css("#files a.button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A 100 MiB file, encrypted as it is sent and decrypted in the browser, byte for byte: through
+/// memory where the browser cannot write to disk, and straight to the chosen file where it can;
+/// a byte changed near its end aborts the file being written, so nothing is saved.
 #[test]
-fn a_hundred_mebibytes_encrypted_arrive_whole() {
+fn a_hundred_mebibytes_encrypted_arrive_whole_through_memory_or_straight_to_disk() {
+    use sha2::Digest as _;
     let env = TestEnv::new();
-    let _backend = Backend::embedded(&env);
+    let backend = Backend::embedded(&env);
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.bin");
     let bytes = common::contents(100 << 20, 9);
@@ -493,24 +566,62 @@ fn a_hundred_mebibytes_encrypted_arrive_whole() {
         shared["encrypted"], true,
         "--encrypt alone gives the file its own page"
     );
+    let url = shared["url"].as_str().unwrap().to_owned();
+    let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes));
     let downloads = dir.path().join("downloads");
     common::block_on(async {
         let browser = Browser::start_saving_to(dir.path(), &downloads).await;
-        browser
-            .client
-            .goto(shared["url"].as_str().unwrap())
-            .await
-            .unwrap();
-        browser.wait_for_text("#files", "big.bin").await;
-        browser
-            .client
-            .find(fantoccini::Locator::Css("#files a.button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        // A browser without the File System Access API (Firefox, Safari): through memory.
+        open_and_download(&browser, &url, "window.showSaveFilePicker = undefined;").await;
         assert!(downloaded_within(&downloads, "big.bin", Duration::from_secs(120)) == bytes);
+
+        // One with it: each chunk written to the chosen file as it checks.
+        open_and_download(&browser, &url, SAVE_DIALOG).await;
+        browser
+            .wait_for_text("#files", "Decrypted and saved.")
+            .await;
+        let saved = browser
+            .client
+            .execute("return window.saved;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(saved["suggested"], "big.bin");
+        assert_eq!(saved["closed"], true, "{saved}");
+        assert_eq!(
+            saved["digest"],
+            digest.as_str(),
+            "the file written is the file shared"
+        );
+        assert!(
+            saved["writes"].as_u64().unwrap() >= 1600,
+            "written a chunk at a time: {saved}"
+        );
+        browser.close().await;
+    });
+
+    // A byte changed in the last chunk: all but that chunk is written, then the file is dropped.
+    let key = shared["files"][0]["key"].as_str().unwrap();
+    let mut stored = object(&backend, key);
+    let at = stored.len() - 20;
+    stored[at] ^= 1;
+    put_object(&backend, key, stored);
+    common::block_on(async {
+        let browser = Browser::start(dir.path()).await;
+        open_and_download(&browser, &url, SAVE_DIALOG).await;
+        browser
+            .wait_for_text(
+                "#files",
+                "changed or cut short after it was shared: nothing was saved",
+            )
+            .await;
+        let saved = browser
+            .client
+            .execute("return window.saved;", vec![])
+            .await
+            .unwrap();
+        assert_eq!(saved["aborted"], true, "{saved}");
+        assert_eq!(saved["closed"], false, "{saved}");
+        assert!(saved["writes"].as_u64().unwrap() > 1000, "{saved}");
         browser.close().await;
     });
 }

@@ -96,7 +96,7 @@ fn wait_until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn spawn_share(env: &TestEnv, file: &std::path::Path) -> Child {
+fn spawn_share(env: &TestEnv, file: &std::path::Path, extra: &[&str]) -> Child {
     env.linkdrop(&[
         "share",
         file.to_str().unwrap(),
@@ -104,6 +104,7 @@ fn spawn_share(env: &TestEnv, file: &std::path::Path) -> Child {
         "flaky",
         "--json",
     ])
+    .args(extra)
     .stdout(Stdio::piped())
     .stderr(Stdio::piped())
     .spawn()
@@ -169,7 +170,7 @@ fn a_server_gone_mid_upload_is_a_clear_error_and_its_parts_go_when_it_returns() 
         fault: Fault::Stall(Duration::from_secs(3)),
     });
     let started = Instant::now();
-    let child = spawn_share(&env, &file);
+    let child = spawn_share(&env, &file, &[]);
     wait_until("the stalled part", Duration::from_secs(30), || {
         count(&proxy.log(), "stalled") == 1
     });
@@ -205,7 +206,13 @@ fn a_server_gone_mid_upload_is_a_clear_error_and_its_parts_go_when_it_returns() 
 }
 
 /// Starts a share that hangs after `parts` parts (the proxy holds the next ones), and kills it.
-fn kill_mid_upload(env: &TestEnv, proxy: &FaultProxy, file: &std::path::Path, parts: usize) {
+fn kill_mid_upload(
+    env: &TestEnv,
+    proxy: &FaultProxy,
+    file: &std::path::Path,
+    parts: usize,
+    extra: &[&str],
+) {
     proxy.clear();
     proxy.add(Rule {
         target: Target::UploadPart,
@@ -214,7 +221,7 @@ fn kill_mid_upload(env: &TestEnv, proxy: &FaultProxy, file: &std::path::Path, pa
         fault: Fault::Stall(Duration::from_secs(600)),
     });
     let before = count(&proxy.log(), "partNumber");
-    let mut child = spawn_share(env, file);
+    let mut child = spawn_share(env, file, extra);
     wait_until("the parts before the kill", Duration::from_secs(60), || {
         let log = proxy.log();
         count(&log, "partNumber") - before > parts && count(&log, "stalled") >= 1
@@ -233,7 +240,7 @@ fn killed_mid_upload_it_resumes_with_the_parts_already_sent_and_leaves_nothing()
     // 80 MiB: ten parts.
     let data = contents(80 * MIB, 4);
     let file = env.file("backup.tar", &data);
-    kill_mid_upload(&env, &proxy, &file, 4);
+    kill_mid_upload(&env, &proxy, &file, 4, &[]);
     assert_eq!(
         journal_rows(&env).len(),
         1,
@@ -258,7 +265,7 @@ fn killed_mid_upload_it_resumes_with_the_parts_already_sent_and_leaves_nothing()
     // is aborted, and the new file is shared from scratch.
     let data = contents(80 * MIB, 5);
     std::fs::write(&file, &data).unwrap();
-    kill_mid_upload(&env, &proxy, &file, 3);
+    kill_mid_upload(&env, &proxy, &file, 3, &[]);
     assert_eq!(backend.multipart_uploads().len(), 1);
     let mut changed = data.clone();
     changed.extend_from_slice(b"one more line");
@@ -266,6 +273,36 @@ fn killed_mid_upload_it_resumes_with_the_parts_already_sent_and_leaves_nothing()
     let link = shared(&env, &file);
     assert!(!link["warnings"].to_string().contains("resumed"));
     arrives_whole_and_leaves_nothing(&env, &backend, &link, &changed);
+}
+
+/// An encrypted upload is encrypted as it goes, with fresh nonces: a killed one leaves no copy
+/// anywhere, its parts are written down to be aborted (never resumed: they cannot match), and the
+/// same file shared next, plainly, does not take them for its own.
+#[test]
+fn an_encrypted_upload_killed_midway_is_aborted_at_the_next_run_and_never_resumed() {
+    let env = TestEnv::new();
+    let (backend, proxy) = flaky(&env);
+    let data = contents(40 * MIB, 8);
+    let file = env.file("plans.bin", &data);
+    kill_mid_upload(&env, &proxy, &file, 2, &["--encrypt"]);
+    let rows = journal_rows(&env);
+    assert_eq!(rows.len(), 1, "written down before its first part");
+    assert!(rows[0].to_abort, "an encrypted upload is only ever aborted");
+    assert!(rows[0].key.ends_with("/data"), "{}", rows[0].key);
+    assert_eq!(backend.multipart_uploads().len(), 1);
+    // The parts are in the embedded store (under the data dir): nothing else there holds more
+    // than a few bytes of the file.
+    let copies: Vec<_> = common::files_under(&env.data_dir())
+        .into_iter()
+        .filter(|f| !f.starts_with(env.data_dir().join("store")))
+        .filter(|f| std::fs::metadata(f).is_ok_and(|m| m.len() >= MIB as u64))
+        .collect();
+    assert!(copies.is_empty(), "a copy of the file on disk: {copies:?}");
+
+    let link = shared(&env, &file);
+    assert!(!link["warnings"].to_string().contains("resumed"));
+    assert!(link["key"].as_str().unwrap().ends_with("/plans.bin"));
+    arrives_whole_and_leaves_nothing(&env, &backend, &link, &data);
 }
 
 #[test]
@@ -284,7 +321,7 @@ fn a_file_that_changes_while_it_uploads_is_refused_and_nothing_is_shared() {
             fault: Fault::Stall(Duration::from_secs(2)),
         });
         let file = env.file(name, &contents(size, 6));
-        let child = spawn_share(&env, &file);
+        let child = spawn_share(&env, &file, &[]);
         wait_until("the stalled request", Duration::from_secs(30), || {
             count(&proxy.log(), "stalled") == 1
         });

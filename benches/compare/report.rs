@@ -179,6 +179,7 @@ pub(super) fn report(
             let ours = median_of(m, "big", server, size, Tool::LinkDrop);
             for tool in [
                 Tool::LinkDrop,
+                Tool::LinkDropEncrypted,
                 Tool::AwsCli,
                 Tool::Rclone,
                 Tool::Boto3,
@@ -205,6 +206,22 @@ pub(super) fn report(
                 && size == *plan.big_sizes.last().unwrap()
             {
                 let ours = mib_s(size, o.median);
+                if let Some(e) = median_of(m, "big", server, size, Tool::LinkDropEncrypted) {
+                    let sealed = mib_s(size, e.median);
+                    targets.push(Target {
+                        what: format!(
+                            "{} encrypted upload ({server}): at least 0.8 of the unencrypted share",
+                            size_label(size)
+                        ),
+                        measured: format!("{sealed:.0} vs {ours:.0} MiB/s ({:.2}×)", sealed / ours),
+                        met: sealed >= ours * 0.8,
+                        why: (sealed < ours * 0.8).then(|| {
+                            "AES-256-GCM runs on the same cores as the upload and the store; each part \
+                             is encrypted in memory while the others are sent."
+                                .to_owned()
+                        }),
+                    });
+                }
                 // To our own store nothing stands between the share and the disk but the store:
                 // its completion takes no second pass, so the share keeps up with one PUT.
                 let (curl_factor, curl_words) = if server == "embedded store" {
@@ -261,6 +278,7 @@ pub(super) fn report(
         for &size in &plan.big_sizes {
             for tool in [
                 Tool::LinkDrop,
+                Tool::LinkDropEncrypted,
                 Tool::AwsCli,
                 Tool::Rclone,
                 Tool::Boto3,
@@ -536,6 +554,7 @@ pub(super) fn write_charts(plan: &Plan, m: &Measured) {
     let labels: Vec<String> = big.iter().map(|g| g.0.clone()).collect();
     let uploaders = [
         Tool::LinkDrop,
+        Tool::LinkDropEncrypted,
         Tool::AwsCli,
         Tool::Rclone,
         Tool::Boto3,

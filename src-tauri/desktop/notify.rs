@@ -227,6 +227,7 @@ mod tests {
             bucket: "b".into(),
             key: "k".into(),
             e_tag: None,
+            encrypted: false,
             warnings,
         };
         (share, now)

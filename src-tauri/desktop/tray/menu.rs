@@ -359,6 +359,7 @@ mod tests {
             issued: 1,
             kind: Default::default(),
             page_id: None,
+            encrypted: false,
         }
     }
 

@@ -122,6 +122,7 @@ export function makeShare(fields: Partial<Share> = {}): Share {
     bucket: 'bucket',
     key: 'abc123/report.pdf',
     e_tag: null,
+    encrypted: false,
     warnings: [],
     ...fields,
   };
@@ -154,6 +155,7 @@ export function makeEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
     issued: 1,
     kind: 'file',
     page_id: null,
+    encrypted: false,
     expiring_soon_at: '',
     ...fields,
   };

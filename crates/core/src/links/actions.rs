@@ -221,10 +221,16 @@ pub async fn reissue(
         });
     }
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    // An encrypted object's link names it as its object is named: nothing about the file.
+    let signed_name = if entry.encrypted {
+        crate::share::ENCRYPTED_NAME
+    } else {
+        &entry.name
+    };
     let link = presign::presign_get(
         bucket,
         &entry.key,
-        &entry.name,
+        signed_name,
         expiry,
         session.credentials_expiry(),
     )
@@ -241,6 +247,7 @@ pub async fn reissue(
         bucket: entry.bucket,
         key: entry.key,
         e_tag: entry.e_tag,
+        encrypted: entry.encrypted,
         warnings: link.warnings,
     })
 }
@@ -394,6 +401,7 @@ mod tests {
             issued: 1,
             kind: Default::default(),
             page_id: None,
+            encrypted: false,
         }
     }
 

@@ -85,6 +85,8 @@ pub struct HistoryEntry {
     pub kind: EntryKind,
     /// For a file shared on a page: the page's entry.
     pub page_id: Option<String>,
+    /// Encrypted on this computer: the bucket holds ciphertext, and the key is in the keychain.
+    pub encrypted: bool,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -278,6 +280,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE entries ADD COLUMN kind TEXT NOT NULL DEFAULT 'file';
      ALTER TABLE entries ADD COLUMN page_id TEXT;
      CREATE INDEX entries_page ON entries (page_id) WHERE page_id IS NOT NULL;",
+    // Encrypted shares: their object and its links carry no name, so a re-issue must not sign
+    // the real one into the link.
+    "ALTER TABLE entries ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;",
 ];
 
 pub struct History {
@@ -308,8 +313,8 @@ impl History {
     pub fn record(&self, share: &Share, endpoint: &str) -> Result<(), HistoryError> {
         self.db.execute(
             "INSERT INTO entries (id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-                content_type, created_at, url, expires_at, issued_at, state, issued)
-             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, 'active', 1)",
+                content_type, created_at, url, expires_at, issued_at, state, issued, encrypted)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, 'active', 1, ?13)",
             params![
                 share.id,
                 share.profile,
@@ -323,6 +328,7 @@ impl History {
                 Utc::now().to_rfc3339(),
                 share.url,
                 share.expires_at.to_rfc3339(),
+                share.encrypted,
             ],
         )?;
         Ok(())
@@ -348,27 +354,6 @@ impl History {
             )?;
         }
         tx.commit()?;
-        Ok(())
-    }
-
-    /// What an entry is called and holds (an encrypted file is uploaded under a name that says
-    /// nothing; the history, on this computer only, keeps its own).
-    pub fn describe(
-        &self,
-        id: &str,
-        name: &str,
-        size: u64,
-        content_type: &str,
-    ) -> Result<(), HistoryError> {
-        self.db.execute(
-            "UPDATE entries SET name = ?2, size = ?3, content_type = ?4 WHERE id = ?1",
-            params![
-                id,
-                name,
-                i64::try_from(size).unwrap_or(i64::MAX),
-                content_type
-            ],
-        )?;
         Ok(())
     }
 
@@ -509,7 +494,8 @@ impl History {
 }
 
 const SELECT: &str = "SELECT id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-    content_type, created_at, url, expires_at, issued_at, state, issued, kind, page_id FROM entries";
+    content_type, created_at, url, expires_at, issued_at, state, issued, kind, page_id, encrypted
+    FROM entries";
 
 fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     let time = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -548,6 +534,7 @@ fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
             EntryKind::File
         },
         page_id: row.get(17)?,
+        encrypted: row.get(18)?,
     })
 }
 
@@ -585,6 +572,7 @@ mod tests {
             bucket: "b".into(),
             key: format!("{id}/{name}"),
             e_tag: Some("\"etag\"".into()),
+            encrypted: false,
             warnings: vec![],
         }
     }

@@ -33,6 +33,9 @@ pub struct Share {
     pub bucket: String,
     pub key: String,
     pub e_tag: Option<String>,
+    /// Encrypted on this computer before it left (its page holds the key's other half: the link's
+    /// fragment).
+    pub encrypted: bool,
     pub warnings: Vec<String>,
 }
 

@@ -25,7 +25,6 @@ use crate::storage::session::Session;
 use crate::storage::upload::ProgressFn;
 use crate::system::html;
 use base64::Engine as _;
-use std::io::Read as _;
 
 const PAGE: html::Page = html::Page {
     template: include_str!("page/page.html"),
@@ -48,8 +47,6 @@ pub enum PageError {
     Storage { detail: String },
     #[error("a page needs at least one file")]
     NoFiles,
-    #[error("cannot encrypt {name}: {detail}")]
-    Encrypt { name: String, detail: String },
 }
 
 impl Coded for PageError {
@@ -60,7 +57,6 @@ impl Coded for PageError {
             PageError::Presign(_) => ErrorCode::Presign,
             PageError::Storage { .. } => ErrorCode::Storage,
             PageError::NoFiles => ErrorCode::EmptyPath,
-            PageError::Encrypt { .. } => ErrorCode::Unreadable,
         }
     }
 }
@@ -182,29 +178,6 @@ fn render_encrypted(
     )
 }
 
-/// Encrypts the prepared file into `dir/data` (a name that says nothing), streaming: memory stays
-/// at two chunks whatever the size. Read from the descriptor opened when the file was checked.
-fn encrypt_to(
-    file: &crate::share::ShareableFile,
-    key: &encrypt::Key,
-    dir: &std::path::Path,
-) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
-    use std::io::{Seek, SeekFrom};
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("data");
-    let mut input = file.file.try_clone()?;
-    let sealed = std::fs::File::create(&path)?;
-    // Held until this share is done: a LinkDrop starting meanwhile leaves it alone.
-    let held = sealed.try_clone()?;
-    held.try_lock().map_err(std::io::Error::other)?;
-    input.seek(SeekFrom::Start(0))?;
-    let mut input = std::io::BufReader::with_capacity(1 << 20, input.take(file.size));
-    let mut output = std::io::BufWriter::with_capacity(1 << 20, sealed);
-    encrypt::encrypt_stream(key, &mut input, &mut output, None)?;
-    std::io::Write::flush(&mut output)?;
-    Ok((path, held))
-}
-
 pub fn csp() -> String {
     PAGE.csp()
 }
@@ -284,44 +257,20 @@ pub async fn share_page(
             continue;
         };
         let plain = &file.file;
-        let failed = |detail: String| PageError::Encrypt {
-            name: plain.name.clone(),
-            detail,
-        };
-        let dir = session.paths().temp_dir().join(format!(
-            "{}{}",
-            encrypt::SEALED_PREFIX,
-            crate::share::object_key::new_share_id()
-        ));
-        let (source, k, d) = (plain.clone(), secret.clone(), dir.clone());
-        let sealed_path = tokio::task::spawn_blocking(move || encrypt_to(&source, &k, &d))
-            .await
-            .map_err(|e| failed(e.to_string()))?
-            .map_err(|e| failed(e.to_string()));
-        let result = async {
-            // `_held` keeps the copy locked until it is removed below.
-            let (sealed_path, _held) = sealed_path?;
-            let sealed = crate::share::prepare(
-                session.paths(),
-                &sealed_path,
-                crate::share::ShareOptions {
-                    allow_secrets: true,
-                    ..Default::default()
-                },
-                cancel,
-            )
-            .await?;
-            Ok::<_, PageError>(
-                crate::share::share_prepared(session, &sealed, Some(expiry), on_file(i), cancel)
-                    .await?,
-            )
+        let mut share = crate::share::share_file_encrypted(
+            session,
+            plain,
+            secret,
+            Some(expiry),
+            on_file(i),
+            cancel,
+        )
+        .await?;
+        if !file.hidden_left_out.is_empty() {
+            share
+                .warnings
+                .push(crate::share::left_out_warning(&file.hidden_left_out));
         }
-        .await;
-        let _ = std::fs::remove_dir_all(&dir);
-        let share = result?;
-        // The history is this computer's: it keeps the real name (the bucket has "data").
-        let _ = crate::links::history(session.paths())
-            .and_then(|h| h.describe(&share.id, &plain.name, plain.size, &plain.content_type));
         manifest.push(serde_json::json!({
             "name": plain.name, "type": plain.content_type, "size": plain.size,
         }));
@@ -353,8 +302,10 @@ pub async fn share_page(
                 secret,
                 serde_json::Value::Array(manifest).to_string().as_bytes(),
             );
-            let stored: Vec<(String, u64)> =
-                shares.iter().map(|s| (s.url.clone(), s.size)).collect();
+            let stored: Vec<(String, u64)> = shares
+                .iter()
+                .map(|s| (s.url.clone(), encrypt::encrypted_size(s.size)))
+                .collect();
             render_encrypted(
                 files_end,
                 &stored,
@@ -384,6 +335,7 @@ pub async fn share_page(
         bucket: bucket.name.clone(),
         key: key.clone(),
         e_tag: None,
+        encrypted: key_of_page.is_some(),
         warnings: Vec::new(),
     };
     let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
@@ -505,6 +457,7 @@ impl PageShare {
             bucket: self.bucket.clone(),
             key: self.key.clone(),
             e_tag: None,
+            encrypted: self.encrypted,
             warnings: self.warnings.clone(),
         }
     }
@@ -603,6 +556,7 @@ pub async fn reissue(
         bucket: page.bucket,
         key: page.key,
         e_tag: None,
+        encrypted: page.encrypted,
         warnings,
     })
 }

@@ -954,6 +954,7 @@ pub async fn share_on(
         bucket: session.bucket().name.clone(),
         key: key.to_owned(),
         e_tag: None,
+        encrypted: false,
         warnings: link.warnings,
     };
     crate::links::record(session.paths(), &mut share, &session.bucket().endpoint);

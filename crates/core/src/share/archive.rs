@@ -212,16 +212,6 @@ pub fn remove_leftovers(temp_dir: &Path) -> usize {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        // An encrypted copy's folder: its file is locked while a share uses it.
-        if name.starts_with(super::encrypt::SEALED_PREFIX) {
-            let unused = std::fs::File::open(entry.path().join("data"))
-                .map_or(true, |file| file.try_lock().is_ok());
-            if unused && std::fs::remove_dir_all(entry.path()).is_ok() {
-                tracing::info!(path = %entry.path().display(), "removed an encrypted copy left by an earlier run");
-                removed += 1;
-            }
-            continue;
-        }
         if !(name.starts_with(PREFIX) && name.ends_with(SUFFIX)) {
             continue;
         }
@@ -240,26 +230,6 @@ pub fn remove_leftovers(temp_dir: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_encrypted_copy_left_by_a_killed_run_goes_and_one_in_use_stays() {
-        let temp = tempfile::tempdir().unwrap();
-        let left = temp
-            .path()
-            .join(format!("{}left", crate::share::encrypt::SEALED_PREFIX));
-        let busy = temp
-            .path()
-            .join(format!("{}busy", crate::share::encrypt::SEALED_PREFIX));
-        for dir in [&left, &busy] {
-            std::fs::create_dir_all(dir).unwrap();
-            std::fs::write(dir.join("data"), b"LDE1...").unwrap();
-        }
-        let held = std::fs::File::open(busy.join("data")).unwrap();
-        held.try_lock().unwrap();
-        assert_eq!(remove_leftovers(temp.path()), 1);
-        assert!(!left.exists(), "the killed run's copy is removed");
-        assert!(busy.exists(), "a share still using its copy keeps it");
-    }
     use std::io::Read;
 
     #[test]

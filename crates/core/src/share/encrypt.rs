@@ -7,9 +7,7 @@
 //! The key never leaves this computer except in the link's `#fragment`, which browsers do not
 //! send to any server.
 
-use std::io::{Read, Write};
-
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use base64::Engine as _;
 use rand::RngCore;
@@ -20,9 +18,6 @@ pub const MAGIC: &[u8; 4] = b"LDE1";
 pub const CHUNK: usize = 64 * 1024;
 pub const HEADER_LEN: usize = 16;
 pub const TAG_LEN: usize = 16;
-/// Encrypted copies are written to `<temp dir>/sealed-<id>/data`, locked while in use: what a
-/// killed LinkDrop leaves there is removed at the next start (`archive::remove_leftovers`).
-pub const SEALED_PREFIX: &str = "sealed-";
 
 /// A share's key: 32 random bytes. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,66 +91,110 @@ pub fn encrypted_size(plain: u64) -> u64 {
     HEADER_LEN as u64 + plain + chunks * TAG_LEN as u64
 }
 
-/// Encrypts all of `input` into `output`, a chunk at a time (memory stays at two chunks), with a
-/// fresh nonce prefix; `prefix` fixes it for test vectors.
-pub fn encrypt_stream(
-    key: &Key,
-    input: &mut impl Read,
-    output: &mut impl Write,
-    prefix: Option<[u8; 7]>,
-) -> std::io::Result<u64> {
-    let prefix = prefix.unwrap_or_else(|| {
-        let mut p = [0u8; 7];
-        rand::rng().fill_bytes(&mut p);
-        p
-    });
-    let head = header(&prefix);
-    output.write_all(&head)?;
-    let cipher = key.cipher();
-    let mut written = HEADER_LEN as u64;
-    let mut current = vec![0u8; CHUNK];
-    let mut filled = read_full(input, &mut current)?;
-    let mut counter: u32 = 0;
-    loop {
-        // One chunk of look-ahead says whether this one is the last.
-        let mut next = vec![0u8; CHUNK];
-        let next_filled = if filled == CHUNK {
-            read_full(input, &mut next)?
-        } else {
-            0
-        };
-        let last = next_filled == 0;
-        let sealed = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce(&prefix, counter, last)),
-                Payload {
-                    msg: &current[..filled],
-                    aad: &head,
-                },
-            )
-            .map_err(|_| std::io::Error::other("encryption failed"))?;
-        output.write_all(&sealed)?;
-        written += sealed.len() as u64;
-        if last {
-            return Ok(written);
-        }
-        counter = counter
-            .checked_add(1)
-            .ok_or_else(|| std::io::Error::other("file too large to encrypt (2^32 chunks)"))?;
-        current = next;
-        filled = next_filled;
+/// How one file is encrypted: the key, its own random nonce prefix and its plaintext size. Any
+/// byte range of the encrypted object can be made on its own from the chunks it covers, so the
+/// parts of an upload are encrypted as they are sent, side by side, with no copy on disk. A chunk
+/// that straddles two ranges is encrypted for each, to the same bytes: the object is a pure
+/// function of the key, the prefix and the plaintext.
+#[derive(Clone)]
+pub struct Sealer {
+    cipher: Aes256Gcm,
+    head: [u8; HEADER_LEN],
+    plain_size: u64,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("plain_size", &self.plain_size)
+            .finish_non_exhaustive()
     }
 }
 
-fn read_full(input: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match input.read(&mut buf[filled..])? {
-            0 => break,
-            n => filled += n,
+/// What a whole chunk takes in the object: its ciphertext and its tag.
+const STORED_CHUNK: u64 = (CHUNK + TAG_LEN) as u64;
+
+impl Sealer {
+    /// A fresh nonce prefix for a file of `plain_size` bytes; `prefix` fixes it for test vectors.
+    pub fn new(key: &Key, plain_size: u64, prefix: Option<[u8; 7]>) -> Sealer {
+        let prefix = prefix.unwrap_or_else(|| {
+            let mut p = [0u8; 7];
+            rand::rng().fill_bytes(&mut p);
+            p
+        });
+        Sealer {
+            cipher: key.cipher(),
+            head: header(&prefix),
+            plain_size,
         }
     }
-    Ok(filled)
+
+    pub fn stored_size(&self) -> u64 {
+        encrypted_size(self.plain_size)
+    }
+
+    fn chunks(&self) -> u64 {
+        self.plain_size.div_ceil(CHUNK as u64).max(1)
+    }
+
+    /// Bytes `offset..offset + length` of the encrypted object. `read(at, buf)` fills `buf` with
+    /// the plaintext at `at`; it is asked only for the chunks the range covers.
+    pub fn encrypt_range(
+        &self,
+        offset: u64,
+        length: u64,
+        mut read: impl FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<Vec<u8>> {
+        let end = offset
+            .checked_add(length)
+            .filter(|&end| end <= self.stored_size())
+            .ok_or_else(|| std::io::Error::other("range beyond the encrypted object"))?;
+        let mut out = Vec::with_capacity(length as usize);
+        let head_len = HEADER_LEN as u64;
+        if offset < head_len {
+            out.extend_from_slice(&self.head[offset as usize..end.min(head_len) as usize]);
+        }
+        let mut chunk = offset.saturating_sub(head_len) / STORED_CHUNK;
+        let mut buf = Vec::with_capacity(STORED_CHUNK as usize);
+        while chunk < self.chunks() {
+            let start = head_len + chunk * STORED_CHUNK;
+            if start >= end {
+                break;
+            }
+            let plain_at = chunk * CHUNK as u64;
+            let plain_len = (self.plain_size - plain_at).min(CHUNK as u64) as usize;
+            buf.resize(plain_len, 0);
+            read(plain_at, &mut buf)?;
+            let counter = u32::try_from(chunk)
+                .map_err(|_| std::io::Error::other("file too large to encrypt (2^32 chunks)"))?;
+            let last = chunk + 1 == self.chunks();
+            let tag = self
+                .cipher
+                .encrypt_in_place_detached(
+                    Nonce::from_slice(&nonce(&self.head[8..15], counter, last)),
+                    &self.head,
+                    &mut buf,
+                )
+                .map_err(|_| std::io::Error::other("encryption failed"))?;
+            buf.extend_from_slice(&tag);
+            let from = offset.max(start) - start;
+            let to = (end - start).min(buf.len() as u64);
+            out.extend_from_slice(&buf[from as usize..to as usize]);
+            chunk += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// The whole encrypted object for `plain` in memory (a page's sealed list, tests).
+pub fn encrypt_all(key: &Key, plain: &[u8], prefix: Option<[u8; 7]>) -> Vec<u8> {
+    let sealer = Sealer::new(key, plain.len() as u64, prefix);
+    sealer
+        .encrypt_range(0, sealer.stored_size(), |at, buf| {
+            buf.copy_from_slice(&plain[at as usize..at as usize + buf.len()]);
+            Ok(())
+        })
+        .expect("reading from memory")
 }
 
 /// Decrypts a whole object (for tests and the command line's checks; the page decrypts in the
@@ -199,9 +238,7 @@ pub fn decrypt(key: &Key, object: &[u8]) -> Result<Vec<u8>, CryptError> {
 
 /// Encrypts a small value whole (the page's list of names and types): one stream of its own.
 pub fn seal(key: &Key, plain: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(encrypted_size(plain.len() as u64) as usize);
-    encrypt_stream(key, &mut &plain[..], &mut out, None).expect("writing to memory");
-    out
+    encrypt_all(key, plain, None)
 }
 
 #[cfg(test)]
@@ -216,19 +253,39 @@ mod tests {
     fn round_trips_at_every_boundary() {
         for len in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17] {
             let plain: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
-            let mut object = Vec::new();
-            let written = encrypt_stream(&key(), &mut &plain[..], &mut object, None).unwrap();
-            assert_eq!(written as usize, object.len());
+            let object = encrypt_all(&key(), &plain, None);
             assert_eq!(object.len() as u64, encrypted_size(len as u64), "{len}");
             assert_eq!(decrypt(&key(), &object).unwrap(), plain, "{len}");
         }
     }
 
+    /// An upload's parts are encrypted apart, at any boundary: side by side they are the object.
+    #[test]
+    fn ranges_cut_anywhere_join_into_the_whole_object() {
+        let plain: Vec<u8> = (0..3 * CHUNK + 17).map(|i| (i * 7 % 253) as u8).collect();
+        let prefix = Some(*b"abcdefg");
+        let whole = encrypt_all(&key(), &plain, prefix);
+        let sealer = Sealer::new(&key(), plain.len() as u64, prefix);
+        let read = |at: u64, buf: &mut [u8]| {
+            buf.copy_from_slice(&plain[at as usize..at as usize + buf.len()]);
+            Ok(())
+        };
+        for cut in [1u64, 15, 16, 17, 65_551, 65_552, 65_568, 100_000, 131_120] {
+            let mut joined = sealer.encrypt_range(0, cut, read).unwrap();
+            let rest = sealer.stored_size() - cut;
+            joined.extend(sealer.encrypt_range(cut, rest, read).unwrap());
+            assert_eq!(joined, whole, "cut at {cut}");
+        }
+        let middle = sealer.encrypt_range(70_000, 120_000, read).unwrap();
+        assert_eq!(middle, whole[70_000..190_000]);
+        assert!(sealer.encrypt_range(1, sealer.stored_size(), read).is_err());
+        assert_eq!(decrypt(&key(), &whole).unwrap(), plain);
+    }
+
     #[test]
     fn tampering_truncation_reordering_and_a_wrong_key_are_caught() {
         let plain = vec![7u8; 2 * CHUNK + 5];
-        let mut object = Vec::new();
-        encrypt_stream(&key(), &mut &plain[..], &mut object, None).unwrap();
+        let object = encrypt_all(&key(), &plain, None);
         let mut flipped = object.clone();
         flipped[HEADER_LEN + 100] ^= 1;
         assert!(matches!(
@@ -266,14 +323,11 @@ mod tests {
     /// implementation) can be checked against it.
     #[test]
     fn the_documented_vector_holds() {
-        let mut object = Vec::new();
-        encrypt_stream(
+        let object = encrypt_all(
             &key(),
-            &mut &b"hello, LinkDrop"[..],
-            &mut object,
+            b"hello, LinkDrop",
             Some(*b"\x01\x02\x03\x04\x05\x06\x07"),
-        )
-        .unwrap();
+        );
         let hex: String = object.iter().map(|b| format!("{b:02x}")).collect();
         // "LDE1", 65536, the prefix, a zero byte; then 15 bytes of ciphertext and the tag.
         assert_eq!(&hex[..32], "4c444531000100000102030405060700");

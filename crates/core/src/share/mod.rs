@@ -310,7 +310,7 @@ pub async fn share_prepared(
 }
 
 /// "left out 3 hidden items (.env, .git, .DS_Store)": what a folder's zip does not hold.
-fn left_out_warning(names: &[String]) -> String {
+pub(crate) fn left_out_warning(names: &[String]) -> String {
     let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
     let more = if names.len() > 3 { ", …" } else { "" };
     let count = names.len();
@@ -480,6 +480,35 @@ pub async fn share_file(
     on_progress: ProgressFn,
     cancel: &CancellationToken,
 ) -> Result<Share, ShareError> {
+    share_file_as(session, file, None, expiry, on_progress, cancel).await
+}
+
+/// Shares `file` encrypted with `key` as it is sent (`encrypt.rs`): the bucket gets only
+/// ciphertext, under the name `data`, and its link names it so; the history keeps the file's real
+/// name, type and size. Such an upload is not resumed (its nonces are fresh each time): one cut
+/// short is written down only to be aborted.
+pub async fn share_file_encrypted(
+    session: &Session,
+    file: &ShareableFile,
+    key: &encrypt::Key,
+    expiry: Option<Expiry>,
+    on_progress: ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<Share, ShareError> {
+    share_file_as(session, file, Some(key), expiry, on_progress, cancel).await
+}
+
+/// The name an encrypted object and its link carry: nothing about the file.
+pub const ENCRYPTED_NAME: &str = "data";
+
+async fn share_file_as(
+    session: &Session,
+    file: &ShareableFile,
+    seal_with: Option<&encrypt::Key>,
+    expiry: Option<Expiry>,
+    on_progress: ProgressFn,
+    cancel: &CancellationToken,
+) -> Result<Share, ShareError> {
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
     // Credentials that are already dead would leave an object nobody has a link to: check first.
     presign::lifetime(
@@ -488,16 +517,26 @@ pub async fn share_file(
         session.bucket().server_now(),
     )?;
     let stamp = file.stamp;
+    let sealer = seal_with.map(|key| encrypt::Sealer::new(key, file.size, None));
+    let (stored_name, stored_type, stored_size) = match &sealer {
+        None => (file.name.as_str(), file.content_type.as_str(), file.size),
+        Some(sealer) => (
+            ENCRYPTED_NAME,
+            "application/octet-stream",
+            sealer.stored_size(),
+        ),
+    };
     let source = upload::Source {
         path: &file.path,
         file: &file.file,
-        size: file.size,
-        content_type: &file.content_type,
+        size: stored_size,
+        content_type: stored_type,
         stamp,
+        sealer: sealer.as_ref(),
     };
     // Big files go in parts, written down before the first one; the same file shared again
     // after an upload was cut short picks up its parts.
-    let journal = if file.size > upload::MULTIPART_THRESHOLD {
+    let journal = if stored_size > upload::MULTIPART_THRESHOLD {
         Some(std::sync::Mutex::new(Journal::open(
             &session.paths().data_dir,
         )?))
@@ -506,6 +545,7 @@ pub async fn share_file(
     };
     let canonical = std::fs::canonicalize(&file.path).unwrap_or_else(|_| file.path.clone());
     let earlier = match &journal {
+        Some(_) if sealer.is_some() => None,
         Some(j) => lock(j)
             .resumable(&session.profile.name, &canonical, stamp)?
             .filter(|(u, _)| {
@@ -518,7 +558,7 @@ pub async fn share_file(
         Some((unfinished, _)) => (unfinished.share_id.clone(), unfinished.key.clone()),
         None => {
             let id = object_key::new_share_id();
-            let key = object_key::object_key(&session.profile.prefix, &id, &file.name);
+            let key = object_key::object_key(&session.profile.prefix, &id, stored_name);
             (id, key)
         }
     };
@@ -551,7 +591,8 @@ pub async fn share_file(
             part_size,
             expiry_secs: expiry.as_secs(),
             started_at: Utc::now(),
-            to_abort: false,
+            // An encrypted upload cannot be resumed: if it is cut short, its parts are aborted.
+            to_abort: sealer.is_some(),
         };
         *held = Some(journal.begin(&entry).map_err(|e| e.to_string())?);
         Ok(())
@@ -586,7 +627,7 @@ pub async fn share_file(
     let link = presign::presign_get(
         session.bucket(),
         &key,
-        &file.name,
+        stored_name,
         expiry,
         session.credentials().expiry(),
     )
@@ -596,12 +637,13 @@ pub async fn share_file(
         url: link.url,
         expires_at: link.expires_at,
         name: file.name.clone(),
-        size: uploaded.size,
+        size: file.size,
         content_type: file.content_type.clone(),
         profile: session.profile.name.clone(),
         bucket: session.bucket().name.clone(),
         key,
         e_tag: uploaded.e_tag,
+        encrypted: sealer.is_some(),
         warnings: {
             let mut warnings = link.warnings;
             if let Some(started) = resumed_from

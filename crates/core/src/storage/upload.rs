@@ -26,6 +26,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
+use crate::share::encrypt::Sealer;
 use crate::storage::journal::FileStamp;
 use crate::storage::{Bucket, StorageError};
 
@@ -98,6 +99,9 @@ pub struct Source<'a> {
     pub content_type: &'a str,
     /// The file as it was checked: it must still be so when the upload ends.
     pub stamp: FileStamp,
+    /// Encrypts the file as it is sent: `size` is then the encrypted object's size, and each
+    /// part is encrypted in memory (parts in flight times the part size, 64 MiB at most).
+    pub sealer: Option<&'a Sealer>,
 }
 
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
@@ -158,8 +162,9 @@ async fn put_whole(
     source: &Source<'_>,
     tracker: &Tracker,
 ) -> Result<Uploaded, UploadError> {
-    let crc = crc32c_of_range(source, 0, source.size).await?;
-    let body = file_body(source.file, 0, source.size, tracker.slot());
+    let bytes = PartBytes::read(source, 0, source.size).await?;
+    let crc = bytes.crc32c(source).await?;
+    let body = bytes.body(source, tracker.slot());
     let output = bucket
         .client
         .put_object()
@@ -308,11 +313,10 @@ async fn parts_on_server(
 async fn part_matches(
     on_server: &PartOnServer,
     source: &Source<'_>,
-    offset: u64,
-    length: u64,
+    bytes: &PartBytes,
     crc: &str,
 ) -> Result<bool, UploadError> {
-    if on_server.size != length {
+    if on_server.size != bytes.length() {
         return Ok(false);
     }
     if let Some(theirs) = &on_server.checksum_crc32c {
@@ -328,7 +332,7 @@ async fn part_matches(
     if e_tag.len() != 32 || !e_tag.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(false); // not an MD5 (encrypted with KMS, say): upload it again
     }
-    Ok(md5_of_range(source, offset, length).await? == e_tag)
+    Ok(bytes.md5(source).await? == e_tag)
 }
 
 async fn send_parts_and_complete(
@@ -349,9 +353,10 @@ async fn send_parts_and_complete(
             let part_number = i32::try_from(index + 1).unwrap_or(i32::MAX);
             let reused = &reused;
             async move {
-                let crc = crc32c_of_range(source, offset, length).await?;
+                let bytes = PartBytes::read(source, offset, length).await?;
+                let crc = bytes.crc32c(source).await?;
                 if let Some(there) = on_server.get(&part_number)
-                    && part_matches(there, source, offset, length, &crc).await?
+                    && part_matches(there, source, &bytes, &crc).await?
                 {
                     tracker.slot().store(length, Ordering::Relaxed);
                     reused.fetch_add(1, Ordering::Relaxed);
@@ -361,18 +366,8 @@ async fn send_parts_and_complete(
                         .checksum_crc32_c(crc)
                         .build());
                 }
-                send_part(
-                    bucket,
-                    key,
-                    upload_id,
-                    source.file,
-                    part_number,
-                    offset,
-                    length,
-                    crc,
-                    tracker,
-                )
-                .await
+                let body = bytes.body(source, tracker.slot());
+                send_part(bucket, key, upload_id, body, part_number, length, crc).await
             }
         })
         .buffer_unordered(PARTS_IN_FLIGHT)
@@ -410,19 +405,15 @@ async fn send_parts_and_complete(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn send_part(
     bucket: &Bucket,
     key: &str,
     upload_id: &str,
-    file: &Arc<File>,
+    body: ByteStream,
     part_number: i32,
-    offset: u64,
     length: u64,
     crc: String,
-    tracker: &Tracker,
 ) -> Result<CompletedPart, UploadError> {
-    let body = file_body(file, offset, length, tracker.slot());
     let output = bucket
         .client
         .upload_part()
@@ -500,6 +491,110 @@ async fn abort_once(bucket: &Bucket, key: &str, upload_id: &str) -> Result<(), U
         upload_id: upload_id.to_owned(),
         detail: last.map(|e| e.to_string()).unwrap_or_default(),
     })
+}
+
+/// The bytes of one request: a range of the file, read from disk as it is sent; or, when the file
+/// is encrypted on the way, that range of the encrypted object, made once in memory (off the
+/// runtime) and then checksummed and sent from there.
+enum PartBytes {
+    File { offset: u64, length: u64 },
+    Memory(Bytes),
+}
+
+impl PartBytes {
+    async fn read(source: &Source<'_>, offset: u64, length: u64) -> Result<PartBytes, UploadError> {
+        let Some(sealer) = source.sealer else {
+            return Ok(PartBytes::File { offset, length });
+        };
+        let (sealer, file) = (sealer.clone(), source.file.clone());
+        let made = tokio::task::spawn_blocking(move || {
+            sealer.encrypt_range(offset, length, |at, buf| read_exact_at(&file, buf, at))
+        })
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|made| made)
+        .map_err(|e| UploadError::Read {
+            path: source.path.to_owned(),
+            source: e,
+        })?;
+        Ok(PartBytes::Memory(Bytes::from(made)))
+    }
+
+    fn length(&self) -> u64 {
+        match self {
+            PartBytes::File { length, .. } => *length,
+            PartBytes::Memory(bytes) => bytes.len() as u64,
+        }
+    }
+
+    /// CRC32C, base64 as S3 wants it.
+    async fn crc32c(&self, source: &Source<'_>) -> Result<String, UploadError> {
+        match self {
+            PartBytes::File { offset, length } => crc32c_of_range(source, *offset, *length).await,
+            PartBytes::Memory(bytes) => Ok(base64::engine::general_purpose::STANDARD
+                .encode(crc32c::crc32c(bytes).to_be_bytes())),
+        }
+    }
+
+    /// MD5, hex, as S3 gives a plain part's ETag.
+    async fn md5(&self, source: &Source<'_>) -> Result<String, UploadError> {
+        use md5::Digest;
+        match self {
+            PartBytes::File { offset, length } => md5_of_range(source, *offset, *length).await,
+            PartBytes::Memory(bytes) => {
+                Ok(data_encoding::HEXLOWER.encode(&md5::Md5::digest(bytes)))
+            }
+        }
+    }
+
+    /// A retryable body, counted as it is sent.
+    fn body(&self, source: &Source<'_>, counter: Arc<AtomicU64>) -> ByteStream {
+        match self {
+            PartBytes::File { offset, length } => file_body(source.file, *offset, *length, counter),
+            PartBytes::Memory(bytes) => {
+                let bytes = bytes.clone();
+                ByteStream::new(SdkBody::retryable(move || {
+                    counter.store(0, Ordering::Relaxed);
+                    SdkBody::from_body_1_x(MemoryRange {
+                        rest: bytes.clone(),
+                        counter: counter.clone(),
+                    })
+                }))
+            }
+        }
+    }
+}
+
+/// Bytes in memory handed out in `READ_CHUNK` slices (no copy), counted like a file's.
+struct MemoryRange {
+    rest: Bytes,
+    counter: Arc<AtomicU64>,
+}
+
+impl http_body::Body for MemoryRange {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        if self.rest.is_empty() {
+            return Poll::Ready(None);
+        }
+        let n = self.rest.len().min(READ_CHUNK as usize);
+        let frame = self.rest.split_to(n);
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Poll::Ready(Some(Ok(http_body::Frame::data(frame))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.rest.len() as u64)
+    }
 }
 
 /// A retryable body of `length` bytes at `offset` of the open file, counted as they are sent.
@@ -808,6 +903,7 @@ mod tests {
             file,
             size: file.metadata().unwrap().len(),
             content_type: "application/octet-stream",
+            sealer: None,
             stamp: FileStamp::of_file(file).unwrap(),
         }
     }

@@ -22,4 +22,8 @@ kind: EntryKind,
 /**
  * For a file shared on a page: the page's entry.
  */
-page_id: string | null, };
+page_id: string | null, 
+/**
+ * Encrypted on this computer: the bucket holds ciphertext, and the key is in the keychain.
+ */
+encrypted: boolean, };

@@ -7,4 +7,9 @@ export type Share = { id: string, url: string,
 /**
  * RFC 3339, in UTC, whole seconds.
  */
-expires_at: string, name: string, size: number, content_type: string, profile: string, bucket: string, key: string, e_tag: string | null, warnings: Array<string>, };
+expires_at: string, name: string, size: number, content_type: string, profile: string, bucket: string, key: string, e_tag: string | null, 
+/**
+ * Encrypted on this computer before it left (its page holds the key's other half: the link's
+ * fragment).
+ */
+encrypted: boolean, warnings: Array<string>, };

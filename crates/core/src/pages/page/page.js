@@ -40,30 +40,75 @@
     for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
   }
-  function open(bytes) {
-    if (bytes.length < 32 || String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== 'LDE1') {
-      return Promise.reject(new Error('changed'));
+  function nonce(header, counter, last) {
+    var iv = new Uint8Array(12);
+    iv.set(header.subarray(8, 15), 0);
+    new DataView(iv.buffer).setUint32(7, counter);
+    iv[11] = last ? 1 : 0;
+    return iv;
+  }
+  function checkHeader(bytes) {
+    if (bytes.length < 16 || String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]) !== 'LDE1') {
+      throw new Error('changed');
     }
-    var header = bytes.subarray(0, 16);
-    var chunk = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
-    var rest = bytes.subarray(16);
-    var parts = [];
-    function step(offset, counter) {
-      var take = Math.min(rest.length - offset, chunk + 16);
-      var last = offset + take === rest.length;
-      var iv = new Uint8Array(12);
-      iv.set(header.subarray(8, 15), 0);
-      new DataView(iv.buffer).setUint32(7, counter);
-      iv[11] = last ? 1 : 0;
+    return new DataView(bytes.buffer, bytes.byteOffset).getUint32(4);
+  }
+  // Decrypts an object as it arrives: `next()` gives its bytes piece by piece (null at the end),
+  // `sink(plain)` takes each chunk once its tag checks. A chunk is known to be the last only when
+  // the object ends after it, so one chunk's worth is held back.
+  function decryptPieces(next, sink) {
+    var header = null, chunk = 0, held = new Uint8Array(0), counter = 0;
+    function take(piece) {
+      var joined = new Uint8Array(held.length + piece.length);
+      joined.set(held, 0); joined.set(piece, held.length);
+      held = joined;
+    }
+    function seal(bytes, last) {
       return crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: iv, additionalData: header, tagLength: 128 },
-        secret, rest.subarray(offset, offset + take)
-      ).then(function (plain) {
-        parts.push(new Uint8Array(plain));
-        return last ? parts : step(offset + take, counter + 1);
+        { name: 'AES-GCM', iv: nonce(header, counter, last), additionalData: header, tagLength: 128 },
+        secret, bytes
+      ).then(function (plain) { counter += 1; return sink(new Uint8Array(plain)); },
+        function () { throw new Error('changed'); });
+    }
+    function drain() {
+      if (!header && held.length >= 16) {
+        chunk = checkHeader(held);
+        header = held.slice(0, 16);
+        held = held.subarray(16);
+      }
+      if (!header || held.length <= chunk + 16) return Promise.resolve();
+      var one = held.slice(0, chunk + 16);
+      held = held.subarray(chunk + 16);
+      return seal(one, false).then(drain);
+    }
+    function loop() {
+      return next().then(function (piece) {
+        if (piece === null) {
+          if (!header) checkHeader(held);
+          if (held.length < 16) throw new Error('changed');
+          return seal(held, true);
+        }
+        take(piece);
+        return drain().then(loop);
       });
     }
-    return step(0, 0);
+    return loop();
+  }
+  // A whole object in memory (the page's sealed list).
+  function open(bytes) {
+    var parts = [], given = false;
+    return decryptPieces(function () {
+      var piece = given ? null : bytes;
+      given = true;
+      return Promise.resolve(piece);
+    }, function (plain) { parts.push(plain); }).then(function () { return parts; });
+  }
+  // A response's body, piece by piece.
+  function reader(response) {
+    var r = response.body.getReader();
+    return function () {
+      return r.read().then(function (got) { return got.done ? null : got.value; });
+    };
   }
   var failed = false;
   function fail(text) {
@@ -74,17 +119,35 @@
     $('summary').textContent = '';
   }
 
-  function fetchPlain(file) {
+  function fetchObject(file) {
     return fetch(file.url).then(function (r) {
       if (!r.ok) throw new Error(r.status === 403 ? 'expired' : String(r.status));
+      return r;
+    });
+  }
+  function fetchPlain(file) {
+    return fetchObject(file).then(function (r) {
       if (!page.encrypted) return r.blob();
-      return r.arrayBuffer().then(function (buffer) {
-        return open(new Uint8Array(buffer)).then(function (parts) {
-          return new Blob(parts, { type: file.type });
-        }, function () { throw new Error('changed'); });
+      var parts = [];
+      return decryptPieces(reader(r), function (plain) { parts.push(plain); }).then(function () {
+        return new Blob(parts, { type: file.type });
       });
     });
   }
+  // Saved straight to a file the user picks (the File System Access API, where the browser has
+  // it), chunk by chunk as each checks: memory stays at a chunk or two whatever the size. The file
+  // is written to a side copy that only becomes the file on close(); a chunk that fails aborts it,
+  // so nothing is saved.
+  function saveStreaming(file, writable) {
+    return fetchObject(file).then(function (r) {
+      return decryptPieces(reader(r), function (plain) { return writable.write(plain); });
+    }).then(function () { return writable.close(); }, function (err) {
+      return Promise.resolve(writable.abort()).then(function () { throw err; });
+    });
+  }
+  // Files over this go straight to disk where the browser can; under it, through memory (no
+  // dialog: the browser's own downloads).
+  var STREAM_FROM = 100 * 1000 * 1000;
 
   function start(files) {
   var total = files.reduce(function (sum, f) { return sum + f.size; }, 0);
@@ -148,25 +211,49 @@
       a.href = '#';
       a.addEventListener('click', function (e) {
         e.preventDefault();
-        if (file.size > MEMORY_MAX) {
-          state.textContent = 'Too large to decrypt in this browser (over 2 GB): ask the sender for a link without encryption.';
-          return;
-        }
-        state.textContent = 'Decrypting…';
-        fetchPlain(file).then(function (blob) {
-          var saver = document.createElement('a');
-          saver.href = URL.createObjectURL(blob);
-          saver.download = file.name;
-          document.body.appendChild(saver);
-          saver.click();
-          saver.remove();
-          state.textContent = 'Decrypted and saved.';
-        }, function (err) {
+        var said = function (err) {
           state.textContent = err.message === 'expired'
             ? 'This link has expired: ask the sender for a new one.'
             : 'This file was changed or cut short after it was shared: nothing was saved.';
           state.className = 'meta state bad';
-        });
+        };
+        if (typeof window.showSaveFilePicker === 'function' && file.size > STREAM_FROM) {
+          // Asked at once: the picker needs the click that is still being handled.
+          window.showSaveFilePicker({ suggestedName: file.name }).then(function (handle) {
+            return handle.createWritable();
+          }).then(function (writable) {
+            state.textContent = 'Decrypting to the file you chose…';
+            return saveStreaming(file, writable).then(function () {
+              state.textContent = 'Decrypted and saved.';
+            }, said);
+          }, function (err) {
+            if (err && err.name === 'AbortError') {
+              state.textContent = 'Not saved: no file was chosen.';
+            } else if (file.size <= MEMORY_MAX) {
+              viaMemory();
+            } else {
+              state.textContent = 'This browser cannot save a file this large (over 2 GB) here: try Chrome or Edge, or ask the sender for a link without encryption.';
+            }
+          });
+          return;
+        }
+        if (file.size > MEMORY_MAX) {
+          state.textContent = 'Too large to decrypt in this browser (over 2 GB): open the link in Chrome or Edge, which save it straight to disk, or ask the sender for a link without encryption.';
+          return;
+        }
+        viaMemory();
+        function viaMemory() {
+          state.textContent = 'Decrypting…';
+          fetchPlain(file).then(function (blob) {
+            var saver = document.createElement('a');
+            saver.href = URL.createObjectURL(blob);
+            saver.download = file.name;
+            document.body.appendChild(saver);
+            saver.click();
+            saver.remove();
+            state.textContent = 'Decrypted and saved.';
+          }, said);
+        }
       });
     }
     links.push(a);
