@@ -222,6 +222,118 @@ fn scenario_a_page_and_its_files_expire_together_and_reissue_together(
     assert_eq!(history[0]["state"], "revoked");
 }
 
+/// Files shared one by one become one page later, from their history entries: nothing uploaded
+/// again, the page in their bucket, its files under it in the history. What cannot share a page
+/// is refused, saying why, and changes nothing.
+fn scenario_files_shared_earlier_become_one_page(env: &TestEnv, backend: &Backend) {
+    let a = env.file("minutes.txt", b"the minutes");
+    let b = env.file("slides.txt", b"the slides");
+    let output = env.run(&[
+        "share",
+        "--json",
+        "--expires",
+        "10m",
+        "--profile",
+        &backend.profile,
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shares: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = shares.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let keys_before = backend.keys();
+
+    let output = env.run(&["page", ids[0], ids[1], "--expires", "2h", "--json"]);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    let page: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(page["encrypted"], false);
+    assert_eq!(page["files"][0]["name"], "minutes.txt");
+    assert_eq!(page["files"][1]["key"], shares[1]["key"], "the same object");
+    let added: Vec<String> = backend
+        .keys()
+        .into_iter()
+        .filter(|k| !keys_before.contains(k))
+        .collect();
+    assert_eq!(
+        added,
+        vec![page["key"].as_str().unwrap().to_owned()],
+        "[{}] only the page is written",
+        backend.name
+    );
+    let html = common::fetch_text(page["url"].as_str().unwrap());
+    let data = linkdrop::system::html::data_of(&html, "page").unwrap();
+    assert_eq!(
+        common::fetch_text(data["files"][1]["url"].as_str().unwrap()),
+        "the slides"
+    );
+    // Its files' links now last as long as the page.
+    let left = |at: &str| {
+        (chrono::DateTime::parse_from_rfc3339(at).unwrap().to_utc() - chrono::Utc::now())
+            .num_minutes()
+    };
+    assert!(left(data["expires_at"].as_str().unwrap()) > 100);
+    let history: Vec<Value> =
+        serde_json::from_str(&stdout(&env.run(&["history", "--json"]))).unwrap();
+    assert_eq!(
+        history.len(),
+        1,
+        "the files are under the page: {history:?}"
+    );
+    assert_eq!(history[0]["id"], page["id"]);
+
+    // A page of a page, a file already on one, and an encrypted file: refused, each said.
+    let c = env.file("notes.txt", b"notes");
+    let output = env.run(&[
+        "share",
+        "--json",
+        "--profile",
+        &backend.profile,
+        c.to_str().unwrap(),
+    ]);
+    let single: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let single = single["id"].as_str().unwrap();
+    for (ids, says) in [
+        (
+            vec![page["id"].as_str().unwrap(), single],
+            "is a page already",
+        ),
+        (vec![ids[0], single], "is on a page already"),
+    ] {
+        let mut args = vec!["page"];
+        args.extend(ids);
+        let output = env.run(&args);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(stderr(&output).contains(says), "{}", stderr(&output));
+    }
+    let sealed = env.run(&[
+        "share",
+        "--encrypt",
+        "--json",
+        "--profile",
+        &backend.profile,
+        c.to_str().unwrap(),
+    ]);
+    let sealed: Value = serde_json::from_str(stdout(&sealed).trim()).unwrap();
+    let output = env.run(&["page", single, sealed["files"][0]["id"].as_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("is on a page already"),
+        "{}",
+        stderr(&output)
+    );
+    let history: Vec<Value> =
+        serde_json::from_str(&stdout(&env.run(&["history", "--json"]))).unwrap();
+    assert_eq!(history.len(), 3, "nothing changed: {history:?}");
+}
+
 fn object(backend: &Backend, key: &str) -> Vec<u8> {
     let (client, bucket, key) = (backend.client(), backend.bucket.clone(), key.to_owned());
     common::block_on(async move {
@@ -627,6 +739,7 @@ fn a_hundred_mebibytes_encrypted_arrive_whole_through_memory_or_straight_to_disk
 }
 
 scenarios!(
+    scenario_files_shared_earlier_become_one_page,
     scenario_a_page_of_three_files_lists_previews_and_downloads_them,
     scenario_a_page_and_its_files_expire_together_and_reissue_together,
     scenario_an_encrypted_page_decrypts_in_the_browser_and_the_bucket_holds_only_ciphertext,

@@ -354,6 +354,57 @@ pub async fn reissue_link(
     result
 }
 
+/// One page for entries in the history (a selection): their links re-issued for `expires`, the
+/// page written beside them; its link goes to the clipboard like a fresh share's.
+#[tauri::command]
+pub async fn page_of_entries(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    ids: Vec<String>,
+    expires: Expiry,
+) -> Result<linkdrop::pages::PageShare, UiError> {
+    let result = linkdrop::pages::page_of_entries(&desktop.context, &ids, Some(expires))
+        .await
+        .map_err(UiError::from);
+    let announced = result
+        .as_ref()
+        .map(|page| page.as_share())
+        .map_err(Clone::clone);
+    notify::announce(&app, &format!("{} files", ids.len()), &announced);
+    notify::history_changed(&app);
+    result
+}
+
+/// Copies an entry's link: for an encrypted page with its key from the keychain, which the
+/// history (and so the window's list) never holds.
+#[tauri::command]
+pub async fn copy_entry_link(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    id: String,
+) -> Result<(), UiError> {
+    let entry = linkdrop::links::history(&desktop.context.paths)
+        .and_then(|h| h.get(&id))
+        .map_err(history_error)?;
+    let link = linkdrop::pages::link_of(&desktop.context, &entry)
+        .await
+        .ok_or_else(|| {
+            UiError::new(
+                ErrorCode::NoSecret,
+                format!(
+                    "the key of {} is not on this computer, so its link cannot be copied whole: share the files again",
+                    entry.name
+                ),
+            )
+        })?;
+    notify::copy(&app, &link).map_err(|e| UiError::new(ErrorCode::Clipboard, e))
+}
+
+#[tauri::command]
+pub fn page_files(desktop: State<'_, Desktop>, id: String) -> Result<Vec<HistoryEntry>, UiError> {
+    linkdrop::pages::page_files(&desktop.context, &id).map_err(UiError::from)
+}
+
 #[tauri::command]
 pub async fn revoke_link(
     app: AppHandle,

@@ -32,7 +32,7 @@ use tray::menu::Activity;
 const SHARES_IN_FLIGHT: usize = 3;
 
 /// The only error the UI sees: a stable code to branch on and a message to show.
-#[derive(Debug, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
 #[ts(export_to = "UiError.ts")]
 pub struct UiError {
     pub code: ErrorCode,
@@ -356,6 +356,9 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::history_page,
             commands::history_counts,
             commands::reissue_link,
+            commands::page_of_entries,
+            commands::copy_entry_link,
+            commands::page_files,
             commands::revoke_link,
             commands::forget_link,
             commands::settings_profiles,
@@ -465,6 +468,8 @@ mod bindings {
         check::<linkdrop::error::ErrorCode>(&mut stale);
         check::<super::commands::ShareRequest>(&mut stale);
         check::<super::commands::PageRequest>(&mut stale);
+        check::<linkdrop::pages::PageShare>(&mut stale);
+        check::<linkdrop::pages::PageFile>(&mut stale);
         check::<linkdrop::links::history::EntryKind>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ExpiryCheck>(&mut stale);

@@ -191,3 +191,85 @@ fn files_with_mtimes(dir: &std::path::Path) -> Vec<(String, std::time::SystemTim
     found.sort();
     found
 }
+
+/// Two links shared earlier become one page from a selection in the History view: the page's
+/// link is in the clipboard and lists both files, which download; the files are under the page
+/// (the row shows them). An encrypted page copied from its row comes with its key, which only
+/// the keychain holds.
+#[tokio::test]
+async fn a_selection_becomes_one_page_and_an_encrypted_page_is_copied_with_its_key() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let first = share_from_the_command_line(&app, "minutes.txt", b"the minutes", "1h");
+    let second = share_from_the_command_line(&app, "slides.txt", b"the slides", "1h");
+    open_history(&app).await;
+    for share in [&first, &second] {
+        let id = share["id"].as_str().unwrap();
+        app.find(&format!("[data-entry-id='{id}'] input[type='checkbox']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    app.find("[data-bulk='page']").await.click().await.unwrap();
+    app.find("dialog[open] [data-expires='1d']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text("[role='status']", "One link for 2 files: copied.")
+        .await;
+    let url = app
+        .clipboard()
+        .expect("the page's link is in the clipboard");
+    let html = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let data = linkdrop::system::html::data_of(&html, "page").expect("a share page");
+    let names: Vec<&str> = data["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["minutes.txt", "slides.txt"]);
+    let slides = reqwest::get(data["files"][1]["url"].as_str().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(slides.bytes().await.unwrap().as_ref(), b"the slides");
+
+    let list: Value = serde_json::from_str(&app.cli(&["history", "--json"])).unwrap();
+    let page = list.as_array().unwrap()[0].clone();
+    assert_eq!(page["kind"], "page");
+    let page_row = format!("[data-entry-id='{}']", page["id"].as_str().unwrap());
+    app.find(&format!("{page_row} [data-action='files']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    let files = app.wait_for_text("dialog[open]", "slides.txt").await;
+    assert!(files.contains("minutes.txt"), "{files}");
+
+    // An encrypted page, from the command line: the history has no key, the copy does.
+    let secret = app.dir().join("plans.txt");
+    std::fs::write(&secret, b"the plans").unwrap();
+    let out = app.cli(&["share", secret.to_str().unwrap(), "--encrypt", "--json"]);
+    let sealed: Value = serde_json::from_str(out.trim()).unwrap();
+    let full = sealed["url"].as_str().unwrap();
+    let (_, key) = full.split_once('#').unwrap();
+    app.find("dialog[open] button").await.click().await.unwrap();
+    let sealed_row = format!("[data-entry-id='{}']", sealed["id"].as_str().unwrap());
+    app.wait_for_text(&format!("{sealed_row} .meta"), "Encrypted page")
+        .await;
+    app.find(&format!("{sealed_row} [data-action='copy']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text(&format!("{sealed_row} .countdown"), "Copied")
+        .await;
+    let copied = app.clipboard().unwrap();
+    assert!(copied.ends_with(&format!("#{key}")), "{copied}");
+    assert!(!app.cli(&["history", "--json"]).contains(key));
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

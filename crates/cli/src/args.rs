@@ -70,6 +70,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Presign a shared object again, without uploading it again
     Reissue(ReissueArgs),
+    /// One page for files shared earlier, by their ids: their links re-issued, nothing uploaded again
+    Page(PageArgs),
     /// Delete a shared object, which kills every link to it (the entry stays, marked revoked)
     Revoke { id: String },
     /// Remove an entry from the history (the object stays unless --delete-object)
@@ -102,6 +104,19 @@ pub struct ReissueArgs {
     #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
     pub expires: Option<Expiry>,
     /// Print the same JSON object as `share --json`
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PageArgs {
+    /// The ids `share --json` or `history --json` printed (files in one bucket)
+    #[arg(required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+    /// How long the page and its files' new links work (default: the profile's, or 1h)
+    #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
+    pub expires: Option<Expiry>,
+    /// Print the same JSON object as `share --page --json`
     #[arg(long)]
     pub json: bool,
 }

@@ -63,6 +63,7 @@ pub fn run(command: Command) -> ExitCode {
             Command::Serve(args) => serve(&context, args).await,
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,
+            Command::Page(args) => page_of(&context, args).await,
             Command::Revoke { id } => {
                 finish(linkdrop::pages::revoke(&context, &id).await, "revoked")
             }
@@ -325,6 +326,26 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
                 println!("{}", serde_json::to_string(&share).unwrap_or_default());
             } else {
                 println!("{}", share.url);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            report(with_hint(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn page_of(context: &Context, args: PageArgs) -> ExitCode {
+    match linkdrop::pages::page_of_entries(context, &args.ids, args.expires).await {
+        Ok(page) => {
+            for warning in &page.warnings {
+                report(format!("warning: {warning}"));
+            }
+            if args.json {
+                println!("{}", serde_json::to_string(&page).unwrap_or_default());
+            } else {
+                println!("{}", page.url);
             }
             ExitCode::SUCCESS
         }

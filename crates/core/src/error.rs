@@ -78,6 +78,8 @@ error_codes! {
     Revoked = "revoked",
     Unreachable = "unreachable",
     StillServed = "still_served",
+    /// Entries that cannot share one page (in different buckets, on a page already, encrypted).
+    NotForAPage = "not_for_a_page",
     // Upload requests.
     InvalidRequest = "invalid_request",
     /// The provider cannot do it (R2 and B2 take no browser uploads).

@@ -23,6 +23,7 @@ import type { HandedShare } from './bindings/HandedShare';
 import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
+import type { PageShare } from './bindings/PageShare';
 import type { HistoryPage } from './bindings/HistoryPage';
 import type { LinkState } from './bindings/LinkState';
 import type { ProfileForm } from './bindings/ProfileForm';
@@ -74,6 +75,7 @@ export type {
   ShareEvent,
   ShareRequest,
   PageRequest,
+  PageShare,
   UiError,
 };
 
@@ -103,7 +105,6 @@ export function shareFile(
   return invoke<Share>('share_file', { request, onEvent: channel });
 }
 
-/** Stops the share with this upload id; a finished or unknown one is not an error. */
 /**
  * Shares several files (or one) behind one link to a share page. Progress is over all of them;
  * the page's link is in the clipboard when the promise resolves.
@@ -117,6 +118,7 @@ export function sharePage(
   return invoke<Share>('share_page', { request, onEvent: channel });
 }
 
+/** Stops the share with this upload id; a finished or unknown one is not an error. */
 export function cancelShare(uploadId: string): Promise<void> {
   return invoke<void>('cancel_share', { uploadId });
 }
@@ -149,6 +151,24 @@ export function historyCounts(search: string | null): Promise<HistoryCounts> {
  */
 export function reissueLink(id: string, expires: string, announce: boolean): Promise<Share> {
   return invoke<Share>('reissue_link', { id, expires, announce });
+}
+
+/**
+ * One page for files already in the history: their links re-issued for `expires`, nothing
+ * uploaded again. The page's link is copied and notified like a new share's.
+ */
+export function pageOfEntries(ids: string[], expires: string): Promise<PageShare> {
+  return invoke<PageShare>('page_of_entries', { ids, expires });
+}
+
+/** Copies an entry's link; an encrypted page's with its key, which only the backend holds. */
+export function copyEntryLink(id: string): Promise<void> {
+  return invoke<void>('copy_entry_link', { id });
+}
+
+/** The files on a page, in the order they were shared. */
+export function pageFiles(id: string): Promise<HistoryEntry[]> {
+  return invoke<HistoryEntry[]>('page_files', { id });
 }
 
 /** Deletes the object, which kills every link to it; the entry stays, marked revoked. */

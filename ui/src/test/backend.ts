@@ -23,6 +23,7 @@ import type {
   HistoryCounts,
   HistoryEntry,
   HistoryFilter,
+  PageShare,
   ProfileList,
   Share,
   ShareEvent,
@@ -373,6 +374,8 @@ export type BackendOptions = {
   onShare?: (share: PendingShare) => void;
   /** The ledger, newest first; the fake changes it as the real one would. */
   history?: HistoryEntry[];
+  /** The files on each page of `history`, by the page's id. */
+  pageFiles?: Record<string, HistoryEntry[]>;
   /** Entries whose re-issue, revoke or removal fails, and with what. */
   entryFailures?: Record<string, UiError>;
   /** Awaited before each re-issue, revoke or removal answers: lets a test hold them in flight. */
@@ -410,6 +413,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const calls: Call[] = [];
   const shares: PendingShare[] = [];
   const history = options.history ?? [];
+  const onPages = new Map(Object.entries(options.pageFiles ?? {}));
   const settings = options.settings ?? [];
   const requests = options.requests ?? [];
   const desktop = {
@@ -605,6 +609,44 @@ export function mockBackend(options: BackendOptions = {}): Backend {
               name: entry.name,
             });
           });
+        case 'page_of_entries': {
+          // As the backend: the files go under a new page (and out of the list), nothing uploaded.
+          const ids = args.ids as string[];
+          const files = ids.map((id) => history.find((e) => e.id === id) as HistoryEntry);
+          const nested = files.find((f) => f.kind === 'page');
+          if (nested) {
+            throw { code: 'not_for_a_page', message: `${nested.name} is a page already` };
+          }
+          const page = makeEntry({
+            kind: 'page',
+            name: `${files[0]?.name} and ${files.length - 1} more files`,
+            url: 'https://bucket.s3.example.com/page/index.html?X-Amz-Signature=page',
+          });
+          for (const f of files) {
+            f.page_id = page.id;
+            history.splice(history.indexOf(f), 1);
+          }
+          history.unshift(page);
+          onPages.set(page.id, files);
+          const share: PageShare = {
+            id: page.id,
+            url: page.url,
+            expires_at: page.expires_at,
+            name: page.name,
+            size: files.reduce((n, f) => n + f.size, 0),
+            encrypted: false,
+            profile: page.profile,
+            bucket: page.bucket,
+            key: page.key,
+            files: [],
+            warnings: [],
+          };
+          return share;
+        }
+        case 'page_files':
+          return onPages.get(args.id as string) ?? [];
+        case 'copy_entry_link':
+          return null;
         case 'revoke_link':
           return ledger(args.id as string, (entry) => {
             entry.state = 'revoked';

@@ -47,6 +47,8 @@ pub enum PageError {
     Storage { detail: String },
     #[error("a page needs at least one file")]
     NoFiles,
+    #[error("{detail}")]
+    NotForAPage { detail: String },
 }
 
 impl Coded for PageError {
@@ -57,6 +59,7 @@ impl Coded for PageError {
             PageError::Presign(_) => ErrorCode::Presign,
             PageError::Storage { .. } => ErrorCode::Storage,
             PageError::NoFiles => ErrorCode::EmptyPath,
+            PageError::NotForAPage { .. } => ErrorCode::NotForAPage,
         }
     }
 }
@@ -284,6 +287,26 @@ pub async fn share_page(
         });
         shares.push(share);
     }
+    let sealed = key_of_page.map(|key| (key, manifest));
+    publish(context, session, expiry, &shares, files, sealed).await
+}
+
+/// Writes the page for files already uploaded and signed (`shares`, as `files` shows them), signs
+/// it for `expiry` and records it with its files under it. With `sealed`, the page is encrypted
+/// with that key (`manifest` holds the names and types it seals), and the key is kept for a
+/// re-issue and goes into the link's fragment only.
+async fn publish(
+    context: &Context,
+    session: &Session,
+    expiry: Expiry,
+    shares: &[Share],
+    files: Vec<PageFile>,
+    sealed: Option<(encrypt::Key, Vec<serde_json::Value>)>,
+) -> Result<PageShare, PageError> {
+    let (key_of_page, manifest) = match sealed {
+        Some((key, manifest)) => (Some(key), manifest),
+        None => (None, Vec::new()),
+    };
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let title = title(&names);
     let id = crate::share::object_key::new_share_id();
@@ -316,7 +339,7 @@ pub async fn share_page(
     put_page(bucket, &key, html).await?;
     let link = presign::presign_inline(bucket, &key, expiry, session.credentials_expiry()).await?;
     let mut warnings: Vec<String> = link.warnings.clone();
-    for share in &shares {
+    for share in shares {
         for w in &share.warnings {
             let w = format!("{}: {w}", share.name);
             if !warnings.contains(&w) {
@@ -384,6 +407,78 @@ pub async fn share_page(
         files,
         warnings,
     })
+}
+
+/// One page for files shared earlier (a selection in the history), without uploading them again:
+/// each file's link is re-issued for `expiry` (its object checked first), then the page is written
+/// beside them and the files go under it in the history, as if shared on it. The files must be in
+/// one bucket, plain (an encrypted file's key belongs to its own page), on no page yet, and not
+/// revoked.
+pub async fn page_of_entries(
+    context: &Context,
+    ids: &[String],
+    expiry: Option<Expiry>,
+) -> Result<PageShare, PageError> {
+    let entries = ids
+        .iter()
+        .map(|id| entry(context, id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let first = entries.first().ok_or(PageError::NoFiles)?;
+    let refuse = |detail: String| Err(PageError::NotForAPage { detail });
+    for e in &entries {
+        if e.kind == EntryKind::Page {
+            return refuse(format!(
+                "{} is a page already: one page cannot hold another (select files only)",
+                e.name
+            ));
+        }
+        if e.page_id.is_some() {
+            return refuse(format!("{} is on a page already", e.name));
+        }
+        if e.encrypted {
+            return refuse(format!(
+                "{} was encrypted for its own page: share it again to put it on another",
+                e.name
+            ));
+        }
+        if e.state == crate::links::history::LinkState::Revoked {
+            return Err(LedgerError::Revoked {
+                name: e.name.clone(),
+            }
+            .into());
+        }
+        if (e.profile.as_str(), e.endpoint.as_str(), e.bucket.as_str())
+            != (
+                first.profile.as_str(),
+                first.endpoint.as_str(),
+                first.bucket.as_str(),
+            )
+        {
+            return refuse(format!(
+                "{} and {} are in different buckets: a page and its files live in one",
+                first.name, e.name
+            ));
+        }
+    }
+    let session = crate::links::session_for(context, first, String::new()).await?;
+    let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let mut shares = Vec::with_capacity(entries.len());
+    for e in &entries {
+        shares.push(crate::links::reissue(context, &e.id, Some(expiry)).await?);
+    }
+    let files = shares.iter().map(page_file).collect();
+    publish(context, &session, expiry, &shares, files, None).await
+}
+
+/// The link to hand out for an entry: its URL, and for an encrypted page the key after `#`, from
+/// the keychain (the history never holds it). `None` when the key is not on this computer.
+pub async fn link_of(context: &Context, entry: &HistoryEntry) -> Option<String> {
+    if !(entry.encrypted && entry.kind == EntryKind::Page) {
+        return Some(entry.url.clone());
+    }
+    page_key(context, &entry.id)
+        .await
+        .map(|key| format!("{}#{key}", entry.url))
 }
 
 /// Shares what is at `paths` through one page, as `share::share_path` shares one path: each path
@@ -469,7 +564,8 @@ fn entry(context: &Context, id: &str) -> Result<HistoryEntry, PageError> {
         .map_err(LedgerError::from)?)
 }
 
-fn page_files(context: &Context, id: &str) -> Result<Vec<HistoryEntry>, PageError> {
+/// The files on page `id`, in the order they were shared.
+pub fn page_files(context: &Context, id: &str) -> Result<Vec<HistoryEntry>, PageError> {
     Ok(crate::links::history(&context.paths)
         .and_then(|h| h.page_files(id))
         .map_err(LedgerError::from)?)

@@ -298,6 +298,70 @@ describe('HistoryView', () => {
     await waitFor(() => expect(document.querySelector("[data-entry-id='c']")).toBeNull());
   });
 
+  it('makes one page of a selection, and shows a page row its files', async () => {
+    const history = makeEntries(3);
+    const names = history.map((e) => e.name);
+    const { backend } = await open({ history });
+    await fireEvent.click(within(row('e0')).getByRole('checkbox'));
+    // One file is no page: the action waits for a second.
+    expect(screen.queryByRole('button', { name: 'One link for all…' })).toBeNull();
+    await fireEvent.click(within(row('e2')).getByRole('checkbox'));
+    await fireEvent.click(screen.getByRole('button', { name: 'One link for all…' }));
+    expect(dialog()).toHaveTextContent('One link for 2 files');
+    expect(dialog()).toHaveTextContent('Nothing is uploaded again.');
+    expect(dialog()).toHaveTextContent('The page and its files last:');
+    await fireEvent.click(within(dialog()).getByRole('button', { name: '7 days' }));
+    await flush();
+    expect(backend.callsOf('page_of_entries').map((c) => c.args)).toEqual([
+      { ids: ['e0', 'e2'], expires: '7d' },
+    ]);
+    await waitFor(() =>
+      expect(screen.getByRole('status')).toHaveTextContent('One link for 2 files: copied.'),
+    );
+    // The files went under the page: the list shows it, and it shows them.
+    await waitFor(() => expect(document.querySelector("[data-entry-id='e0']")).toBeNull());
+    const page = backend.history[0] as HistoryEntry;
+    expect(page.kind).toBe('page');
+    await fireEvent.click(action(page.id, 'files'));
+    await flush();
+    expect(backend.callsOf('page_files').map((c) => c.args.id)).toEqual([page.id]);
+    const files = within(dialog()).getByRole('list', { name: 'Files on the page' });
+    expect(
+      within(files)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([expect.stringContaining(names[0] ?? '?'), expect.stringContaining(names[2] ?? '?')]);
+  });
+
+  it('says why a selection cannot be one page, and keeps it', async () => {
+    const history = [makeEntry({ id: 'p', kind: 'page', name: 'a page' }), ...makeEntries(1)];
+    const { backend } = await open({ history });
+    await fireEvent.click(within(row('p')).getByRole('checkbox'));
+    await fireEvent.click(within(row('e0')).getByRole('checkbox'));
+    await fireEvent.click(screen.getByRole('button', { name: 'One link for all…' }));
+    await fireEvent.click(within(dialog()).getByRole('button', { name: '1 hour' }));
+    await flush();
+    expect(backend.callsOf('page_of_entries')).toHaveLength(1);
+    await waitFor(() =>
+      expect(screen.getByRole('status')).toHaveTextContent(
+        'No page was made: a page is a page already',
+      ),
+    );
+    expect(screen.getByText('2 selected')).toBeInTheDocument();
+  });
+
+  it("copies an encrypted page's link through the backend, which holds its key", async () => {
+    const history = [
+      makeEntry({ id: 'sealed', kind: 'page', encrypted: true, name: 'Encrypted files' }),
+    ];
+    const { backend } = await open({ history });
+    await fireEvent.click(action('sealed', 'copy'));
+    await flush();
+    expect(backend.callsOf('copy_entry_link').map((c) => c.args.id)).toEqual(['sealed']);
+    expect(backend.callsOf('copy_link')).toHaveLength(0);
+    expect(row('sealed').querySelector('.meta')).toHaveTextContent('Encrypted page');
+  });
+
   it('re-issues a selection three at a time and offers to copy the new links', async () => {
     const history = makeEntries(6);
     let release: () => void = () => {};
