@@ -39,6 +39,7 @@ fn main() {
             "desktop_prefs",
             "set_share_shortcut",
             "set_start_at_login",
+            "set_encrypt_by_default",
         ]),
     ))
     .expect("failed to run the Tauri build script");

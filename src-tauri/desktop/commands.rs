@@ -575,6 +575,8 @@ pub fn take_pending_shares(desktop: State<'_, Desktop>) -> Vec<HandedShare> {
 pub struct DesktopPrefs {
     pub share_shortcut: Option<String>,
     pub start_at_login: bool,
+    /// The tray and the shortcut encrypt what they share; the window starts with Encrypt checked.
+    pub encrypt_by_default: bool,
 }
 
 #[tauri::command]
@@ -585,7 +587,19 @@ pub fn desktop_prefs(app: AppHandle, desktop: State<'_, Desktop>) -> Result<Desk
     Ok(DesktopPrefs {
         share_shortcut: prefs.share_shortcut,
         start_at_login: app.autolaunch().is_enabled().unwrap_or(false),
+        encrypt_by_default: prefs.encrypt_by_default,
     })
+}
+
+#[tauri::command]
+pub fn set_encrypt_by_default(desktop: State<'_, Desktop>, enabled: bool) -> Result<(), UiError> {
+    let paths = &desktop.context.paths;
+    let mut prefs =
+        Preferences::load(paths).map_err(|e| UiError::new(ErrorCode::Preferences, e))?;
+    prefs.encrypt_by_default = enabled;
+    prefs
+        .save(paths)
+        .map_err(|e| UiError::new(ErrorCode::Preferences, e))
 }
 
 /// Sets (or with `null`, removes) the global shortcut for "Share file…"; saved only once it works.

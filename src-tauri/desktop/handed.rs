@@ -39,6 +39,11 @@ pub struct HandedShare {
     #[ts(type = "string | null")]
     pub expires: Option<Expiry>,
     pub profile: Option<String>,
+    /// Encrypt them (`linkdrop share --encrypt`, the tray's saved default); `null`: the window's
+    /// checkbox.
+    pub encrypt: Option<bool>,
+    /// One page for them (`linkdrop share --page`); `null`: the window's checkbox.
+    pub page: Option<bool>,
 }
 
 /// Every path handed over while the app runs, by id. Ids stay valid until the app quits, so that
@@ -77,6 +82,8 @@ impl HandedFiles {
             files: self.hand_all(&request.paths),
             expires: request.expires,
             profile: request.profile.clone(),
+            encrypt: request.encrypt,
+            page: request.page,
         }
     }
 

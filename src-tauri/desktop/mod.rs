@@ -183,14 +183,29 @@ fn resume_cut_short(app: &AppHandle) {
                 linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs).ok();
             deliver(
                 &app,
+                // A plain upload (an encrypted one is never resumed), on no page.
                 SharePaths {
                     paths: vec![unfinished.path],
                     expires,
                     profile: Some(unfinished.profile),
+                    encrypt: Some(false),
+                    page: Some(false),
                 },
             );
         }
     });
+}
+
+/// Files handed over with nothing said about encryption ("Open with", `linkdrop FILE`) follow the
+/// saved default, as the tray's do: decided here, before the window may have read it.
+fn with_default_encryption(paths: &Paths, mut request: SharePaths) -> SharePaths {
+    if request.encrypt.is_none() {
+        request.encrypt = Some(
+            linkdrop::profiles::preferences::Preferences::load(paths)
+                .is_ok_and(|p| p.encrypt_by_default),
+        );
+    }
+    request
 }
 
 /// What a second `linkdrop` asked for (see `handover::request`), carried out by the running app.
@@ -198,6 +213,7 @@ fn carry_out(app: &AppHandle, request: Request) {
     match request {
         Request::Share(paths) => {
             show_main_window(app);
+            let paths = with_default_encryption(&app.state::<Desktop>().context.paths, paths);
             deliver(app, paths);
         }
         Request::ChooseFiles => tray::choose_and_share(app),
@@ -224,6 +240,10 @@ pub fn run(window: WindowArgs) -> ExitCode {
         &std::env::args_os().collect::<Vec<_>>(),
         &std::env::current_dir().unwrap_or_default(),
     );
+    let pending = match &first {
+        Request::Share(request) => vec![with_default_encryption(&paths, request.clone())],
+        _ => vec![],
+    };
     let desktop = Desktop {
         context: Context {
             paths,
@@ -232,10 +252,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
         in_flight: tokio::sync::Semaphore::new(SHARES_IN_FLIGHT),
         uploads: Mutex::default(),
         handed: handed::HandedFiles::default(),
-        pending: Mutex::new(match &first {
-            Request::Share(paths) => vec![paths.clone()],
-            _ => vec![],
-        }),
+        pending: Mutex::new(pending),
         ui_listening: AtomicBool::new(false),
         keep_in_tray: AtomicBool::new(false),
         watch: std::sync::Arc::default(),
@@ -328,8 +345,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
                     window.app_handle(),
                     SharePaths {
                         paths: paths.clone(),
-                        expires: None,
-                        profile: None,
+                        ..SharePaths::default()
                     },
                 );
             }
@@ -359,6 +375,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::page_of_entries,
             commands::copy_entry_link,
             commands::page_files,
+            commands::set_encrypt_by_default,
             commands::revoke_link,
             commands::forget_link,
             commands::settings_profiles,

@@ -190,6 +190,66 @@ async fn a_second_linkdrop_hands_its_files_to_the_running_window() {
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
 
+/// `linkdrop share --encrypt` typed at a terminal is encrypted by the window that takes it, even
+/// with the window's Encrypt unchecked (before, the window shared it in the clear); the tray
+/// follows the default saved in Settings, not the window's checkbox.
+#[tokio::test]
+async fn an_encrypted_share_handed_to_the_window_stays_encrypted_and_the_tray_follows_the_default()
+{
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    app.wait_for_tray_item();
+    let file = app.dir().join("plans.txt");
+    std::fs::write(&file, b"the plans").unwrap();
+    let encrypted_pages = || -> Vec<Value> {
+        let list: Value = serde_json::from_str(&app.cli(&["history", "--json"])).unwrap();
+        list.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "page" && e["encrypted"] == true)
+            .cloned()
+            .collect()
+    };
+
+    let (code, out) = app.cli_at_terminal(&["share", file.to_str().unwrap(), "--encrypt"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("sharing in the LinkDrop window"), "{out}");
+    wait_until("the encrypted page", || encrypted_pages().len() == 1).await;
+    let url = app.clipboard().expect("the link is in the clipboard");
+    assert!(
+        url.split_once('#').is_some_and(|(_, key)| key.len() == 43),
+        "{url}"
+    );
+
+    // Encrypt by default, saved in Settings: the tray's next share is encrypted too.
+    app.find("button[role='tab'][data-view='settings']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.find("[data-action='encrypt-by-default']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text(".desktop [role='status']", "are encrypted here first")
+        .await;
+    let prefs = std::fs::read_to_string(app.dirs.config.join("preferences.toml")).unwrap();
+    assert!(prefs.contains("encrypt_by_default = true"), "{prefs}");
+    let other = app.dir().join("minutes.txt");
+    std::fs::write(&other, b"the minutes").unwrap();
+    app.set_clipboard(url::Url::from_file_path(&other).unwrap().as_str());
+    wait_for_menu(&app, "Share copied file (minutes.txt), enabled", |m| {
+        find(m, "Share copied file (minutes.txt)").is_some_and(|n| n["enabled"] == true)
+    })
+    .await;
+    app.tray(&["click", "Share copied file"]);
+    wait_until("the tray's encrypted page", || encrypted_pages().len() == 2).await;
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
 /// The tray icon as the panel shows it: the bytes of the PNG the item names.
 fn tray_icon(app: &App) -> Vec<u8> {
     let props = app.tray_props();

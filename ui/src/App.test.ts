@@ -611,6 +611,29 @@ describe('encryption', () => {
       expect(request.files).toHaveLength(1);
     }
   });
+
+  it('starts with Encrypt as saved in Settings', async () => {
+    await start({
+      desktop: { share_shortcut: null, start_at_login: false, encrypt_by_default: true },
+    });
+    await waitFor(() => expect(screen.getByLabelText(/Encrypt here first/)).toBeChecked());
+  });
+
+  it('shares as the sender said, whatever the checkboxes say', async () => {
+    const backend = await start();
+    // `linkdrop share --encrypt` (or the tray with encryption on) while Encrypt is off here.
+    await handOver(['/home/me/secret.txt'], '1h', { encrypt: true, page: false });
+    await waitFor(() => expect(backend.callsOf('share_page')).toHaveLength(1));
+    expect(backend.callsOf('share_page')[0]?.args.request).toMatchObject({ encrypt: true });
+    // `linkdrop share` without it while Encrypt is on here: not encrypted.
+    await fireEvent.click(screen.getByLabelText(/Encrypt here first/));
+    await handOver(['/home/me/plain.txt'], '1h', { encrypt: false, page: false });
+    await waitFor(() => expect(backend.callsOf('share_file')).toHaveLength(1));
+    expect(backend.callsOf('share_page')).toHaveLength(1);
+    // A drop says nothing: the checkbox holds.
+    await handOver(['/home/me/dropped.txt']);
+    await waitFor(() => expect(backend.callsOf('share_page')).toHaveLength(2));
+  });
 });
 
 describe('files from outside the window', () => {

@@ -19,13 +19,15 @@ pub const BUS_NAME: &str = "app.linkdrop.desktop.SingleInstance";
 const OBJECT_PATH: &str = "/app/linkdrop/desktop/SingleInstance";
 const INTERFACE: &str = "org.SingleInstance.DBus";
 
-/// Files for the window to share, the expiry asked for and the profile to use (`None`: the
-/// window's choice).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Files for the window to share, and how: the expiry asked for, the profile to use, whether to
+/// encrypt them and whether to put them on one page (each `None`: the window's choice).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SharePaths {
     pub paths: Vec<PathBuf>,
     pub expires: Option<Expiry>,
     pub profile: Option<String>,
+    pub encrypt: Option<bool>,
+    pub page: Option<bool>,
 }
 
 /// Why the running window did not take this process's arguments.
@@ -64,17 +66,20 @@ pub fn request(argv: &[OsString], cwd: &Path) -> Request {
         }
     };
     match cli.command {
+        // `share` says all of it: without --encrypt the files are not encrypted, whatever the
+        // window's checkbox says (it shares them as this command would).
         Some(Command::Share(args)) => Request::Share(SharePaths {
             paths: args.files.iter().map(absolute).collect(),
             expires: args.expires,
             profile: args.profile,
+            encrypt: Some(args.encrypt),
+            page: Some(args.page),
         }),
         None if cli.window.choose_files => Request::ChooseFiles,
         None if cli.window.hidden && cli.window.files.is_empty() => Request::Nothing,
         None if !cli.window.files.is_empty() => Request::Share(SharePaths {
             paths: cli.window.files.iter().map(absolute).collect(),
-            expires: None,
-            profile: None,
+            ..SharePaths::default()
         }),
         _ => Request::Show,
     }
@@ -147,14 +152,15 @@ mod tests {
                 paths: vec!["/home/me/a.txt".into(), "/tmp/b.pdf".into()],
                 expires: Some("1d".parse().unwrap()),
                 profile: None,
+                encrypt: Some(false),
+                page: Some(false),
             })
         );
         assert_eq!(
             request(&argv(&["linkdrop", "report.pdf"]), cwd),
             Request::Share(SharePaths {
                 paths: vec!["/home/me/report.pdf".into()],
-                expires: None,
-                profile: None,
+                ..SharePaths::default()
             })
         );
         assert_eq!(

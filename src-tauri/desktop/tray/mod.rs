@@ -279,12 +279,18 @@ fn share(app: &AppHandle, paths: Vec<std::path::PathBuf>) {
         return;
     }
     let expires = Some(default_expiry(app));
+    // The tray's shares follow the saved default, not the window's checkbox of the moment.
+    let encrypt =
+        linkdrop::profiles::preferences::Preferences::load(&app.state::<Desktop>().context.paths)
+            .map(|p| p.encrypt_by_default)
+            .unwrap_or(false);
     super::deliver(
         app,
         SharePaths {
             paths,
             expires,
-            profile: None,
+            encrypt: Some(encrypt),
+            ..SharePaths::default()
         },
     );
 }

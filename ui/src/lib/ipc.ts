@@ -248,6 +248,11 @@ export function setStartAtLogin(enabled: boolean): Promise<void> {
   return invoke<void>('set_start_at_login', { enabled });
 }
 
+/** Files shared from the tray and the shortcut are encrypted; the window starts with Encrypt on. */
+export function setEncryptByDefault(enabled: boolean): Promise<void> {
+  return invoke<void>('set_encrypt_by_default', { enabled });
+}
+
 /**
  * Files to share that reached the app: dropped on a window, from the tray, from a second
  * `linkdrop`, or an upload to resume. The backend keeps their exact paths; the window gets ids.

@@ -50,8 +50,15 @@ export function hand(paths: readonly string[]): HandedFile[] {
 export async function handOver(
   paths: readonly string[],
   expires: string | null = null,
+  how: { encrypt?: boolean; page?: boolean } = {},
 ): Promise<void> {
-  const share: HandedShare = { files: hand(paths), expires, profile: null };
+  const share: HandedShare = {
+    files: hand(paths),
+    expires,
+    profile: null,
+    encrypt: how.encrypt ?? null,
+    page: how.page ?? null,
+  };
   await emit('share-paths', share);
 }
 
@@ -383,7 +390,11 @@ export type BackendOptions = {
   /** Answers history_page calls only when this resolves (to test stale answers). */
   pageGate?: (args: Record<string, unknown>) => Promise<void>;
   /** The desktop settings the backend starts with (shortcut off, no start at login). */
-  desktop?: { share_shortcut: string | null; start_at_login: boolean };
+  desktop?: {
+    share_shortcut: string | null;
+    start_at_login: boolean;
+    encrypt_by_default?: boolean;
+  };
   /** set_share_shortcut refuses this one, as when another application holds it. */
   shortcutTaken?: string;
   /** Files handed to the app before the window listened. */
@@ -419,6 +430,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const desktop = {
     share_shortcut: null as string | null,
     start_at_login: false,
+    encrypt_by_default: false,
     ...options.desktop,
   };
   let inFlight = 0;
@@ -515,6 +527,8 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             files: hand(paths),
             expires,
             profile: null,
+            encrypt: null,
+            page: null,
           }));
         case 'settings_profiles':
           return settings.map((v) => ({ ...v, form: { ...v.form } }));
@@ -539,6 +553,9 @@ export function mockBackend(options: BackendOptions = {}): Backend {
         }
         case 'set_start_at_login':
           desktop.start_at_login = args.enabled as boolean;
+          return null;
+        case 'set_encrypt_by_default':
+          desktop.encrypt_by_default = args.enabled as boolean;
           return null;
         case 'check_profile': {
           const form = args.form as ProfileForm;

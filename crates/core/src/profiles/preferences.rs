@@ -14,6 +14,10 @@ pub struct Preferences {
     /// The drop target window showed when LinkDrop last ran.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drop_target: bool,
+    /// Files shared from the tray and the shortcut are encrypted, and the window starts with
+    /// "Encrypt here first" checked.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub encrypt_by_default: bool,
 }
 
 #[derive(Debug, thiserror::Error)]

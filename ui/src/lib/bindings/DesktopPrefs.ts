@@ -4,4 +4,8 @@
  * The desktop integration the Settings view shows: the global shortcut for "Share file…" and
  * whether LinkDrop starts at login. Both are off until the user turns them on.
  */
-export type DesktopPrefs = { share_shortcut: string | null, start_at_login: boolean, };
+export type DesktopPrefs = { share_shortcut: string | null, start_at_login: boolean, 
+/**
+ * The tray and the shortcut encrypt what they share; the window starts with Encrypt checked.
+ */
+encrypt_by_default: boolean, };

@@ -6,4 +6,13 @@ import type { HandedFile } from "./HandedFile";
  * returns. `expires` and `profile` are set when the sender chose them (the tray's default, a
  * `--expires` on the command line, a resumed upload's own); otherwise the window's choice holds.
  */
-export type HandedShare = { files: Array<HandedFile>, expires: string | null, profile: string | null, };
+export type HandedShare = { files: Array<HandedFile>, expires: string | null, profile: string | null, 
+/**
+ * Encrypt them (`linkdrop share --encrypt`, the tray's saved default); `null`: the window's
+ * checkbox.
+ */
+encrypt: boolean | null, 
+/**
+ * One page for them (`linkdrop share --page`); `null`: the window's checkbox.
+ */
+page: boolean | null, };

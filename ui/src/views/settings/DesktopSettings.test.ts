@@ -32,6 +32,18 @@ describe('DesktopSettings', () => {
     ).not.toBeChecked();
   });
 
+  it('saves the default to encrypt what the tray and the shortcut share', async () => {
+    const backend = await open();
+    const box = screen.getByRole('checkbox', { name: /Encrypt what I share from the tray/ });
+    expect(box).not.toBeChecked();
+    await fireEvent.click(box);
+    await waitFor(() =>
+      expect(backend.callsOf('set_encrypt_by_default').map((c) => c.args.enabled)).toEqual([true]),
+    );
+    expect(await screen.findByText(/are encrypted here first/)).toBeInTheDocument();
+    expect(box).toBeChecked();
+  });
+
   it('records a key combination and saves it', async () => {
     const backend = await open();
     await fireEvent.keyDown(field(), { key: 'Control', code: 'ControlLeft', ctrlKey: true });
