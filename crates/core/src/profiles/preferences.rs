@@ -87,6 +87,7 @@ mod tests {
         let prefs = Preferences {
             share_shortcut: Some("Ctrl+Alt+L".into()),
             drop_target: true,
+            encrypt_by_default: true,
         };
         prefs.save(&paths).unwrap();
         assert_eq!(Preferences::load(&paths).unwrap(), prefs);
