@@ -399,7 +399,7 @@ fn share(
             let plain = std::fs::metadata(file).unwrap().len();
             assert_eq!(
                 server.size_of(&stored),
-                linkdrop::share::encrypt::encrypted_size(plain),
+                linkdrop::storage::encrypt::encrypted_size(plain),
                 "the encrypted object's size"
             );
             server.delete(page["key"].as_str().unwrap());

@@ -22,6 +22,7 @@ fn share(id: String) -> Share {
         bucket: "b".into(),
         e_tag: None,
         encrypted: false,
+        deletes_at: None,
         warnings: vec![],
     }
 }

@@ -29,6 +29,8 @@ fn form(backend: &Backend, name: &str) -> ProfileForm {
         credentials: CredentialChoice::Keychain,
         access_key_id: Some(backend.access_key_id.clone()),
         allow_insecure_http: false,
+        delete_after_expiry: false,
+        deletion_grace: None,
     }
 }
 

@@ -46,6 +46,8 @@ pub struct ProfileSummary {
     pub bucket: String,
     pub endpoint: Option<String>,
     pub default_expiry: Option<String>,
+    /// Its shares are deleted from the bucket once their links expired, unless one says otherwise.
+    pub delete_after_expiry: bool,
 }
 
 /// One file (or folder) to share. `upload_id` is chosen by the UI and names the share for
@@ -66,6 +68,9 @@ pub struct ShareRequest {
     pub allow_secrets: bool,
     #[serde(default)]
     pub include_hidden: bool,
+    /// Delete it from the bucket once the link expired; `null`: as the profile says.
+    #[serde(default)]
+    pub delete_after_expiry: Option<bool>,
 }
 
 /// Several files (or one) behind one link to a share page; like `ShareRequest` otherwise.
@@ -84,6 +89,9 @@ pub struct PageRequest {
     /// Encrypted on this computer; the link carries the key after `#`.
     #[serde(default)]
     pub encrypt: bool,
+    /// Delete the page and its files once the link expired; `null`: as the profile says.
+    #[serde(default)]
+    pub delete_after_expiry: Option<bool>,
 }
 
 async fn profile_book(desktop: &Desktop) -> Result<linkdrop::profiles::ProfileBook, UiError> {
@@ -118,6 +126,7 @@ pub async fn list_profiles(desktop: State<'_, Desktop>) -> Result<ProfileList, U
                 bucket: p.bucket.clone(),
                 endpoint: p.endpoint.clone(),
                 default_expiry: p.default_expiry.map(|e| e.to_string()),
+                delete_after_expiry: p.delete_after_expiry,
             })
             .collect(),
     })
@@ -216,6 +225,7 @@ pub async fn share_file(
         allow_secrets: request.allow_secrets,
         include_hidden: request.include_hidden,
         refuse_folders: false,
+        delete_after_expiry: request.delete_after_expiry,
     };
     let context = &desktop.context;
     let (expires, profile) = (request.expires, request.profile.clone());
@@ -261,6 +271,7 @@ pub async fn share_page(
         allow_secrets: request.allow_secrets,
         include_hidden: request.include_hidden,
         refuse_folders: false,
+        delete_after_expiry: request.delete_after_expiry,
     };
     let context = &desktop.context;
     let (expires, profile, encrypt) = (request.expires, request.profile.clone(), request.encrypt);

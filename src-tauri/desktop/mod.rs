@@ -165,6 +165,26 @@ fn show_main_window(app: &AppHandle) {
     }
 }
 
+/// How often the running app looks for expired links to delete (a link shared for deletion goes
+/// within this of its expiry and grace).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Deletes what asked to be deleted once its link expired: at start (what came due while the app
+/// was not running) and then every `SWEEP_EVERY` while it runs. The window's History follows.
+fn sweep_expired(app: &AppHandle) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let context = app.state::<Desktop>().context.clone();
+        loop {
+            let swept = linkdrop::pages::sweep(&context, chrono::Utc::now()).await;
+            if !swept.deleted.is_empty() {
+                notify::history_changed(&app);
+            }
+            tokio::time::sleep(SWEEP_EVERY).await;
+        }
+    });
+}
+
 /// Uploads cut short when LinkDrop last ran (killed, or the computer went down) are shared again
 /// in the window, which resumes them where they stopped; those that cannot be resumed are
 /// aborted as soon as their server answers.
@@ -307,6 +327,7 @@ pub fn run(window: WindowArgs) -> ExitCode {
                 tray::choose_and_share(&handle);
             }
             resume_cut_short(&handle);
+            sweep_expired(&handle);
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -228,6 +228,7 @@ mod tests {
             key: "k".into(),
             e_tag: None,
             encrypted: false,
+            deletes_at: None,
             warnings,
         };
         (share, now)

@@ -102,8 +102,9 @@ async fn an_expired_link_is_reissued_from_its_row_without_uploading_again() {
     let id = share["id"].as_str().unwrap();
     let old_url = share["url"].as_str().unwrap().to_owned();
     let row = format!("[data-entry-id='{id}']");
-    let object = app.dirs.data.join("store").join("objects");
+    let object = app.dirs.data.join("store").join("buckets");
     let stored_before = files_with_mtimes(&object);
+    assert!(!stored_before.is_empty(), "the store holds the object");
 
     open_history(&app).await;
     wait_for_state(&app, id, "expired").await;
@@ -174,7 +175,8 @@ async fn an_expired_link_is_reissued_from_its_row_without_uploading_again() {
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
 
-/// Every file under `dir` (the embedded store's objects and metadata) with its modification time.
+/// Every file under `dir` (the embedded store's `buckets`: objects' metadata and bytes) with its
+/// modification time.
 fn files_with_mtimes(dir: &std::path::Path) -> Vec<(String, std::time::SystemTime)> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -269,6 +271,50 @@ async fn a_selection_becomes_one_page_and_an_encrypted_page_is_copied_with_its_k
     let copied = app.clipboard().unwrap();
     assert!(copied.ends_with(&format!("#{key}")), "{copied}");
     assert!(!app.cli(&["history", "--json"]).contains(key));
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}
+
+/// A link shared to be deleted once it expires is deleted by the running app after its grace:
+/// the object leaves the bucket, the row says so, and a re-issue cannot bring it back.
+#[tokio::test]
+async fn the_running_app_deletes_an_expired_share_that_asked_for_it() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    open_history(&app).await;
+    let file = app.dir().join("scratch.txt");
+    std::fs::write(&file, b"for a moment").unwrap();
+    // --json: shared here, not handed to the window; the window's sweep deletes it.
+    let out = app.cli(&[
+        "share",
+        file.to_str().unwrap(),
+        "--expires",
+        "2s",
+        "--delete-after-expiry",
+        "--grace",
+        "1s",
+        "--json",
+    ]);
+    let share: Value = serde_json::from_str(out.trim()).unwrap();
+    let id = share["id"].as_str().unwrap();
+    let objects = app.dirs.data.join("store").join("buckets");
+    let stored_at_first = files_with_mtimes(&objects).len();
+    assert!(stored_at_first > 0, "the object is in the store at first");
+    let row = format!("[data-entry-id='{id}']");
+    app.wait_for_text(&format!("{row} .meta"), "deleted from the bucket")
+        .await;
+    wait_for_state(&app, id, "deleted").await;
+    app.wait_for_text(&format!("{row} .countdown"), "Deleted after it expired")
+        .await;
+    assert!(
+        files_with_mtimes(&objects).len() < stored_at_first,
+        "the object (and its metadata) left the store"
+    );
+    assert_eq!(history_entry(&app, id)["state"], "deleted");
+    let (code, _, err) = app.cli_status(&["reissue", id]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("deleted after its link expired"), "{err}");
 
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");

@@ -124,6 +124,7 @@ describe('sharing', () => {
       profile: null,
       allow_secrets: false,
       include_hidden: false,
+      delete_after_expiry: false,
     });
     expect(a?.path).toBe('/home/me/a.txt');
     expect(b?.path).toBe('/home/me/b.txt');
@@ -469,7 +470,15 @@ describe('the expiry picker', () => {
     await start({
       profiles: {
         default: 'p',
-        profiles: [{ name: 'p', bucket: 'b', endpoint: null, default_expiry: '7d' }],
+        profiles: [
+          {
+            name: 'p',
+            bucket: 'b',
+            endpoint: null,
+            default_expiry: '7d',
+            delete_after_expiry: false,
+          },
+        ],
       },
     });
     await waitFor(() => expect(screen.getByRole('radio', { name: '7 days' })).toBeChecked());
@@ -490,12 +499,16 @@ describe('the profile picker', () => {
     const backend = await start({ profiles: TWO_PROFILES, chosen: ['/home/me/a.txt'] });
     const select = await screen.findByRole('combobox', { name: 'Profile' });
     expect(select).toHaveValue('work');
+    // "work" deletes shares once their links expire: the checkbox starts so, and says so.
+    const deletion = screen.getByLabelText('Delete from the bucket when the link expires');
+    await waitFor(() => expect(deletion).toBeChecked());
     let [share] = await choose(backend);
-    expect(share?.request.profile).toBe('work');
+    expect(share?.request).toMatchObject({ profile: 'work', delete_after_expiry: true });
 
     await fireEvent.change(select, { target: { value: 'home' } });
+    expect(deletion).not.toBeChecked();
     [share] = await choose(backend);
-    expect(share?.request.profile).toBe('home');
+    expect(share?.request).toMatchObject({ profile: 'home', delete_after_expiry: false });
   });
 });
 

@@ -151,6 +151,16 @@ pub struct ShareArgs {
     /// browsers never send to a server. Without --page, each file gets its own encrypted page
     #[arg(long)]
     pub encrypt: bool,
+    /// Delete the files (and the page) from the bucket once the link has expired, after a grace
+    /// period (--grace; default: the profile's, or 1h). The history keeps the entry, marked deleted
+    #[arg(long, conflicts_with = "keep_after_expiry")]
+    pub delete_after_expiry: bool,
+    /// Keep the files after the link expires, whatever the profile's default says
+    #[arg(long)]
+    pub keep_after_expiry: bool,
+    /// How long after the expiry the files are deleted (with --delete-after-expiry)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub grace: Option<Expiry>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,6 +277,12 @@ pub struct ProfileAddArgs {
     /// Accept a plain-HTTP endpoint on another computer (links and files travel unencrypted)
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Delete shares from the bucket once their links have expired (a share can say otherwise)
+    #[arg(long)]
+    pub delete_after_expiry: bool,
+    /// How long after a link's expiry its files are deleted (default 1h)
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub deletion_grace: Option<Expiry>,
 }
 
 #[derive(Debug, Args)]
@@ -299,6 +315,7 @@ fn state_parser() -> impl clap::builder::TypedValueParser<Value = Filter> {
         "expired",
         "revoked",
         "missing",
+        "deleted",
     ])
     .map(|name| {
         Filter::ALL

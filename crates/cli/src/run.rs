@@ -56,6 +56,11 @@ pub fn run(command: Command) -> ExitCode {
         }
     };
     runtime.block_on(async {
+        // What asked to be deleted once its link expired goes now, if this computer was off then:
+        // before a share or a listing, which then say so.
+        if matches!(command, Command::Share(_) | Command::History(_)) {
+            sweep(&context).await;
+        }
         match command {
             Command::Share(args) => share(&context, args).await,
             Command::Profile(cmd) => profile(&context, cmd).await,
@@ -82,7 +87,10 @@ pub fn run(command: Command) -> ExitCode {
 async fn share(context: &Context, args: ShareArgs) -> ExitCode {
     // At a terminal (or when asked), a running window does the sharing: progress there, the
     // link in the clipboard. Scripts (--json, or output not to a terminal) keep getting links here.
-    if args.window || (!args.json && std::io::stdout().is_terminal()) {
+    // Deletion after expiry is not handed over (the window's shares follow the profile's
+    // default): a share that says something about it is done here, as it says.
+    let says_deletion = args.delete_after_expiry || args.keep_after_expiry || args.grace.is_some();
+    if !says_deletion && (args.window || (!args.json && std::io::stdout().is_terminal())) {
         match tokio::task::spawn_blocking(crate::handover::send_to_running_window).await {
             Ok(Ok(true)) => {
                 eprintln!(
@@ -101,6 +109,8 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         allow_secrets: args.allow_secrets,
         include_hidden: false,
         refuse_folders: true,
+        // Applied to the session below, with --grace.
+        delete_after_expiry: None,
     };
     let cancel = CancellationToken::new();
     // Every path is checked (through the same steps as the window's) before anything is uploaded.
@@ -124,13 +134,22 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
         }
         return ExitCode::FAILURE;
     }
-    let session = match linkdrop::share::open_session(context, args.profile.as_deref()).await {
+    let mut session = match linkdrop::share::open_session(context, args.profile.as_deref()).await {
         Ok(s) => s,
         Err(e) => {
             report(with_hint(&e));
             return ExitCode::FAILURE;
         }
     };
+    // This share's word on deletion after expiry beats the profile's default.
+    if args.delete_after_expiry {
+        session.profile.delete_after_expiry = true;
+    } else if args.keep_after_expiry {
+        session.profile.delete_after_expiry = false;
+    }
+    if args.grace.is_some() {
+        session.profile.deletion_grace = args.grace;
+    }
     if let Some(port) = session.local_store_moved_from {
         report(format!(
             "warning: port {port} of the local store was taken by another program (not LinkDrop's store); \
@@ -336,6 +355,26 @@ async fn reissue(context: &Context, args: ReissueArgs) -> ExitCode {
     }
 }
 
+/// Deletes what is due (`pages::sweep`) and says so on stderr, names only: stdout stays the
+/// command's own.
+async fn sweep(context: &Context) {
+    let swept = linkdrop::pages::sweep(context, chrono::Utc::now()).await;
+    for entry in &swept.deleted {
+        report(format!(
+            "deleted {} from bucket {:?}: its link expired on {}, and it was shared to be deleted then",
+            entry.name,
+            entry.bucket,
+            entry.expires_at.format("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    for (entry, why) in &swept.failed {
+        report(format!(
+            "warning: {} is due for deletion but could not be deleted yet ({why}); LinkDrop tries again next time",
+            entry.name
+        ));
+    }
+}
+
 async fn page_of(context: &Context, args: PageArgs) -> ExitCode {
     match linkdrop::pages::page_of_entries(context, &args.ids, args.expires).await {
         Ok(page) => {
@@ -433,6 +472,8 @@ async fn profile_inner(
                 access_key_id: args.access_key_id,
                 local_store: false,
                 allow_insecure_http: args.allow_insecure_http,
+                delete_after_expiry: args.delete_after_expiry,
+                deletion_grace: args.deletion_grace,
             });
             // Everything is checked before the secret is asked for.
             let profile = settings::check_new(&book, &form, args.default)?;

@@ -76,6 +76,8 @@ error_codes! {
     ObjectMissing = "object_missing",
     ObjectChanged = "object_changed",
     Revoked = "revoked",
+    /// Deleted after its link expired, as the share asked.
+    Deleted = "deleted",
     Unreachable = "unreachable",
     StillServed = "still_served",
     /// Entries that cannot share one page (in different buckets, on a page already, encrypted).

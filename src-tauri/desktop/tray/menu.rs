@@ -201,6 +201,7 @@ pub fn recent_label(entry: &HistoryEntry, now: DateTime<Utc>) -> String {
     let status = match entry.state {
         LinkState::Revoked => "revoked".to_owned(),
         LinkState::Missing => "file missing".to_owned(),
+        LinkState::Deleted => "deleted after it expired".to_owned(),
         LinkState::Active if entry.expires_at <= now => "expired, click to re-issue".to_owned(),
         LinkState::Active => {
             let left = (entry.expires_at - now).to_std().unwrap_or_default();
@@ -360,6 +361,7 @@ mod tests {
             kind: Default::default(),
             page_id: None,
             encrypted: false,
+            deletes_at: None,
         }
     }
 

@@ -15,7 +15,7 @@ import {
 export const PAGE_SIZE = 100;
 
 /** What a user calls an entry's state: the stored one, or expired / expiring soon by the clock. */
-export type ShownState = 'active' | 'expiring_soon' | 'expired' | 'revoked' | 'missing';
+export type ShownState = 'active' | 'expiring_soon' | 'expired' | 'revoked' | 'missing' | 'deleted';
 
 /** The entry's state on this clock. When "expiring soon" starts is the backend's rule
  *  (`expiring_soon_at`, as `linkdrop history` and the filters apply it); only the clock is ours. */
@@ -34,6 +34,7 @@ export const FILTERS: ReadonlyArray<{ value: HistoryFilter; label: string }> = [
   { value: 'expired', label: 'Expired' },
   { value: 'revoked', label: 'Revoked' },
   { value: 'missing', label: 'Missing' },
+  { value: 'deleted', label: 'Deleted' },
 ];
 
 function pagesOf(first: number, last: number): number[] {

@@ -51,6 +51,9 @@ export class ProfileDraft {
   prefix = $state('');
   pathStyle = $state(false);
   defaultExpiry = $state('');
+  /** Shares are deleted from the bucket once their link expired and the grace passed. */
+  deleteAfterExpiry = $state(false);
+  deletionGrace = $state('');
   credentials = $state<CredentialKind>('keychain');
   accessKeyId = $state('');
   /** Typed secret; '' keeps the stored one. */
@@ -85,6 +88,8 @@ export class ProfileDraft {
     this.prefix = f.prefix;
     this.pathStyle = f.path_style;
     this.defaultExpiry = f.default_expiry ?? '';
+    this.deleteAfterExpiry = f.delete_after_expiry;
+    this.deletionGrace = f.deletion_grace ?? '';
     this.accessKeyId = f.access_key_id ?? '';
     this.allowInsecureHttp = f.allow_insecure_http;
     this.makeDefault = view.is_default && !duplicate;
@@ -141,6 +146,8 @@ export class ProfileDraft {
       credentials,
       access_key_id: this.credentials === 'keychain' ? this.accessKeyId.trim() || null : null,
       allow_insecure_http: this.insecure && this.allowInsecureHttp,
+      delete_after_expiry: this.deleteAfterExpiry,
+      deletion_grace: this.deletionGrace.trim() || null,
     };
   }
 

@@ -31,6 +31,8 @@ export type ShareOptions = {
   includeHidden?: boolean;
   /** Encrypted on this computer (pages only): the link carries the key. */
   encrypt?: boolean;
+  /** Deleted from the bucket once the link expired; unset: as the profile says. */
+  deleteAfterExpiry?: boolean;
 };
 
 /** The backend's code for a file that looks like a secret: the window asks before sharing it. */
@@ -168,6 +170,7 @@ export class ShareStore {
       profile: options.profile,
       allow_secrets: options.allowSecrets ?? false,
       include_hidden: options.includeHidden ?? false,
+      delete_after_expiry: options.deleteAfterExpiry ?? null,
     };
     const onEvent = (event: ShareEvent) => item.handle(event);
     try {

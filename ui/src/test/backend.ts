@@ -164,6 +164,7 @@ export function makeEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
     kind: 'file',
     page_id: null,
     encrypted: false,
+    deletes_at: null,
     expiring_soon_at: '',
     ...fields,
   };
@@ -314,6 +315,8 @@ export function makeProfileView(fields: Partial<ProfileForm> = {}, isDefault = f
       credentials: { kind: 'keychain' },
       access_key_id: 'AKIAWORK',
       allow_insecure_http: false,
+      delete_after_expiry: false,
+      deletion_grace: null,
       ...fields,
     },
     is_default: isDefault,
@@ -354,18 +357,33 @@ export function makeReport(profile: string, failing: string | null = null): Chec
 
 export const ONE_PROFILE: ProfileList = {
   default: 'default',
-  profiles: [{ name: 'default', bucket: 'bucket', endpoint: null, default_expiry: null }],
+  profiles: [
+    {
+      name: 'default',
+      bucket: 'bucket',
+      endpoint: null,
+      default_expiry: null,
+      delete_after_expiry: false,
+    },
+  ],
 };
 
 export const TWO_PROFILES: ProfileList = {
   default: 'work',
   profiles: [
-    { name: 'home', bucket: 'home-bucket', endpoint: null, default_expiry: null },
+    {
+      name: 'home',
+      bucket: 'home-bucket',
+      endpoint: null,
+      default_expiry: null,
+      delete_after_expiry: false,
+    },
     {
       name: 'work',
       bucket: 'work-bucket',
       endpoint: 'https://s3.example.com',
       default_expiry: null,
+      delete_after_expiry: true,
     },
   ],
 };
@@ -607,6 +625,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             expired: count('expired'),
             revoked: count('revoked'),
             missing: count('missing'),
+            deleted: count('deleted'),
           };
           return counts;
         }

@@ -702,6 +702,8 @@ mod tests {
             access_key_id: None,
             local_store: false,
             allow_insecure_http: false,
+            delete_after_expiry: false,
+            deletion_grace: None,
         }
     }
 

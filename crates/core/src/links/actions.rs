@@ -41,6 +41,10 @@ pub enum LedgerError {
         "{name} was revoked: its object is deleted, so no link can be issued; share the file again"
     )]
     Revoked { name: String },
+    #[error(
+        "{name} is gone from the bucket: it was deleted after its link expired, as it was shared to be; share the file again for a new link"
+    )]
+    Deleted { name: String },
     #[error(transparent)]
     Unreachable(Box<Unreachable>),
     #[error(
@@ -68,6 +72,7 @@ impl Coded for LedgerError {
             LedgerError::ObjectMissing { .. } => ErrorCode::ObjectMissing,
             LedgerError::ObjectChanged { .. } => ErrorCode::ObjectChanged,
             LedgerError::Revoked { .. } => ErrorCode::Revoked,
+            LedgerError::Deleted { .. } => ErrorCode::Deleted,
             LedgerError::Unreachable(_) => ErrorCode::Unreachable,
             LedgerError::StillServed { .. } => ErrorCode::StillServed,
         }
@@ -187,8 +192,10 @@ pub async fn reissue(
 ) -> Result<Share, LedgerError> {
     let history = super::history(&context.paths)?;
     let entry = history.get(id)?;
-    if entry.state == LinkState::Revoked {
-        return Err(LedgerError::Revoked { name: entry.name });
+    match entry.state {
+        LinkState::Revoked => return Err(LedgerError::Revoked { name: entry.name }),
+        LinkState::Deleted => return Err(LedgerError::Deleted { name: entry.name }),
+        _ => {}
     }
     let session = session_for(context, &entry, String::new()).await?;
     let bucket = session.bucket();
@@ -223,7 +230,7 @@ pub async fn reissue(
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
     // An encrypted object's link names it as its object is named: nothing about the file.
     let signed_name = if entry.encrypted {
-        crate::share::ENCRYPTED_NAME
+        crate::storage::encrypt::ENCRYPTED_NAME
     } else {
         &entry.name
     };
@@ -248,6 +255,9 @@ pub async fn reissue(
         key: entry.key,
         e_tag: entry.e_tag,
         encrypted: entry.encrypted,
+        deletes_at: entry
+            .deletes_at
+            .map(|at| link.expires_at + (at - entry.expires_at)),
         warnings: link.warnings,
     })
 }
@@ -258,6 +268,16 @@ pub async fn revoke(context: &Context, id: &str) -> Result<HistoryEntry, LedgerE
     let entry = history.get(id)?;
     delete_object(context, &entry).await?;
     history.set_state(id, LinkState::Revoked)?;
+    Ok(history.get(id)?)
+}
+
+/// Deletes the object of a link that has expired and asked to be deleted then; the entry stays,
+/// marked deleted (a re-issue says why there is nothing to sign).
+pub async fn delete_expired(context: &Context, id: &str) -> Result<HistoryEntry, LedgerError> {
+    let history = super::history(&context.paths)?;
+    let entry = history.get(id)?;
+    delete_object(context, &entry).await?;
+    history.set_state(id, LinkState::Deleted)?;
     Ok(history.get(id)?)
 }
 
@@ -402,6 +422,7 @@ mod tests {
             kind: Default::default(),
             page_id: None,
             encrypted: false,
+            deletes_at: None,
         }
     }
 

@@ -33,6 +33,8 @@ pub enum LinkState {
     Revoked,
     /// The object is gone or changed at the server: re-issuing would hand out a broken link.
     Missing,
+    /// Deleted by LinkDrop once its link had expired, as the share asked.
+    Deleted,
 }
 
 impl LinkState {
@@ -41,6 +43,7 @@ impl LinkState {
             LinkState::Active => "active",
             LinkState::Revoked => "revoked",
             LinkState::Missing => "missing",
+            LinkState::Deleted => "deleted",
         }
     }
 
@@ -48,6 +51,7 @@ impl LinkState {
         match s {
             "revoked" => LinkState::Revoked,
             "missing" => LinkState::Missing,
+            "deleted" => LinkState::Deleted,
             _ => LinkState::Active,
         }
     }
@@ -87,6 +91,9 @@ pub struct HistoryEntry {
     pub page_id: Option<String>,
     /// Encrypted on this computer: the bucket holds ciphertext, and the key is in the keychain.
     pub encrypted: bool,
+    /// When LinkDrop deletes the object (its link's expiry and the grace after it); `None`: kept.
+    #[ts(type = "string | null")]
+    pub deletes_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
@@ -133,6 +140,7 @@ impl HistoryEntry {
             LinkState::Active => Filter::Active,
             LinkState::Revoked => Filter::Revoked,
             LinkState::Missing => Filter::Missing,
+            LinkState::Deleted => Filter::Deleted,
         }
     }
 }
@@ -150,17 +158,19 @@ pub enum Filter {
     Expired,
     Revoked,
     Missing,
+    Deleted,
 }
 
 impl Filter {
     /// Every filter, in the order listings offer them.
-    pub const ALL: [Filter; 6] = [
+    pub const ALL: [Filter; 7] = [
         Filter::All,
         Filter::Active,
         Filter::ExpiringSoon,
         Filter::Expired,
         Filter::Revoked,
         Filter::Missing,
+        Filter::Deleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -171,6 +181,7 @@ impl Filter {
             Filter::Expired => "expired",
             Filter::Revoked => "revoked",
             Filter::Missing => "missing",
+            Filter::Deleted => "deleted",
         }
     }
 
@@ -183,6 +194,7 @@ impl Filter {
             Filter::Expired => "state = 'active' AND expires_at <= :now",
             Filter::Revoked => "state = 'revoked'",
             Filter::Missing => "state = 'missing'",
+            Filter::Deleted => "state = 'deleted'",
         })
     }
 }
@@ -249,6 +261,7 @@ pub struct Counts {
     pub expired: u64,
     pub revoked: u64,
     pub missing: u64,
+    pub deleted: u64,
 }
 
 /// Schema versions, applied in order; `PRAGMA user_version` says how many are in.
@@ -283,6 +296,11 @@ const MIGRATIONS: &[&str] = &[
     // Encrypted shares: their object and its links carry no name, so a re-issue must not sign
     // the real one into the link.
     "ALTER TABLE entries ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;",
+    // Deletion after expiry: the grace after the link's expiry (NULL: kept). Due entries are
+    // found by the active ones whose link has expired, the index's order.
+    "ALTER TABLE entries ADD COLUMN delete_grace_secs INTEGER;
+     CREATE INDEX entries_to_delete ON entries (expires_at)
+         WHERE delete_grace_secs IS NOT NULL AND state = 'active';",
 ];
 
 pub struct History {
@@ -313,8 +331,10 @@ impl History {
     pub fn record(&self, share: &Share, endpoint: &str) -> Result<(), HistoryError> {
         self.db.execute(
             "INSERT INTO entries (id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-                content_type, created_at, url, expires_at, issued_at, state, issued, encrypted)
-             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, 'active', 1, ?13)",
+                content_type, created_at, url, expires_at, issued_at, state, issued, encrypted,
+                delete_grace_secs)
+             VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?10, 'active', 1, ?13,
+                ?14)",
             params![
                 share.id,
                 share.profile,
@@ -329,6 +349,9 @@ impl History {
                 share.url,
                 share.expires_at.to_rfc3339(),
                 share.encrypted,
+                share
+                    .deletes_at
+                    .map(|at| (at - share.expires_at).num_seconds().max(0)),
             ],
         )?;
         Ok(())
@@ -355,6 +378,24 @@ impl History {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Top-level entries (files and pages) whose object is due for deletion at `now`: deletion was
+    /// asked for, the link has expired, and so has the grace after it.
+    pub fn due_for_deletion(&self, now: DateTime<Utc>) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut statement = self.db.prepare_cached(&format!(
+            "{SELECT} WHERE delete_grace_secs IS NOT NULL AND state = 'active'
+                AND expires_at <= ?1 AND page_id IS NULL ORDER BY expires_at"
+        ))?;
+        let rows = statement.query_map([now.to_rfc3339()], row_to_entry)?;
+        let mut due = Vec::new();
+        for entry in rows {
+            let entry = entry?;
+            if entry.deletes_at.is_some_and(|at| at <= now) {
+                due.push(entry);
+            }
+        }
+        Ok(due)
     }
 
     /// The files of a page, in the order they were shared.
@@ -417,12 +458,13 @@ impl History {
         };
         let sum = |f: Filter| format!("coalesce(sum({}), 0)", f.condition().unwrap_or("1"));
         let sql = format!(
-            "SELECT count(*), {}, {}, {}, {}, {} FROM entries {}",
+            "SELECT count(*), {}, {}, {}, {}, {}, {} FROM entries {}",
             sum(Filter::Active),
             sum(Filter::ExpiringSoon),
             sum(Filter::Expired),
             sum(Filter::Revoked),
             sum(Filter::Missing),
+            sum(Filter::Deleted),
             query.clause()
         );
         let (pattern, now) = (query.pattern(), now.to_rfc3339());
@@ -439,6 +481,7 @@ impl History {
                 expired: n(row, 3)?,
                 revoked: n(row, 4)?,
                 missing: n(row, 5)?,
+                deleted: n(row, 6)?,
             })
         })?)
     }
@@ -494,8 +537,8 @@ impl History {
 }
 
 const SELECT: &str = "SELECT id, profile, endpoint, bucket, key, version_id, e_tag, name, size,
-    content_type, created_at, url, expires_at, issued_at, state, issued, kind, page_id, encrypted
-    FROM entries";
+    content_type, created_at, url, expires_at, issued_at, state, issued, kind, page_id, encrypted,
+    delete_grace_secs FROM entries";
 
 fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
     let time = |i: usize| -> rusqlite::Result<DateTime<Utc>> {
@@ -535,6 +578,10 @@ fn row_to_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<HistoryEntry> {
         },
         page_id: row.get(17)?,
         encrypted: row.get(18)?,
+        deletes_at: row
+            .get::<_, Option<i64>>(19)?
+            .map(|grace| time(12).map(|end| end + chrono::TimeDelta::seconds(grace)))
+            .transpose()?,
     })
 }
 
@@ -573,6 +620,7 @@ mod tests {
             key: format!("{id}/{name}"),
             e_tag: Some("\"etag\"".into()),
             encrypted: false,
+            deletes_at: None,
             warnings: vec![],
         }
     }
@@ -696,7 +744,8 @@ mod tests {
                 expiring_soon: 1,
                 expired: 1,
                 revoked: 1,
-                missing: 0
+                missing: 0,
+                deleted: 0
             }
         );
         assert_eq!(history.counts(Some("so"), now).unwrap().expiring_soon, 1);

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use actions::{
-    LedgerError, Unreachable, forget, is_new_user, record, reissue, revoke, session_for,
+    LedgerError, Unreachable, delete_expired, forget, is_new_user, record, reissue, revoke,
+    session_for,
 };
 use history::{History, HistoryError};
 
@@ -36,6 +37,11 @@ pub struct Share {
     /// Encrypted on this computer before it left (its page holds the key's other half: the link's
     /// fragment).
     pub encrypted: bool,
+    /// When LinkDrop deletes the object from the bucket: the link's expiry and a grace after it
+    /// (`share --delete-after-expiry`); absent: it is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "string")]
+    pub deletes_at: Option<DateTime<Utc>>,
     pub warnings: Vec<String>,
 }
 

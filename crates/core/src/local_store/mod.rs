@@ -118,6 +118,8 @@ pub fn load_or_init_profiles(paths: &Paths) -> Result<ProfileBook, LocalStoreErr
         access_key_id: None,
         local_store: true,
         allow_insecure_http: false,
+        delete_after_expiry: false,
+        deletion_grace: None,
     };
     let mut book = ProfileBook::default();
     book.add(profile, true)?;

@@ -17,9 +17,9 @@ use crate::error::{Coded, ErrorCode};
 use crate::links::history::{EntryKind, HistoryEntry};
 use crate::links::{LedgerError, Share};
 use crate::profiles::expiry::Expiry;
-use crate::share::encrypt;
 use crate::share::{Prepared, ShareError};
 use crate::storage::Bucket;
+use crate::storage::encrypt;
 use crate::storage::presign::{self, PresignError};
 use crate::storage::session::Session;
 use crate::storage::upload::ProgressFn;
@@ -359,6 +359,9 @@ async fn publish(
         key: key.clone(),
         e_tag: None,
         encrypted: key_of_page.is_some(),
+        deletes_at: session.profile.delete_after_expiry.then(|| {
+            link.expires_at.min(files_end) + session.profile.grace_or_default().duration()
+        }),
         warnings: Vec::new(),
     };
     let ids: Vec<String> = files.iter().map(|f| f.id.clone()).collect();
@@ -407,6 +410,59 @@ async fn publish(
         files,
         warnings,
     })
+}
+
+/// What a sweep deleted, and what it could not reach (tried again at the next sweep).
+#[derive(Debug, Default)]
+pub struct Swept {
+    pub deleted: Vec<HistoryEntry>,
+    pub failed: Vec<(HistoryEntry, String)>,
+}
+
+/// Deletes what asked to be deleted once its link expired and the grace after it passed: a
+/// file's object, or a page and its files. The entries stay, marked deleted. What fails (the
+/// server away) stays due and is tried at the next sweep; a link re-issued in time moved its own
+/// expiry, so it is not due.
+pub async fn sweep(context: &Context, now: DateTime<Utc>) -> Swept {
+    let mut swept = Swept::default();
+    let due = match crate::links::history(&context.paths).and_then(|h| h.due_for_deletion(now)) {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::warn!("cannot read the history for links to delete: {e}");
+            return swept;
+        }
+    };
+    for entry in due {
+        match delete_expired(context, &entry).await {
+            Ok(deleted) => {
+                tracing::info!(id = %deleted.id, "deleted after its link expired");
+                swept.deleted.push(deleted);
+            }
+            Err(e) => {
+                tracing::warn!(id = %entry.id, "cannot delete after expiry yet: {e}");
+                swept.failed.push((entry, e.to_string()));
+            }
+        }
+    }
+    swept
+}
+
+async fn delete_expired(
+    context: &Context,
+    entry: &HistoryEntry,
+) -> Result<HistoryEntry, PageError> {
+    if entry.kind == EntryKind::Page {
+        for file in page_files(context, &entry.id)? {
+            if file.state == crate::links::history::LinkState::Active {
+                crate::links::delete_expired(context, &file.id).await?;
+            }
+        }
+    }
+    let deleted = crate::links::delete_expired(context, &entry.id).await?;
+    if entry.kind == EntryKind::Page {
+        forget_page_key(context, &entry.id).await;
+    }
+    Ok(deleted)
 }
 
 /// One page for files shared earlier (a selection in the history), without uploading them again:
@@ -516,7 +572,8 @@ pub async fn share_paths(
             .map(|p| p.hidden_left_out.len() as u32)
             .sum(),
     });
-    let session = crate::share::open_session(context, profile).await?;
+    let mut session = crate::share::open_session(context, profile).await?;
+    options.apply_to(&mut session);
     let on_file = |i: usize| -> ProgressFn {
         let before: u64 = sizes[..i].iter().sum();
         let on_event = on_event.clone();
@@ -553,6 +610,7 @@ impl PageShare {
             key: self.key.clone(),
             e_tag: None,
             encrypted: self.encrypted,
+            deletes_at: None,
             warnings: self.warnings.clone(),
         }
     }
@@ -582,8 +640,14 @@ pub async fn reissue(
     if page.kind != EntryKind::Page {
         return Ok(crate::links::reissue(context, id, expiry).await?);
     }
-    if page.state == crate::links::history::LinkState::Revoked {
-        return Err(LedgerError::Revoked { name: page.name }.into());
+    match page.state {
+        crate::links::history::LinkState::Revoked => {
+            return Err(LedgerError::Revoked { name: page.name }.into());
+        }
+        crate::links::history::LinkState::Deleted => {
+            return Err(LedgerError::Deleted { name: page.name }.into());
+        }
+        _ => {}
     }
     let mut files = Vec::new();
     let mut warnings = Vec::new();
@@ -653,6 +717,9 @@ pub async fn reissue(
         key: page.key,
         e_tag: None,
         encrypted: page.encrypted,
+        deletes_at: page
+            .deletes_at
+            .map(|at| expires_at + (at - page.expires_at)),
         warnings,
     })
 }

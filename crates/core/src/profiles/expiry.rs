@@ -69,6 +69,11 @@ impl Expiry {
         }
     }
 
+    /// The lifetime as a span of time, to add to an instant.
+    pub fn duration(self) -> chrono::TimeDelta {
+        chrono::TimeDelta::seconds(i64::try_from(self.as_secs()).unwrap_or(i64::MAX))
+    }
+
     pub fn as_secs(self) -> u64 {
         self.0
     }

@@ -155,6 +155,14 @@ pub struct Profile {
     /// The user accepted a plain-HTTP endpoint that is not this computer.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_insecure_http: bool,
+    /// Shares through this profile are deleted from the bucket once their link has expired (and
+    /// the grace after it has passed), unless a share says otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_after_expiry: bool,
+    /// How long after a link's expiry its object is deleted (`None`: one hour), so that a
+    /// download that began just before the end can finish.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deletion_grace: Option<Expiry>,
 }
 
 impl Profile {
@@ -173,6 +181,8 @@ impl Profile {
             access_key_id: None,
             local_store: false,
             allow_insecure_http: false,
+            delete_after_expiry: false,
+            deletion_grace: None,
         }
     }
 
@@ -209,6 +219,11 @@ impl Profile {
 
     pub fn expiry_or_default(&self) -> Expiry {
         self.default_expiry.unwrap_or(Expiry::ONE_HOUR)
+    }
+
+    /// The grace after a link's expiry before its object is deleted, when shares are deleted.
+    pub fn grace_or_default(&self) -> Expiry {
+        self.deletion_grace.unwrap_or(Expiry::ONE_HOUR)
     }
 }
 
@@ -389,6 +404,8 @@ mod tests {
             access_key_id: None,
             local_store: false,
             allow_insecure_http: false,
+            delete_after_expiry: false,
+            deletion_grace: None,
         }
     }
 

@@ -955,6 +955,7 @@ pub async fn share_on(
         key: key.to_owned(),
         e_tag: None,
         encrypted: false,
+        deletes_at: None,
         warnings: link.warnings,
     };
     crate::links::record(session.paths(), &mut share, &session.bucket().endpoint);

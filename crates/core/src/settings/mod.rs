@@ -66,6 +66,12 @@ pub struct ProfileForm {
     pub credentials: CredentialChoice,
     pub access_key_id: Option<String>,
     pub allow_insecure_http: bool,
+    /// Shares are deleted from the bucket once their link has expired (and the grace passed).
+    #[serde(default)]
+    pub delete_after_expiry: bool,
+    /// A duration like `1h`; `None` for LinkDrop's default (1 hour).
+    #[serde(default)]
+    pub deletion_grace: Option<String>,
 }
 
 /// Where a profile's credentials come from, as the form picks it: `CredentialSource` with a shape
@@ -156,6 +162,8 @@ impl ProfileForm {
             credentials: CredentialChoice::from(&p.credentials),
             access_key_id: p.access_key_id.clone(),
             allow_insecure_http: p.allow_insecure_http,
+            delete_after_expiry: p.delete_after_expiry,
+            deletion_grace: p.deletion_grace.map(|e| e.to_string()),
         }
     }
 
@@ -190,6 +198,10 @@ impl ProfileForm {
             credentials,
             local_store,
             allow_insecure_http: self.allow_insecure_http,
+            delete_after_expiry: self.delete_after_expiry,
+            deletion_grace: text(&self.deletion_grace)
+                .map(|e| e.parse::<Expiry>())
+                .transpose()?,
         };
         profile.validate()?;
         Ok(profile)
@@ -390,6 +402,8 @@ mod tests {
             credentials: CredentialChoice::Keychain,
             access_key_id: Some("AKIA1".into()),
             allow_insecure_http: false,
+            delete_after_expiry: false,
+            deletion_grace: None,
         }
     }
 

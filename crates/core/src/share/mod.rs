@@ -5,7 +5,6 @@
 //! `links` (`tests/architecture.rs` holds it).
 
 pub mod archive;
-pub mod encrypt;
 pub mod object_key;
 pub mod secrets;
 mod tree;
@@ -28,6 +27,7 @@ use crate::profiles::ProfileError;
 use crate::profiles::expiry::Expiry;
 use crate::profiles::expiry::ExpiryError;
 use crate::storage::StorageError;
+use crate::storage::encrypt;
 use crate::storage::journal::{FileStamp, Journal, JournalError, Lease, Unfinished};
 use crate::storage::presign::{self, PresignError};
 use crate::storage::session::{Session, SessionError};
@@ -167,6 +167,17 @@ pub struct ShareOptions {
     /// A folder is refused like any path that is not a file (the command line, where a folder is
     /// more often a slip of the glob than a wish) instead of shared as its zip (the window).
     pub refuse_folders: bool,
+    /// Delete it from the bucket once its link expired (`None`: as the profile says).
+    pub delete_after_expiry: Option<bool>,
+}
+
+impl ShareOptions {
+    /// This share's word on deletion after expiry, over the profile's default.
+    pub fn apply_to(&self, session: &mut Session) {
+        if let Some(delete) = self.delete_after_expiry {
+            session.profile.delete_after_expiry = delete;
+        }
+    }
 }
 
 /// The file, if it looks like a secret: what it looks like, in words.
@@ -200,7 +211,8 @@ pub async fn share_path(
         size: prepared.file.size,
         hidden_left_out: prepared.hidden_left_out.len() as u32,
     });
-    let session = open_session(context, profile).await?;
+    let mut session = open_session(context, profile).await?;
+    options.apply_to(&mut session);
     let progress: ProgressFn = Arc::new(move |p: upload::Progress| {
         on_event(ShareEvent::Progress {
             sent: p.sent,
@@ -498,9 +510,6 @@ pub async fn share_file_encrypted(
     share_file_as(session, file, Some(key), expiry, on_progress, cancel).await
 }
 
-/// The name an encrypted object and its link carry: nothing about the file.
-pub const ENCRYPTED_NAME: &str = "data";
-
 async fn share_file_as(
     session: &Session,
     file: &ShareableFile,
@@ -521,7 +530,7 @@ async fn share_file_as(
     let (stored_name, stored_type, stored_size) = match &sealer {
         None => (file.name.as_str(), file.content_type.as_str(), file.size),
         Some(sealer) => (
-            ENCRYPTED_NAME,
+            encrypt::ENCRYPTED_NAME,
             "application/octet-stream",
             sealer.stored_size(),
         ),
@@ -644,6 +653,10 @@ async fn share_file_as(
         key,
         e_tag: uploaded.e_tag,
         encrypted: sealer.is_some(),
+        deletes_at: session
+            .profile
+            .delete_after_expiry
+            .then(|| link.expires_at + session.profile.grace_or_default().duration()),
         warnings: {
             let mut warnings = link.warnings;
             if let Some(started) = resumed_from

@@ -7,6 +7,7 @@
 //! holds it).
 
 pub mod content_disposition;
+pub mod encrypt;
 pub mod journal;
 pub mod post_policy;
 pub mod presign;

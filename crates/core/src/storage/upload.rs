@@ -26,7 +26,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
-use crate::share::encrypt::Sealer;
+use crate::storage::encrypt::Sealer;
 use crate::storage::journal::FileStamp;
 use crate::storage::{Bucket, StorageError};
 

@@ -3,4 +3,4 @@
 /**
  * How many entries each filter shows, for one search.
  */
-export type HistoryCounts = { all: number, active: number, expiring_soon: number, expired: number, revoked: number, missing: number, };
+export type HistoryCounts = { all: number, active: number, expiring_soon: number, expired: number, revoked: number, missing: number, deleted: number, };

@@ -26,4 +26,8 @@ page_id: string | null,
 /**
  * Encrypted on this computer: the bucket holds ciphertext, and the key is in the keychain.
  */
-encrypted: boolean, };
+encrypted: boolean, 
+/**
+ * When LinkDrop deletes the object (its link's expiry and the grace after it); `None`: kept.
+ */
+deletes_at: string | null, };

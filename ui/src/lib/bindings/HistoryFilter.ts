@@ -4,4 +4,4 @@
  * Which entries a listing shows. "Expiring soon" is an active link with less than a tenth of its
  * lifetime left: the window shows those in amber.
  */
-export type HistoryFilter = "all" | "active" | "expiring_soon" | "expired" | "revoked" | "missing";
+export type HistoryFilter = "all" | "active" | "expiring_soon" | "expired" | "revoked" | "missing" | "deleted";

@@ -3,4 +3,4 @@
 /**
  * Where a link stands.
  */
-export type LinkState = "active" | "revoked" | "missing";
+export type LinkState = "active" | "revoked" | "missing" | "deleted";

@@ -8,4 +8,8 @@ export type PageRequest = { upload_id: string, files: Array<FileId>, expires: st
 /**
  * Encrypted on this computer; the link carries the key after `#`.
  */
-encrypt: boolean, };
+encrypt: boolean, 
+/**
+ * Delete the page and its files once the link expired; `null`: as the profile says.
+ */
+delete_after_expiry: boolean | null, };

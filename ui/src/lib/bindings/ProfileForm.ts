@@ -8,4 +8,12 @@ export type ProfileForm = { name: string, bucket: string, endpoint: string | nul
 /**
  * A duration like `1h`; `None` for LinkDrop's default (1 hour).
  */
-default_expiry: string | null, credentials: CredentialChoice, access_key_id: string | null, allow_insecure_http: boolean, };
+default_expiry: string | null, credentials: CredentialChoice, access_key_id: string | null, allow_insecure_http: boolean, 
+/**
+ * Shares are deleted from the bucket once their link has expired (and the grace passed).
+ */
+delete_after_expiry: boolean, 
+/**
+ * A duration like `1h`; `None` for LinkDrop's default (1 hour).
+ */
+deletion_grace: string | null, };

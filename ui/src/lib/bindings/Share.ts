@@ -12,4 +12,9 @@ expires_at: string, name: string, size: number, content_type: string, profile: s
  * Encrypted on this computer before it left (its page holds the key's other half: the link's
  * fragment).
  */
-encrypted: boolean, warnings: Array<string>, };
+encrypted: boolean, 
+/**
+ * When LinkDrop deletes the object from the bucket: the link's expiry and a grace after it
+ * (`share --delete-after-expiry`); absent: it is kept.
+ */
+deletes_at?: string, warnings: Array<string>, };

@@ -15,4 +15,8 @@ file: FileId,
 /**
  * Read (and checked) as it arrives: a lifetime the grammar refuses never reaches the command.
  */
-expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, };
+expires: string, profile: string | null, allow_secrets: boolean, include_hidden: boolean, 
+/**
+ * Delete it from the bucket once the link expired; `null`: as the profile says.
+ */
+delete_after_expiry: boolean | null, };

@@ -18,6 +18,8 @@ pub const MAGIC: &[u8; 4] = b"LDE1";
 pub const CHUNK: usize = 64 * 1024;
 pub const HEADER_LEN: usize = 16;
 pub const TAG_LEN: usize = 16;
+/// The name an encrypted object and its link carry: nothing about the file.
+pub const ENCRYPTED_NAME: &str = "data";
 
 /// A share's key: 32 random bytes. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
