@@ -112,6 +112,22 @@ const CORE: &[(&str, &[&str])] = &[
             "share",
         ],
     ),
+    (
+        "tidy",
+        &[
+            "error",
+            "system",
+            "profiles",
+            "credentials",
+            "local_store",
+            "context",
+            "storage",
+            "links",
+            "share",
+            "pages",
+            "requests",
+        ],
+    ),
 ];
 
 /// The command line's rooms (`crate::X`); the domain is `linkdrop::`, open to all.

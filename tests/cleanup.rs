@@ -164,7 +164,250 @@ fn scenario_a_profile_that_deletes_by_default_and_a_share_that_keeps(
     assert!(keys.iter().any(|k| k == kept["key"].as_str().unwrap()));
 }
 
+/// The bucket as boto3 lists it (another client, written by others): every object under `prefix`
+/// with its size, and every unfinished multipart upload with the bytes of its parts.
+fn listed_by_boto3(backend: &Backend, prefix: &str) -> Value {
+    let aws = common::find_on_path("aws").expect("the AWS CLI's venv (make bench-tools)");
+    let python = aws.with_file_name("python3");
+    let script = r#"
+import json, sys, boto3
+from botocore.config import Config
+endpoint, bucket, prefix = sys.argv[1:4]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  config=Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
+objects = {}
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for o in page.get("Contents", []):
+        objects[o["Key"]] = o["Size"]
+uploads = []
+for u in s3.list_multipart_uploads(Bucket=bucket, Prefix=prefix).get("Uploads", []):
+    parts = s3.list_parts(Bucket=bucket, Key=u["Key"], UploadId=u["UploadId"]).get("Parts", [])
+    uploads.append({"key": u["Key"], "bytes": sum(p["Size"] for p in parts)})
+print(json.dumps({"objects": objects, "uploads": uploads}))
+"#;
+    let output = std::process::Command::new(python)
+        .args(["-c", script, &backend.endpoint, &backend.bucket, prefix])
+        .env("AWS_ACCESS_KEY_ID", &backend.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &backend.secret)
+        .env("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
+        .env("AWS_RESPONSE_CHECKSUM_VALIDATION", "when_required")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "boto3: {}", stderr(&output));
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+fn storage(env: &TestEnv, backend: &Backend, extra: &[&str]) -> Value {
+    let mut args = vec!["storage", "--json", "--profile", &backend.profile];
+    args.extend_from_slice(extra);
+    let output = env.run(&args);
+    assert!(
+        output.status.success(),
+        "[{}] {}",
+        backend.name,
+        stderr(&output)
+    );
+    serde_json::from_str(stdout(&output).trim()).unwrap()
+}
+
+/// Puts an object with the S3 client, as another computer or tool would.
+fn put(backend: &Backend, key: &str, bytes: &[u8]) {
+    let (client, bucket, key, bytes) = (
+        backend.client(),
+        backend.bucket.clone(),
+        key.to_owned(),
+        bytes.to_vec(),
+    );
+    common::block_on(async move {
+        client
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Starts sharing `file` and SIGKILLs the process once the server holds a part of it.
+fn kill_once_a_part_is_up(env: &TestEnv, backend: &Backend, file: &Path) {
+    let mut child = env
+        .linkdrop(&[
+            "share",
+            file.to_str().unwrap(),
+            "--json",
+            "--profile",
+            &backend.profile,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = backend.client();
+    let bucket = backend.bucket.clone();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    common::block_on(async move {
+        loop {
+            assert!(std::time::Instant::now() < deadline, "no part arrived");
+            let uploads = client
+                .list_multipart_uploads()
+                .bucket(&bucket)
+                .send()
+                .await
+                .unwrap();
+            if let Some(u) = uploads.uploads().first() {
+                let parts = client
+                    .list_parts()
+                    .bucket(&bucket)
+                    .key(u.key().unwrap())
+                    .upload_id(u.upload_id().unwrap())
+                    .send()
+                    .await
+                    .unwrap();
+                if !parts.parts().is_empty() {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    });
+    child.kill().unwrap(); // SIGKILL: nothing cleaned up
+    let _ = child.wait();
+}
+
+/// The storage view's figures are the bucket's as another client lists it: LinkDrop's objects,
+/// the expired ones, an upload cut short by a SIGKILL (with its file and how far it got), an
+/// object this history does not know and one that is not LinkDrop's. Each action does its part
+/// and nothing else: the user's own object survives all of them.
+fn scenario_the_storage_view_matches_another_client_and_tidies_only_its_own(
+    env: &TestEnv,
+    backend: &Backend,
+) {
+    let kept = env.file("kept.txt", b"an active link");
+    let old = env.file("old.txt", b"an expired link");
+    share(env, backend, &[&kept], &["--expires", "1h"]);
+    let old = share(env, backend, &[&old], &["--expires", "1s"]).remove(0);
+    let stray_id = linkdrop::share::object_key::new_share_id();
+    let stray_key = format!("{stray_id}/from-another-computer.bin");
+    put(backend, &stray_key, &common::contents(1234, 3));
+    put(backend, "notes/mine.txt", b"the user's own, not LinkDrop's");
+    let big = env.file("huge.bin", &common::contents(160 << 20, 4));
+    kill_once_a_part_is_up(env, backend, &big);
+    std::thread::sleep(Duration::from_secs(2));
+
+    let report = storage(env, backend, &[]);
+    let theirs = listed_by_boto3(backend, "");
+    let objects = theirs["objects"].as_object().unwrap();
+    let all_bytes: u64 = objects.values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(
+        report["linkdrop"]["objects"].as_u64().unwrap()
+            + report["others"]["objects"].as_u64().unwrap(),
+        objects.len() as u64,
+        "[{}] {report} vs {theirs}",
+        backend.name
+    );
+    assert_eq!(
+        report["linkdrop"]["bytes"].as_u64().unwrap() + report["others"]["bytes"].as_u64().unwrap(),
+        all_bytes
+    );
+    assert_eq!(report["others"]["objects"], 1, "{report}");
+    assert_eq!(report["others"]["bytes"], objects["notes/mine.txt"]);
+    assert_eq!(report["expired"]["objects"], 1);
+    assert_eq!(report["expired"]["bytes"], 15);
+    assert_eq!(report["expired_ids"], serde_json::json!([old["id"]]));
+    assert_eq!(report["unknown"].as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report["unknown"][0]["key"], stray_key.as_str());
+    assert_eq!(report["unknown"][0]["size"], 1234);
+    let uploads = theirs["uploads"].as_array().unwrap();
+    assert_eq!(
+        report["unfinished"].as_array().unwrap().len(),
+        uploads.len()
+    );
+    assert_eq!(uploads.len(), 1, "{theirs}");
+    let cut = &report["unfinished"][0];
+    assert_eq!(cut["bytes"], uploads[0]["bytes"]);
+    assert!(cut["bytes"].as_u64().unwrap() > 0);
+    assert_eq!(
+        cut["file"],
+        big.to_str().unwrap(),
+        "the journal names the file"
+    );
+    let percent = cut["percent"].as_u64().unwrap();
+    assert!(percent < 100, "{cut}");
+    assert_eq!(
+        percent,
+        cut["bytes"].as_u64().unwrap() * 100 / (160 << 20),
+        "{cut}"
+    );
+    // For a person: each part with the command that tidies it.
+    let text = stdout(&env.run(&["storage", "--profile", &backend.profile]));
+    assert!(text.contains("huge.bin cut short at"), "{text}");
+    assert!(text.contains("--abort-unfinished"), "{text}");
+    assert!(text.contains("--delete-expired"), "{text}");
+    assert!(
+        text.contains("not LinkDrop's (left alone): 1 object"),
+        "{text}"
+    );
+
+    let after = storage(env, backend, &["--delete-expired", "--abort-unfinished"]);
+    assert_eq!(after["expired"]["objects"], 0, "{after}");
+    assert_eq!(after["unfinished"], serde_json::json!([]));
+    assert_eq!(after["unknown"].as_array().unwrap().len(), 1, "not touched");
+    // Adopted: known now, as an expired link.
+    let adopted_report = storage(env, backend, &["--adopt-unknown"]);
+    assert_eq!(adopted_report["unknown"], serde_json::json!([]));
+    assert_eq!(adopted_report["expired"]["objects"], 1, "{adopted_report}");
+    assert_eq!(state_of(env, old["id"].as_str().unwrap()), "deleted");
+    let theirs = listed_by_boto3(backend, "");
+    assert_eq!(
+        theirs["uploads"],
+        serde_json::json!([]),
+        "[{}] aborted",
+        backend.name
+    );
+    assert!(
+        theirs["objects"].get("notes/mine.txt").is_some(),
+        "the user's own stays"
+    );
+    assert!(
+        theirs["objects"]
+            .get(old["key"].as_str().unwrap())
+            .is_none()
+    );
+
+    // The adopted object is an expired link now: a re-issue shares it, nothing uploaded.
+    let list: Vec<Value> = serde_json::from_str(&stdout(&env.run(&["history", "--json"]))).unwrap();
+    let adopted = list
+        .iter()
+        .find(|e| e["key"] == stray_key.as_str())
+        .expect("adopted into the history");
+    assert_eq!(adopted["name"], "from-another-computer.bin");
+    let output = env.run(&["reissue", adopted["id"].as_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let link: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let body = common::http()
+        .get(link["url"].as_str().unwrap())
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert_eq!(body.as_ref(), common::contents(1234, 3).as_slice());
+
+    // Delete the unknown: a fresh stray goes, the user's own stays.
+    let another = format!("{}/x.bin", linkdrop::share::object_key::new_share_id());
+    put(backend, &another, b"x");
+    let last = storage(env, backend, &["--delete-unknown"]);
+    assert_eq!(last["unknown"], serde_json::json!([]));
+    let theirs = listed_by_boto3(backend, "");
+    assert!(theirs["objects"].get(&another).is_none());
+    assert!(theirs["objects"].get("notes/mine.txt").is_some());
+}
+
 scenarios!(
+    scenario_the_storage_view_matches_another_client_and_tidies_only_its_own,
     scenario_expired_links_shared_for_deletion_are_deleted_after_the_grace,
     scenario_a_profile_that_deletes_by_default_and_a_share_that_keeps,
 );

@@ -90,7 +90,7 @@ pub fn list_requests(desktop: State<'_, Desktop>) -> Result<Vec<RequestView>, Ui
             let arrivals = store.files(&request.id).map_err(RequestError::from)?;
             Ok(RequestView {
                 state: request.state(now),
-                max_size_text: requests::page::size_text(request.max_size),
+                max_size_text: linkdrop::system::text::size(request.max_size),
                 accept_text: requests::page::accept_text(&request.accept),
                 arrivals,
                 request,

@@ -72,6 +72,9 @@ pub enum Command {
     Reissue(ReissueArgs),
     /// One page for files shared earlier, by their ids: their links re-issued, nothing uploaded again
     Page(PageArgs),
+    /// What LinkDrop keeps in the bucket: its objects, expired links, unfinished uploads and
+    /// objects this history does not know; and putting it in order
+    Storage(StorageArgs),
     /// Delete a shared object, which kills every link to it (the entry stays, marked revoked)
     Revoke { id: String },
     /// Remove an entry from the history (the object stays unless --delete-object)
@@ -106,6 +109,28 @@ pub struct ReissueArgs {
     /// Print the same JSON object as `share --json`
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StorageArgs {
+    /// Profile to look at (default: the default profile)
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Print one JSON object
+    #[arg(long)]
+    pub json: bool,
+    /// Delete the objects of links that have expired (their entries stay, marked deleted)
+    #[arg(long)]
+    pub delete_expired: bool,
+    /// Abort the unfinished multipart uploads under LinkDrop's prefix
+    #[arg(long)]
+    pub abort_unfinished: bool,
+    /// Delete LinkDrop's objects that this history does not know
+    #[arg(long, conflicts_with = "adopt_unknown")]
+    pub delete_unknown: bool,
+    /// Put LinkDrop's objects that this history does not know into it, as expired links to re-issue
+    #[arg(long)]
+    pub adopt_unknown: bool,
 }
 
 #[derive(Debug, Args)]

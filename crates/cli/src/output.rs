@@ -51,3 +51,92 @@ pub fn say_fields(fields: &[&str]) {
     let fields: Vec<_> = fields.iter().map(|f| for_terminal(f)).collect();
     println!("{}", fields.join("\t"));
 }
+
+/// `linkdrop storage` for a person: what is kept, and the command that tidies each part. Names
+/// and keys go through `for_terminal` (an object key may hold escape codes).
+pub fn storage_report(r: &linkdrop::tidy::StorageReport) -> String {
+    use std::fmt::Write as _;
+    let size = |bytes: u64| linkdrop::system::text::size(bytes);
+    let plural = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let mut out = String::new();
+    let prefix = if r.prefix.is_empty() {
+        "no prefix".to_owned()
+    } else {
+        format!("prefix {:?}", for_terminal(&r.prefix))
+    };
+    let _ = writeln!(
+        out,
+        "Profile {} — bucket {:?} at {} ({prefix})",
+        for_terminal(&r.profile),
+        for_terminal(&r.bucket),
+        for_terminal(&r.endpoint)
+    );
+    let _ = writeln!(
+        out,
+        "  LinkDrop keeps {}, {}",
+        plural(r.linkdrop.objects, "object"),
+        size(r.linkdrop.bytes)
+    );
+    let _ = writeln!(
+        out,
+        "  expired links: {}, {}{}",
+        plural(r.expired.objects, "object"),
+        size(r.expired.bytes),
+        if r.expired.objects > 0 {
+            " — `linkdrop storage --delete-expired`"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "  unfinished uploads: {}{}",
+        r.unfinished.len(),
+        if r.unfinished.is_empty() {
+            ""
+        } else {
+            " — `linkdrop storage --abort-unfinished`"
+        }
+    );
+    for u in &r.unfinished {
+        let what = u
+            .file
+            .as_deref()
+            .map_or_else(|| u.key.clone(), str::to_owned);
+        let at = u
+            .percent
+            .map(|p| format!(" cut short at {p} %"))
+            .unwrap_or_default();
+        let since = u
+            .started_at
+            .map(|t| format!(", started {}", t.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    {}{at}: {} in its parts{since}",
+            for_terminal(&what),
+            size(u.bytes)
+        );
+    }
+    let stray: u64 = r.unknown.iter().map(|o| o.size).sum();
+    let _ = writeln!(
+        out,
+        "  unknown to this history: {}, {}{}",
+        plural(r.unknown.len() as u64, "object"),
+        size(stray),
+        if r.unknown.is_empty() {
+            ""
+        } else {
+            " — `linkdrop storage --adopt-unknown` or `--delete-unknown`"
+        }
+    );
+    if r.others.objects > 0 {
+        let _ = writeln!(
+            out,
+            "  not LinkDrop's (left alone): {}, {}",
+            plural(r.others.objects, "object"),
+            size(r.others.bytes)
+        );
+    }
+    out
+}

@@ -69,6 +69,7 @@ pub fn run(command: Command) -> ExitCode {
             Command::History(args) => history(&context, args),
             Command::Reissue(args) => reissue(&context, args).await,
             Command::Page(args) => page_of(&context, args).await,
+            Command::Storage(args) => storage(&context, args).await,
             Command::Revoke { id } => {
                 finish(linkdrop::pages::revoke(&context, &id).await, "revoked")
             }
@@ -172,7 +173,7 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
             .any(|f| std::fs::canonicalize(&f.file.path).is_ok_and(|p| p == unfinished.path));
         if !shared_now {
             report(format!(
-                "the upload of {} started {} was cut short; `linkdrop share {}` resumes it",
+                "the upload of {} started {} was cut short: `linkdrop share {}` resumes it, `linkdrop storage --abort-unfinished` throws its parts away",
                 unfinished.path.display(),
                 unfinished.started_at.format("%Y-%m-%d %H:%M UTC"),
                 unfinished.path.display()
@@ -372,6 +373,63 @@ async fn sweep(context: &Context) {
             "warning: {} is due for deletion but could not be deleted yet ({why}); LinkDrop tries again next time",
             entry.name
         ));
+    }
+}
+
+/// `linkdrop storage`: the report, or the actions asked for and then the report as it is after.
+async fn storage(context: &Context, args: StorageArgs) -> ExitCode {
+    use linkdrop::tidy;
+    let profile = args.profile.as_deref();
+    let actions: [(bool, &str); 4] = [
+        (args.delete_expired, "deleted the objects of expired links"),
+        (args.abort_unfinished, "aborted unfinished uploads"),
+        (
+            args.delete_unknown,
+            "deleted objects the history did not know",
+        ),
+        (args.adopt_unknown, "adopted objects into the history"),
+    ];
+    let mut failed = false;
+    for (i, (asked, done)) in actions.iter().enumerate() {
+        if !asked {
+            continue;
+        }
+        let outcome = match i {
+            0 => tidy::delete_expired(context, profile).await,
+            1 => tidy::abort_unfinished(context, profile).await,
+            2 => tidy::delete_unknown(context, profile).await,
+            _ => tidy::adopt_unknown(context, profile).await,
+        };
+        match outcome {
+            Ok(outcome) => {
+                report(format!("{done}: {}", outcome.done));
+                for why in &outcome.failed {
+                    report(format!("warning: {why}"));
+                }
+                failed |= !outcome.failed.is_empty();
+            }
+            Err(e) => {
+                report(with_hint(&e));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let shown = match tidy::report(context, profile).await {
+        Ok(shown) => shown,
+        Err(e) => {
+            report(with_hint(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.json {
+        println!("{}", serde_json::to_string(&shown).unwrap_or_default());
+    } else {
+        print!("{}", crate::output::storage_report(&shown));
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

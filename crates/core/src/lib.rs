@@ -14,6 +14,7 @@
 //! - `share`: the pipeline from a file to a link (archive, object keys, secrets);
 //! - `pages`: share pages, several files behind one link;
 //! - `requests`: upload requests, links that let others send files into the bucket;
+//! - `tidy`: what LinkDrop keeps in a bucket (the storage view), and putting it in order;
 //! - `check`: the connection check; `settings`: editing profiles as the window and CLI do;
 //! - `context`: where the files and secrets are, handed to every function above.
 
@@ -30,5 +31,6 @@ pub mod settings;
 pub mod share;
 pub mod storage;
 pub mod system;
+pub mod tidy;
 
 pub use context::Context;

@@ -398,6 +398,15 @@ impl History {
         Ok(due)
     }
 
+    /// Every entry (files, pages and a page's files) in `bucket`, for the storage view.
+    pub fn in_bucket(&self, bucket: &str) -> Result<Vec<HistoryEntry>, HistoryError> {
+        let mut statement = self
+            .db
+            .prepare_cached(&format!("{SELECT} WHERE bucket = ?1"))?;
+        let rows = statement.query_map([bucket], row_to_entry)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// The files of a page, in the order they were shared.
     pub fn page_files(&self, page_id: &str) -> Result<Vec<HistoryEntry>, HistoryError> {
         let mut statement = self

@@ -433,7 +433,7 @@ pub async fn sweep(context: &Context, now: DateTime<Utc>) -> Swept {
         }
     };
     for entry in due {
-        match delete_expired(context, &entry).await {
+        match delete_after_expiry(context, &entry).await {
             Ok(deleted) => {
                 tracing::info!(id = %deleted.id, "deleted after its link expired");
                 swept.deleted.push(deleted);
@@ -447,7 +447,8 @@ pub async fn sweep(context: &Context, now: DateTime<Utc>) -> Swept {
     swept
 }
 
-async fn delete_expired(
+/// Deletes an expired entry's object (a page with its files); the entry stays, marked deleted.
+pub async fn delete_after_expiry(
     context: &Context,
     entry: &HistoryEntry,
 ) -> Result<HistoryEntry, PageError> {

@@ -353,7 +353,7 @@ pub async fn create(
             .expires_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         max_size: spec.max_size,
-        max_size_text: page::size_text(spec.max_size),
+        max_size_text: crate::system::text::size(spec.max_size),
         accept: &spec.accept,
         accept_text: page::accept_text(&spec.accept),
         key_prefix: &inbox,

@@ -50,28 +50,6 @@ pub fn render(data: &PageData<'_>) -> String {
     PAGE.render(data.name, data)
 }
 
-/// "100 MB", "1.5 GB", "500 kB", "900 bytes": decimal units, as the sizes people type (`100M`).
-pub fn size_text(bytes: u64) -> String {
-    const UNITS: [(u64, &str); 4] = [
-        (1_000_000_000_000, "TB"),
-        (1_000_000_000, "GB"),
-        (1_000_000, "MB"),
-        (1_000, "kB"),
-    ];
-    for (unit, name) in UNITS {
-        if bytes >= unit {
-            let whole = bytes / unit;
-            let tenths = (bytes % unit) * 10 / unit;
-            return if tenths == 0 {
-                format!("{whole} {name}")
-            } else {
-                format!("{whole}.{tenths} {name}")
-            };
-        }
-    }
-    format!("{bytes} byte{}", if bytes == 1 { "" } else { "s" })
-}
-
 /// The allowed types in words: "only PDF files", "only images or PDF files".
 pub fn accept_text(accept: &[String]) -> Option<String> {
     if accept.is_empty() {
@@ -108,7 +86,7 @@ mod tests {
             note,
             expires_at: "2026-12-02T05:00:00Z".into(),
             max_size: 100_000_000,
-            max_size_text: size_text(100_000_000),
+            max_size_text: crate::system::text::size(100_000_000),
             accept: &[],
             accept_text: None,
             key_prefix: "requests/r/in/",
@@ -147,10 +125,10 @@ mod tests {
 
     #[test]
     fn sizes_and_types_read_as_people_write_them() {
-        assert_eq!(size_text(100_000_000), "100 MB");
-        assert_eq!(size_text(1_500_000_000), "1.5 GB");
-        assert_eq!(size_text(500_000), "500 kB");
-        assert_eq!(size_text(1), "1 byte");
+        assert_eq!(crate::system::text::size(100_000_000), "100 MB");
+        assert_eq!(crate::system::text::size(1_500_000_000), "1.5 GB");
+        assert_eq!(crate::system::text::size(500_000), "500 kB");
+        assert_eq!(crate::system::text::size(1), "1 byte");
         assert_eq!(
             accept_text(&["application/pdf".into()]).unwrap(),
             "only PDF files"

@@ -17,6 +17,31 @@ pub fn new_share_id() -> String {
     data_encoding::BASE32_DNSSEC.encode(&bytes)
 }
 
+/// What a key under a profile's prefix is, when it has the shape of LinkDrop's own keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape<'a> {
+    /// `<prefix><id>/<name>`: a shared file or a share page.
+    Share { id: &'a str },
+    /// `<prefix>requests/<id>/…`: an upload request's page or an arrival.
+    Request { id: &'a str },
+}
+
+fn is_share_id(text: &str) -> bool {
+    text.len() == 26 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'v'))
+}
+
+/// The shape of `key` if LinkDrop made it under `prefix`; `None` for anything else (the user's own
+/// objects, which LinkDrop never touches).
+pub fn linkdrop_shape<'a>(prefix: &str, key: &'a str) -> Option<Shape<'a>> {
+    let rest = key.strip_prefix(prefix)?;
+    if let Some(request) = rest.strip_prefix("requests/") {
+        let (id, tail) = request.split_once('/')?;
+        return (is_share_id(id) && !tail.is_empty()).then_some(Shape::Request { id });
+    }
+    let (id, name) = rest.split_once('/')?;
+    (is_share_id(id) && !name.is_empty() && !name.contains('/')).then_some(Shape::Share { id })
+}
+
 /// The object key for a shared file.
 pub fn object_key(prefix: &str, share_id: &str, original_name: &str) -> String {
     format!("{prefix}{share_id}/{}", sanitise_name(original_name))
@@ -74,6 +99,34 @@ fn shorten_keeping_extension(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_keys_of_linkdrop_s_own_shape_are_its_own() {
+        let id = new_share_id();
+        let shared = object_key("shares/", &id, "report.pdf");
+        assert_eq!(
+            linkdrop_shape("shares/", &shared),
+            Some(Shape::Share { id: &id })
+        );
+        let request = format!("shares/requests/{id}/in/x.pdf");
+        assert_eq!(
+            linkdrop_shape("shares/", &request),
+            Some(Shape::Request { id: &id })
+        );
+        for theirs in [
+            "shares/holiday/photo.jpg".to_owned(),
+            format!("shares/{id}"),
+            format!("shares/{id}/deeper/file"),
+            format!("other/{id}/report.pdf"),
+            format!("shares/{}/x", id.to_uppercase()),
+            "shares/requests/notes.txt".to_owned(),
+        ] {
+            assert_eq!(linkdrop_shape("shares/", &theirs), None, "{theirs}");
+        }
+        // An empty prefix: the whole bucket, and still only LinkDrop's shape.
+        assert!(linkdrop_shape("", &object_key("", &id, "a")).is_some());
+        assert!(linkdrop_shape("", "backups/2026/db.sql").is_none());
+    }
 
     #[test]
     fn ids_are_unguessable_and_key_safe() {
