@@ -25,6 +25,8 @@ fn main() {
             "page_of_entries",
             "copy_entry_link",
             "page_files",
+            "storage_report",
+            "tidy_storage",
             "revoke_link",
             "forget_link",
             "settings_profiles",

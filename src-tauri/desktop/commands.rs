@@ -416,6 +416,32 @@ pub fn page_files(desktop: State<'_, Desktop>, id: String) -> Result<Vec<History
     linkdrop::pages::page_files(&desktop.context, &id).map_err(UiError::from)
 }
 
+/// What LinkDrop keeps in a profile's bucket (Settings → Storage).
+#[tauri::command]
+pub async fn storage_report(
+    desktop: State<'_, Desktop>,
+    profile: Option<String>,
+) -> Result<linkdrop::tidy::StorageReport, UiError> {
+    linkdrop::tidy::report(&desktop.context, profile.as_deref())
+        .await
+        .map_err(|e| UiError::new(e.code(), e))
+}
+
+/// One action of the storage view; the History follows what it changed.
+#[tauri::command]
+pub async fn tidy_storage(
+    app: AppHandle,
+    desktop: State<'_, Desktop>,
+    profile: Option<String>,
+    action: linkdrop::tidy::TidyAction,
+) -> Result<linkdrop::tidy::TidyOutcome, UiError> {
+    let result = linkdrop::tidy::run(&desktop.context, profile.as_deref(), action)
+        .await
+        .map_err(|e| UiError::new(e.code(), e));
+    notify::history_changed(&app);
+    result
+}
+
 #[tauri::command]
 pub async fn revoke_link(
     app: AppHandle,

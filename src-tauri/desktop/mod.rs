@@ -396,6 +396,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::page_of_entries,
             commands::copy_entry_link,
             commands::page_files,
+            commands::storage_report,
+            commands::tidy_storage,
             commands::set_encrypt_by_default,
             commands::revoke_link,
             commands::forget_link,
@@ -508,6 +510,12 @@ mod bindings {
         check::<super::commands::PageRequest>(&mut stale);
         check::<linkdrop::pages::PageShare>(&mut stale);
         check::<linkdrop::pages::PageFile>(&mut stale);
+        check::<linkdrop::tidy::StorageReport>(&mut stale);
+        check::<linkdrop::tidy::Tally>(&mut stale);
+        check::<linkdrop::tidy::StrayObject>(&mut stale);
+        check::<linkdrop::tidy::UnfinishedUpload>(&mut stale);
+        check::<linkdrop::tidy::TidyAction>(&mut stale);
+        check::<linkdrop::tidy::TidyOutcome>(&mut stale);
         check::<linkdrop::links::history::EntryKind>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ExpiryCheck>(&mut stale);

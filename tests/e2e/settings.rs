@@ -123,3 +123,51 @@ async fn profiles_are_checked_added_and_removed_from_the_window() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// Settings → Storage against the real embedded store: what is kept and what expired are
+/// counted as the store holds them, an expired link's file goes with its button after a
+/// confirmation, and the history follows.
+#[tokio::test]
+async fn the_storage_view_counts_what_the_store_keeps_and_tidies_it() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    let file = app.dir().join("old notes.txt");
+    std::fs::write(&file, b"expired soon").unwrap();
+    let out = app.cli(&["share", file.to_str().unwrap(), "--expires", "1s", "--json"]);
+    let share: Value = serde_json::from_str(out.trim()).unwrap();
+    let kept = app.dir().join("kept.txt");
+    std::fs::write(&kept, b"still shared").unwrap();
+    app.cli(&["share", kept.to_str().unwrap(), "--expires", "1h", "--json"]);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    click(&app, "button[role='tab'][data-view='settings']").await;
+    click(&app, "[data-action='look']").await;
+    let kept_text = app.wait_for_text("[data-figure='kept']", "2 objects").await;
+    assert!(kept_text.contains("24 B"), "{kept_text}");
+    app.wait_for_text("[data-figure='expired']", "1 object, 12 B")
+        .await;
+    click(&app, "[data-action='delete-expired']").await;
+    click(&app, "dialog[open] [data-confirm]").await;
+    app.wait_for_text("[data-figure='expired']", "0 objects")
+        .await;
+    app.wait_for_text("[data-figure='kept']", "1 object, 12 B")
+        .await;
+    let list: Value = serde_json::from_str(&app.cli(&["history", "--json"])).unwrap();
+    let entry = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == share["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(entry["state"], "deleted");
+    let status = reqwest::get(share["url"].as_str().unwrap())
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert!(matches!(status, 403 | 404), "{status}");
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

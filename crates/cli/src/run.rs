@@ -380,29 +380,20 @@ async fn sweep(context: &Context) {
 async fn storage(context: &Context, args: StorageArgs) -> ExitCode {
     use linkdrop::tidy;
     let profile = args.profile.as_deref();
-    let actions: [(bool, &str); 4] = [
-        (args.delete_expired, "deleted the objects of expired links"),
-        (args.abort_unfinished, "aborted unfinished uploads"),
-        (
-            args.delete_unknown,
-            "deleted objects the history did not know",
-        ),
-        (args.adopt_unknown, "adopted objects into the history"),
+    let actions = [
+        (args.delete_expired, tidy::TidyAction::DeleteExpired),
+        (args.abort_unfinished, tidy::TidyAction::AbortUnfinished),
+        (args.delete_unknown, tidy::TidyAction::DeleteUnknown),
+        (args.adopt_unknown, tidy::TidyAction::AdoptUnknown),
     ];
     let mut failed = false;
-    for (i, (asked, done)) in actions.iter().enumerate() {
+    for (asked, action) in actions {
         if !asked {
             continue;
         }
-        let outcome = match i {
-            0 => tidy::delete_expired(context, profile).await,
-            1 => tidy::abort_unfinished(context, profile).await,
-            2 => tidy::delete_unknown(context, profile).await,
-            _ => tidy::adopt_unknown(context, profile).await,
-        };
-        match outcome {
+        match tidy::run(context, profile, action).await {
             Ok(outcome) => {
-                report(format!("{done}: {}", outcome.done));
+                report(format!("{}: {}", action.done(), outcome.done));
                 for why in &outcome.failed {
                     report(format!("warning: {why}"));
                 }

@@ -24,6 +24,9 @@ import type { HistoryCounts } from './bindings/HistoryCounts';
 import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
 import type { PageShare } from './bindings/PageShare';
+import type { StorageReport } from './bindings/StorageReport';
+import type { TidyAction } from './bindings/TidyAction';
+import type { TidyOutcome } from './bindings/TidyOutcome';
 import type { HistoryPage } from './bindings/HistoryPage';
 import type { LinkState } from './bindings/LinkState';
 import type { ProfileForm } from './bindings/ProfileForm';
@@ -76,6 +79,9 @@ export type {
   ShareRequest,
   PageRequest,
   PageShare,
+  StorageReport,
+  TidyAction,
+  TidyOutcome,
   UiError,
 };
 
@@ -405,4 +411,14 @@ export function listenWhileMounted(
     live = false;
     if (stop !== null) quietly(stop);
   };
+}
+
+/** What LinkDrop keeps in a profile's bucket: its objects, expired links, unfinished uploads. */
+export function storageReport(profile: string | null): Promise<StorageReport> {
+  return invoke<StorageReport>('storage_report', { profile });
+}
+
+/** One action of the storage view (delete expired, abort unfinished, adopt or delete unknown). */
+export function tidyStorage(profile: string | null, action: TidyAction): Promise<TidyOutcome> {
+  return invoke<TidyOutcome>('tidy_storage', { profile, action });
 }

@@ -25,6 +25,8 @@ import type {
   HistoryFilter,
   PageShare,
   ProfileList,
+  StorageReport,
+  TidyAction,
   Share,
   ShareEvent,
   ShareRequest,
@@ -424,6 +426,8 @@ export type BackendOptions = {
   check?: (form: ProfileForm, secret: SecretChange) => CheckReport;
   /** The upload requests, newest first; the fake changes them as the real backend would. */
   requests?: RequestView[];
+  /** What storage_report answers; tidy_storage empties the part it tidies. */
+  storage?: StorageReport;
 };
 
 export type Backend = {
@@ -678,6 +682,30 @@ export function mockBackend(options: BackendOptions = {}): Backend {
             warnings: [],
           };
           return share;
+        }
+        case 'storage_report': {
+          if (options.storage === undefined) throw { code: 'storage', message: 'no bucket' };
+          return structuredClone(options.storage);
+        }
+        case 'tidy_storage': {
+          const report = options.storage;
+          if (report === undefined) throw { code: 'storage', message: 'no bucket' };
+          const action = args.action as TidyAction;
+          let done = 0;
+          if (action === 'delete_expired') {
+            done = report.expired_ids.length;
+            report.linkdrop.objects -= report.expired.objects;
+            report.linkdrop.bytes -= report.expired.bytes;
+            report.expired = { objects: 0, bytes: 0 };
+            report.expired_ids = [];
+          } else if (action === 'abort_unfinished') {
+            done = report.unfinished.length;
+            report.unfinished = [];
+          } else {
+            done = report.unknown.length;
+            report.unknown = [];
+          }
+          return { done, failed: [] };
         }
         case 'page_files':
           return onPages.get(args.id as string) ?? [];

@@ -342,6 +342,43 @@ async fn report_for(context: &Context, session: &Session) -> Result<StorageRepor
     Ok(report)
 }
 
+/// One action of the storage view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export_to = "TidyAction.ts")]
+pub enum TidyAction {
+    DeleteExpired,
+    AbortUnfinished,
+    AdoptUnknown,
+    DeleteUnknown,
+}
+
+impl TidyAction {
+    /// What it did, for a report: "deleted the objects of expired links: 3".
+    pub fn done(self) -> &'static str {
+        match self {
+            TidyAction::DeleteExpired => "deleted the objects of expired links",
+            TidyAction::AbortUnfinished => "aborted unfinished uploads",
+            TidyAction::AdoptUnknown => "adopted objects into the history",
+            TidyAction::DeleteUnknown => "deleted objects the history did not know",
+        }
+    }
+}
+
+/// Carries out `action` on `profile`'s bucket (the default profile's when `None`).
+pub async fn run(
+    context: &Context,
+    profile: Option<&str>,
+    action: TidyAction,
+) -> Result<TidyOutcome, TidyError> {
+    match action {
+        TidyAction::DeleteExpired => delete_expired(context, profile).await,
+        TidyAction::AbortUnfinished => abort_unfinished(context, profile).await,
+        TidyAction::AdoptUnknown => adopt_unknown(context, profile).await,
+        TidyAction::DeleteUnknown => delete_unknown(context, profile).await,
+    }
+}
+
 /// What an action did.
 #[derive(Debug, Default, Serialize, ts_rs::TS)]
 #[ts(export_to = "TidyOutcome.ts")]
