@@ -406,6 +406,119 @@ fn scenario_the_storage_view_matches_another_client_and_tidies_only_its_own(
     assert!(theirs["objects"].get("notes/mine.txt").is_some());
 }
 
+/// The backstop in the bucket, on SeaweedFS (which keeps lifecycle configuration): LinkDrop's rule
+/// is shown before it is installed, read back from the server after, installed once however often
+/// asked, and a rule the bucket had already stays exactly as it was.
+#[test]
+fn the_lifecycle_rule_is_merged_with_the_bucket_s_own_and_read_back() {
+    use aws_sdk_s3::types::{
+        BucketLifecycleConfiguration, ExpirationStatus, LifecycleExpiration, LifecycleRule,
+        LifecycleRuleFilter,
+    };
+    let env = TestEnv::new();
+    let backend = Backend::seaweedfs(&env);
+    let foreign = LifecycleRule::builder()
+        .id("their-logs")
+        .status(ExpirationStatus::Enabled)
+        .filter(LifecycleRuleFilter::builder().prefix("logs/").build())
+        .expiration(LifecycleExpiration::builder().days(30).build())
+        .build()
+        .unwrap();
+    let rules_on_server = || {
+        let (client, bucket) = (backend.client(), backend.bucket.clone());
+        common::block_on(async move {
+            client
+                .get_bucket_lifecycle_configuration()
+                .bucket(bucket)
+                .send()
+                .await
+                .unwrap()
+                .rules()
+                .to_vec()
+        })
+    };
+    {
+        let (client, bucket, rule) = (backend.client(), backend.bucket.clone(), foreign.clone());
+        common::block_on(async move {
+            client
+                .put_bucket_lifecycle_configuration()
+                .bucket(bucket)
+                .lifecycle_configuration(
+                    BucketLifecycleConfiguration::builder()
+                        .rules(rule)
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    let shown = env.run(&["storage", "--lifecycle", "--profile", &backend.profile]);
+    let text = stdout(&shown);
+    assert!(text.contains("not installed"), "{text}");
+    assert!(
+        text.contains("<ID>linkdrop-abort-unfinished</ID>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("<DaysAfterInitiation>7</DaysAfterInitiation>"),
+        "{text}"
+    );
+    assert!(text.contains("their-logs"), "{text}");
+    assert_eq!(
+        rules_on_server(),
+        vec![foreign.clone()],
+        "showing changes nothing"
+    );
+
+    for _ in 0..2 {
+        let output = env.run(&[
+            "storage",
+            "--install-lifecycle",
+            "--json",
+            "--profile",
+            &backend.profile,
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let plan: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+        assert_eq!(plan["installed"], true, "{plan}");
+        assert_eq!(plan["others"], serde_json::json!(["their-logs"]));
+    }
+    let rules = rules_on_server();
+    assert_eq!(rules.len(), 2, "installed once: {rules:?}");
+    assert!(
+        rules.contains(&foreign),
+        "the bucket's own rule is unchanged: {rules:?}"
+    );
+    let ours = rules
+        .iter()
+        .find(|r| r.id() == Some("linkdrop-abort-unfinished"))
+        .expect("read back from the server");
+    assert_eq!(
+        ours.abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation()),
+        Some(7)
+    );
+    assert_eq!(ours.filter().and_then(|f| f.prefix()), Some(""));
+
+    // The embedded store: no rule to install, and it says why.
+    let local = Backend::embedded(&env);
+    let output = env.run(&[
+        "storage",
+        "--install-lifecycle",
+        "--profile",
+        &local.profile,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("needs no rule"),
+        "{}",
+        stdout(&output)
+    );
+}
+
 scenarios!(
     scenario_the_storage_view_matches_another_client_and_tidies_only_its_own,
     scenario_expired_links_shared_for_deletion_are_deleted_after_the_grace,

@@ -131,6 +131,13 @@ pub struct StorageArgs {
     /// Put LinkDrop's objects that this history does not know into it, as expired links to re-issue
     #[arg(long)]
     pub adopt_unknown: bool,
+    /// Show the lifecycle rules LinkDrop would add to the bucket (a backstop that aborts unfinished
+    /// uploads even when no LinkDrop runs), and whether they are there
+    #[arg(long)]
+    pub lifecycle: bool,
+    /// Add those rules to the bucket, beside its own (which stay as they are)
+    #[arg(long)]
+    pub install_lifecycle: bool,
 }
 
 #[derive(Debug, Args)]

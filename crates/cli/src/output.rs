@@ -140,3 +140,39 @@ pub fn storage_report(r: &linkdrop::tidy::StorageReport) -> String {
     }
     out
 }
+
+/// `linkdrop storage --lifecycle` for a person: the exact rules, and where they stand.
+pub fn lifecycle_plan(
+    plan: &linkdrop::tidy::lifecycle::LifecyclePlan,
+    installed_now: bool,
+) -> String {
+    if !plan.supported {
+        return format!(
+            "Bucket {:?}: {}\n",
+            for_terminal(&plan.bucket),
+            plan.note.as_deref().unwrap_or("no lifecycle rules here")
+        );
+    }
+    let state = match (plan.installed, installed_now) {
+        (true, true) => "installed; the server now keeps them",
+        (true, false) => "already installed",
+        (false, _) => "not installed: `linkdrop storage --install-lifecycle` adds them",
+    };
+    let others = if plan.others.is_empty() {
+        "the bucket has no rules of its own".to_owned()
+    } else {
+        format!(
+            "the bucket's own rules stay as they are: {}",
+            plan.others
+                .iter()
+                .map(|id| for_terminal(id).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    format!(
+        "Bucket {:?}: LinkDrop's lifecycle rules, {state}; {others}.\n{}\n",
+        for_terminal(&plan.bucket),
+        plan.rules
+    )
+}

@@ -380,6 +380,30 @@ async fn sweep(context: &Context) {
 async fn storage(context: &Context, args: StorageArgs) -> ExitCode {
     use linkdrop::tidy;
     let profile = args.profile.as_deref();
+    if args.lifecycle || args.install_lifecycle {
+        let plan = if args.install_lifecycle {
+            tidy::lifecycle::install(context, profile).await
+        } else {
+            tidy::lifecycle::plan(context, profile).await
+        };
+        return match plan {
+            Ok(plan) if args.json => {
+                println!("{}", serde_json::to_string(&plan).unwrap_or_default());
+                ExitCode::SUCCESS
+            }
+            Ok(plan) => {
+                print!(
+                    "{}",
+                    crate::output::lifecycle_plan(&plan, args.install_lifecycle)
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                report(with_hint(&e));
+                ExitCode::FAILURE
+            }
+        };
+    }
     let actions = [
         (args.delete_expired, tidy::TidyAction::DeleteExpired),
         (args.abort_unfinished, tidy::TidyAction::AbortUnfinished),

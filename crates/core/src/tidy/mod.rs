@@ -12,6 +12,8 @@
 //! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
 //! `links`, `share`, `pages`, `requests` (`tests/architecture.rs` holds it).
 
+pub mod lifecycle;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
