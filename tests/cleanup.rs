@@ -55,6 +55,10 @@ fn scenario_expired_links_shared_for_deletion_are_deleted_after_the_grace(
     let deletes =
         chrono::DateTime::parse_from_rfc3339(gone["deletes_at"].as_str().unwrap()).unwrap();
     assert_eq!((deletes - expires).num_seconds(), 1, "the grace: {gone}");
+    assert!(
+        gone["key"].as_str().unwrap().starts_with("expire-1d/"),
+        "in the folder of its days: {gone}"
+    );
     let kept = share(env, backend, &[&kept], DELETE_SOON).remove(0);
     let plain = share(env, backend, &[&plain], &["--expires", "2s"]).remove(0);
     assert!(plain.get("deletes_at").is_none(), "{plain}");
@@ -144,6 +148,32 @@ fn scenario_a_profile_that_deletes_by_default_and_a_share_that_keeps(
     let kept = env.file("kept.txt", b"kept by the share's word");
     let by_default = share(env, backend, &[&by_default], &["--expires", "1s"]).remove(0);
     assert!(by_default.get("deletes_at").is_some(), "{by_default}");
+    // Re-issued for longer than its folder of days lasts: cut to the lifecycle's day, and said.
+    let long = env.file("long.txt", b"a week asked");
+    let long = share(env, backend, &[&long], &["--expires", "1h"]).remove(0);
+    assert!(
+        long["key"].as_str().unwrap().starts_with("expire-1d/"),
+        "{long}"
+    );
+    let output = env.run(&[
+        "reissue",
+        long["id"].as_str().unwrap(),
+        "--expires",
+        "7d",
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let again: Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    let end = chrono::DateTime::parse_from_rfc3339(again["expires_at"].as_str().unwrap()).unwrap();
+    let left = end.to_utc() - chrono::Utc::now();
+    assert!(
+        left <= chrono::TimeDelta::days(1) && left > chrono::TimeDelta::hours(23),
+        "{again}"
+    );
+    assert!(
+        again["warnings"].to_string().contains("lifecycle rule"),
+        "{again}"
+    );
     let kept = share(
         env,
         backend,
@@ -467,6 +497,9 @@ fn the_lifecycle_rule_is_merged_with_the_bucket_s_own_and_read_back() {
         "{text}"
     );
     assert!(text.contains("their-logs"), "{text}");
+    assert!(text.contains("<ID>linkdrop-expire-8d</ID>"), "{text}");
+    assert!(text.contains("<Prefix>expire-8d/</Prefix>"), "{text}");
+    assert!(text.contains("<Days>8</Days>"), "{text}");
     assert_eq!(
         rules_on_server(),
         vec![foreign.clone()],
@@ -487,7 +520,13 @@ fn the_lifecycle_rule_is_merged_with_the_bucket_s_own_and_read_back() {
         assert_eq!(plan["others"], serde_json::json!(["their-logs"]));
     }
     let rules = rules_on_server();
-    assert_eq!(rules.len(), 2, "installed once: {rules:?}");
+    assert_eq!(rules.len(), 1 + 1 + 15, "installed once: {rules:?}");
+    let eight = rules
+        .iter()
+        .find(|r| r.id() == Some("linkdrop-expire-8d"))
+        .expect("the 8-day folder's rule");
+    assert_eq!(eight.expiration().and_then(|e| e.days()), Some(8));
+    assert_eq!(eight.filter().and_then(|f| f.prefix()), Some("expire-8d/"));
     assert!(
         rules.contains(&foreign),
         "the bucket's own rule is unchanged: {rules:?}"

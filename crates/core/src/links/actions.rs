@@ -184,6 +184,34 @@ fn is_missing(err: &StorageError) -> bool {
     )
 }
 
+/// A share to be deleted lives in a folder of days (`storage::folders`) that the bucket's
+/// lifecycle rule, once installed, empties that many days after each object was written: a
+/// re-issued link never outlasts it, and says so when it is cut short.
+pub fn lifecycle_cap(
+    entry: &HistoryEntry,
+    expiry: Expiry,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Expiry, Option<String>), LedgerError> {
+    let Some(days) = crate::storage::folders::expire_days(&entry.key) else {
+        return Ok((expiry, None));
+    };
+    let end = entry.created_at + chrono::TimeDelta::days(i64::try_from(days).unwrap_or(0));
+    let left = u64::try_from((end - now).num_seconds()).unwrap_or(0);
+    if expiry.as_secs() <= left {
+        return Ok((expiry, None));
+    }
+    let until = end.format("%Y-%m-%d %H:%M UTC");
+    let capped = Expiry::from_secs(left).map_err(|_| LedgerError::Deleted {
+        name: entry.name.clone(),
+    })?;
+    Ok((
+        capped,
+        Some(format!(
+            "it was shared to be deleted: the bucket's lifecycle rule may delete it from {until}, so the link lasts until then"
+        )),
+    ))
+}
+
 /// A fresh link to the same object, after checking it is still there and unchanged.
 pub async fn reissue(
     context: &Context,
@@ -228,6 +256,7 @@ pub async fn reissue(
         });
     }
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let (expiry, capped) = lifecycle_cap(&entry, expiry, chrono::Utc::now())?;
     // An encrypted object's link names it as its object is named: nothing about the file.
     let signed_name = if entry.encrypted {
         crate::storage::encrypt::ENCRYPTED_NAME
@@ -258,7 +287,7 @@ pub async fn reissue(
         deletes_at: entry
             .deletes_at
             .map(|at| link.expires_at + (at - entry.expires_at)),
-        warnings: link.warnings,
+        warnings: capped.into_iter().chain(link.warnings).collect(),
     })
 }
 

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 pub use actions::{
-    LedgerError, Unreachable, delete_expired, forget, is_new_user, record, reissue, revoke,
-    session_for,
+    LedgerError, Unreachable, delete_expired, forget, is_new_user, lifecycle_cap, record, reissue,
+    revoke, session_for,
 };
 use history::{History, HistoryError};
 

@@ -310,7 +310,15 @@ async fn publish(
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let title = title(&names);
     let id = crate::share::object_key::new_share_id();
-    let key = format!("{}{id}/index.html", session.profile.prefix);
+    let folder = if session.profile.delete_after_expiry {
+        crate::share::object_key::expiring_prefix(
+            &session.profile.prefix,
+            expiry.as_secs() + session.profile.grace_or_default().as_secs(),
+        )
+    } else {
+        session.profile.prefix.clone()
+    };
+    let key = format!("{folder}{id}/index.html");
     let bucket = session.bucket();
     // The page shows the files' expiry: the earliest, if temporary credentials cut one short.
     let files_end = shares
@@ -667,6 +675,8 @@ pub async fn reissue(
     let files_end = files_end.ok_or(PageError::NoFiles)?;
     let session = crate::links::session_for(context, &page, String::new()).await?;
     let expiry = expiry.unwrap_or_else(|| session.profile.expiry_or_default());
+    let (expiry, capped) = crate::links::lifecycle_cap(&page, expiry, Utc::now())?;
+    warnings.extend(capped);
     let bucket = session.bucket();
     let secret = page_key(context, id).await;
     // The page as it is, with its files' new links and end: an encrypted page's sealed list stays

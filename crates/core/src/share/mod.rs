@@ -567,7 +567,15 @@ async fn share_file_as(
         Some((unfinished, _)) => (unfinished.share_id.clone(), unfinished.key.clone()),
         None => {
             let id = object_key::new_share_id();
-            let key = object_key::object_key(&session.profile.prefix, &id, stored_name);
+            let folder = if session.profile.delete_after_expiry {
+                object_key::expiring_prefix(
+                    &session.profile.prefix,
+                    expiry.as_secs() + session.profile.grace_or_default().as_secs(),
+                )
+            } else {
+                session.profile.prefix.clone()
+            };
+            let key = object_key::object_key(&folder, &id, stored_name);
             (id, key)
         }
     };

@@ -17,6 +17,8 @@ pub fn new_share_id() -> String {
     data_encoding::BASE32_DNSSEC.encode(&bytes)
 }
 
+pub use crate::storage::folders::{MAX_EXPIRE_DAYS, expire_days, expiring_prefix};
+
 /// What a key under a profile's prefix is, when it has the shape of LinkDrop's own keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape<'a> {
@@ -33,7 +35,16 @@ fn is_share_id(text: &str) -> bool {
 /// The shape of `key` if LinkDrop made it under `prefix`; `None` for anything else (the user's own
 /// objects, which LinkDrop never touches).
 pub fn linkdrop_shape<'a>(prefix: &str, key: &'a str) -> Option<Shape<'a>> {
-    let rest = key.strip_prefix(prefix)?;
+    let mut rest = key.strip_prefix(prefix)?;
+    // A share to be deleted lives in its folder of days.
+    if let Some(after) = rest.strip_prefix("expire-")
+        && let Some((days, tail)) = after.split_once("d/")
+        && days
+            .parse::<u64>()
+            .is_ok_and(|d| (1..=MAX_EXPIRE_DAYS).contains(&d))
+    {
+        rest = tail;
+    }
     if let Some(request) = rest.strip_prefix("requests/") {
         let (id, tail) = request.split_once('/')?;
         return (is_share_id(id) && !tail.is_empty()).then_some(Shape::Request { id });
@@ -123,6 +134,18 @@ mod tests {
         ] {
             assert_eq!(linkdrop_shape("shares/", &theirs), None, "{theirs}");
         }
+        let expiring = format!("{}{id}/a.txt", expiring_prefix("shares/", 3600));
+        assert_eq!(expiring, format!("shares/expire-1d/{id}/a.txt"));
+        assert_eq!(
+            linkdrop_shape("shares/", &expiring),
+            Some(Shape::Share { id: &id })
+        );
+        assert_eq!(expire_days(&expiring), Some(1));
+        assert_eq!(expire_days(&shared), None);
+        // 7 days and an hour of grace: 8 whole days; never more than the folders there are.
+        assert!(expiring_prefix("", 7 * 86_400 + 3600).ends_with("expire-8d/"));
+        assert!(expiring_prefix("", u64::MAX).ends_with("expire-15d/"));
+        assert_eq!(linkdrop_shape("", &format!("expire-99d/{id}/a")), None);
         // An empty prefix: the whole bucket, and still only LinkDrop's shape.
         assert!(linkdrop_shape("", &object_key("", &id, "a")).is_some());
         assert!(linkdrop_shape("", "backups/2026/db.sql").is_none());

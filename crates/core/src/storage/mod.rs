@@ -8,6 +8,7 @@
 
 pub mod content_disposition;
 pub mod encrypt;
+pub mod folders;
 pub mod journal;
 pub mod post_policy;
 pub mod presign;

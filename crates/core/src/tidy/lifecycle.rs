@@ -3,19 +3,25 @@
 //! with the bucket's configuration: rules LinkDrop did not write (their ids do not start with
 //! `linkdrop-`) are put back exactly as they were.
 //!
-//! Today one rule: `linkdrop-abort-unfinished` aborts a multipart upload under LinkDrop's prefix a
-//! week after it began (as long as LinkDrop itself keeps one to resume), so parts cut short never
-//! stay billed for good. The embedded store needs none: LinkDrop is the store, and aborts and
-//! deletes by itself.
+//! - `linkdrop-abort-unfinished` aborts a multipart upload under LinkDrop's prefix a week after
+//!   it began (as long as LinkDrop itself keeps one to resume), so parts cut short never stay
+//!   billed for good.
+//! - `linkdrop-expire-<N>d` (N = 1 to 15) deletes what is in `<prefix>expire-<N>d/` N days after
+//!   it was written: shares to be deleted once their link expired go in the folder of the whole
+//!   days they must live (S3 counts lifecycle expiry in days), so the bucket deletes them even if
+//!   LinkDrop never runs again, and never before their link and grace are over.
+//!
+//! The embedded store needs none: LinkDrop is the store, and aborts and deletes by itself.
 
 use aws_sdk_s3::types::{
-    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus, LifecycleRule,
-    LifecycleRuleFilter,
+    AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
+    LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
 };
 use serde::Serialize;
 
 use super::TidyError;
 use crate::Context;
+use crate::share::object_key;
 use crate::storage::Bucket;
 use crate::storage::session::Session;
 
@@ -42,7 +48,25 @@ pub struct LifecyclePlan {
 }
 
 fn our_rules(session: &Session) -> Vec<LifecycleRule> {
-    vec![
+    let prefix = &session.profile.prefix;
+    let expiring = (1..=object_key::MAX_EXPIRE_DAYS).map(|days| {
+        LifecycleRule::builder()
+            .id(format!("{RULE_PREFIX}expire-{days}d"))
+            .status(ExpirationStatus::Enabled)
+            .filter(
+                LifecycleRuleFilter::builder()
+                    .prefix(format!("{prefix}expire-{days}d/"))
+                    .build(),
+            )
+            .expiration(
+                LifecycleExpiration::builder()
+                    .days(i32::try_from(days).unwrap_or(i32::MAX))
+                    .build(),
+            )
+            .build()
+            .expect("a rule with a status")
+    });
+    let mut rules = vec![
         LifecycleRule::builder()
             .id(format!("{RULE_PREFIX}abort-unfinished"))
             .status(ExpirationStatus::Enabled)
@@ -58,7 +82,9 @@ fn our_rules(session: &Session) -> Vec<LifecycleRule> {
             )
             .build()
             .expect("a rule with a status"),
-    ]
+    ];
+    rules.extend(expiring);
+    rules
 }
 
 /// The rules as the S3 API carries them, for a person to read before saying yes.
@@ -71,6 +97,11 @@ fn as_xml(rules: &[LifecycleRule]) -> String {
             crate::system::html::escape(rule.id().unwrap_or_default()),
             crate::system::html::escape(prefix)
         ));
+        if let Some(days) = rule.expiration().and_then(|e| e.days()) {
+            out.push_str(&format!(
+                "    <Expiration><Days>{days}</Days></Expiration>\n"
+            ));
+        }
         if let Some(abort) = rule.abort_incomplete_multipart_upload() {
             out.push_str(&format!(
                 "    <AbortIncompleteMultipartUpload><DaysAfterInitiation>{}</DaysAfterInitiation></AbortIncompleteMultipartUpload>\n",
