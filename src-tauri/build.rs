@@ -27,6 +27,8 @@ fn main() {
             "page_files",
             "storage_report",
             "tidy_storage",
+            "lifecycle_plan",
+            "install_lifecycle",
             "revoke_link",
             "forget_link",
             "settings_profiles",

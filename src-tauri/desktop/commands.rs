@@ -427,6 +427,28 @@ pub async fn storage_report(
         .map_err(|e| UiError::new(e.code(), e))
 }
 
+/// The lifecycle rules LinkDrop would add to the bucket, exactly, and whether they are there.
+#[tauri::command]
+pub async fn lifecycle_plan(
+    desktop: State<'_, Desktop>,
+    profile: Option<String>,
+) -> Result<linkdrop::tidy::lifecycle::LifecyclePlan, UiError> {
+    linkdrop::tidy::lifecycle::plan(&desktop.context, profile.as_deref())
+        .await
+        .map_err(|e| UiError::new(e.code(), e))
+}
+
+/// Adds LinkDrop's lifecycle rules beside the bucket's own, once the user saw them and said yes.
+#[tauri::command]
+pub async fn install_lifecycle(
+    desktop: State<'_, Desktop>,
+    profile: Option<String>,
+) -> Result<linkdrop::tidy::lifecycle::LifecyclePlan, UiError> {
+    linkdrop::tidy::lifecycle::install(&desktop.context, profile.as_deref())
+        .await
+        .map_err(|e| UiError::new(e.code(), e))
+}
+
 /// One action of the storage view; the History follows what it changed.
 #[tauri::command]
 pub async fn tidy_storage(

@@ -398,6 +398,8 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::page_files,
             commands::storage_report,
             commands::tidy_storage,
+            commands::lifecycle_plan,
+            commands::install_lifecycle,
             commands::set_encrypt_by_default,
             commands::revoke_link,
             commands::forget_link,
@@ -516,6 +518,7 @@ mod bindings {
         check::<linkdrop::tidy::UnfinishedUpload>(&mut stale);
         check::<linkdrop::tidy::TidyAction>(&mut stale);
         check::<linkdrop::tidy::TidyOutcome>(&mut stale);
+        check::<linkdrop::tidy::lifecycle::LifecyclePlan>(&mut stale);
         check::<linkdrop::links::history::EntryKind>(&mut stale);
         check::<super::commands::AppInfo>(&mut stale);
         check::<super::commands::ExpiryCheck>(&mut stale);

@@ -168,6 +168,10 @@ async fn the_storage_view_counts_what_the_store_keeps_and_tidies_it() {
         .as_u16();
     assert!(matches!(status, 403 | 404), "{status}");
 
+    // The embedded store takes no lifecycle rules, and needs none: the window says so.
+    click(&app, "[data-action='lifecycle']").await;
+    app.wait_for_text("[data-lifecycle]", "needs no rule").await;
+
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }

@@ -25,6 +25,7 @@ import type { HistoryEntry } from './bindings/HistoryEntry';
 import type { HistoryFilter } from './bindings/HistoryFilter';
 import type { PageShare } from './bindings/PageShare';
 import type { StorageReport } from './bindings/StorageReport';
+import type { LifecyclePlan } from './bindings/LifecyclePlan';
 import type { TidyAction } from './bindings/TidyAction';
 import type { TidyOutcome } from './bindings/TidyOutcome';
 import type { HistoryPage } from './bindings/HistoryPage';
@@ -80,6 +81,7 @@ export type {
   PageRequest,
   PageShare,
   StorageReport,
+  LifecyclePlan,
   TidyAction,
   TidyOutcome,
   UiError,
@@ -421,4 +423,14 @@ export function storageReport(profile: string | null): Promise<StorageReport> {
 /** One action of the storage view (delete expired, abort unfinished, adopt or delete unknown). */
 export function tidyStorage(profile: string | null, action: TidyAction): Promise<TidyOutcome> {
   return invoke<TidyOutcome>('tidy_storage', { profile, action });
+}
+
+/** The lifecycle rules LinkDrop would add to the bucket (the exact S3 XML), and where they stand. */
+export function lifecyclePlan(profile: string | null): Promise<LifecyclePlan> {
+  return invoke<LifecyclePlan>('lifecycle_plan', { profile });
+}
+
+/** Adds them beside the bucket's own rules, which stay as they are. */
+export function installLifecycle(profile: string | null): Promise<LifecyclePlan> {
+  return invoke<LifecyclePlan>('install_lifecycle', { profile });
 }

@@ -707,6 +707,16 @@ export function mockBackend(options: BackendOptions = {}): Backend {
           }
           return { done, failed: [] };
         }
+        case 'lifecycle_plan':
+        case 'install_lifecycle':
+          return {
+            bucket: 'b',
+            supported: true,
+            note: null,
+            rules: '<LifecycleConfiguration>…</LifecycleConfiguration>',
+            installed: cmd === 'install_lifecycle',
+            others: ['their-logs'],
+          };
         case 'page_files':
           return onPages.get(args.id as string) ?? [];
         case 'copy_entry_link':

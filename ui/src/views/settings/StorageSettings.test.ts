@@ -64,6 +64,23 @@ describe('StorageSettings', () => {
     ]);
   });
 
+  it('shows the exact lifecycle rules and adds them only after a yes', async () => {
+    const backend = mockBackend({ storage: report() });
+    render(StorageSettings, { profiles: ['work'], initial: 'work' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Backstop in the bucket…' }));
+    const rules = await screen.findByLabelText('The rules, exactly');
+    expect(rules).toHaveTextContent('<LifecycleConfiguration>');
+    expect(screen.getByText(/their-logs\) stay as they are/)).toBeInTheDocument();
+    await fireEvent.click(screen.getByRole('button', { name: 'Add these rules to the bucket…' }));
+    expect(backend.callsOf('install_lifecycle')).toHaveLength(0);
+    const dialog = document.querySelector('dialog[open]') as HTMLElement;
+    await fireEvent.click(within(dialog).getByRole('button', { name: 'Add the rules' }));
+    await waitFor(() =>
+      expect(screen.getByRole('status')).toHaveTextContent('The rules are in the bucket'),
+    );
+    expect(backend.callsOf('install_lifecycle')[0]?.args).toEqual({ profile: 'work' });
+  });
+
   it('says why the bucket could not be read', async () => {
     mockBackend();
     render(StorageSettings, { profiles: ['work'], initial: 'work' });
