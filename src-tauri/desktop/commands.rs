@@ -394,20 +394,9 @@ pub async fn copy_entry_link(
     desktop: State<'_, Desktop>,
     id: String,
 ) -> Result<(), UiError> {
-    let entry = linkdrop::links::history(&desktop.context.paths)
-        .and_then(|h| h.get(&id))
-        .map_err(history_error)?;
-    let link = linkdrop::pages::link_of(&desktop.context, &entry)
+    let link = linkdrop::pages::link_of(&desktop.context, &id)
         .await
-        .ok_or_else(|| {
-            UiError::new(
-                ErrorCode::NoSecret,
-                format!(
-                    "the key of {} is not on this computer, so its link cannot be copied whole: share the files again",
-                    entry.name
-                ),
-            )
-        })?;
+        .map_err(UiError::from)?;
     notify::copy(&app, &link).map_err(|e| UiError::new(ErrorCode::Clipboard, e))
 }
 

@@ -49,6 +49,10 @@ pub enum PageError {
     NoFiles,
     #[error("{detail}")]
     NotForAPage { detail: String },
+    #[error(
+        "the key of {name} is not on this computer, so its link cannot be given whole: share the files again"
+    )]
+    NoKey { name: String },
 }
 
 impl Coded for PageError {
@@ -60,6 +64,7 @@ impl Coded for PageError {
             PageError::Storage { .. } => ErrorCode::Storage,
             PageError::NoFiles => ErrorCode::EmptyPath,
             PageError::NotForAPage { .. } => ErrorCode::NotForAPage,
+            PageError::NoKey { .. } => ErrorCode::NoSecret,
         }
     }
 }
@@ -535,15 +540,17 @@ pub async fn page_of_entries(
     publish(context, &session, expiry, &shares, files, None).await
 }
 
-/// The link to hand out for an entry: its URL, and for an encrypted page the key after `#`, from
-/// the keychain (the history never holds it). `None` when the key is not on this computer.
-pub async fn link_of(context: &Context, entry: &HistoryEntry) -> Option<String> {
+/// The link to hand out for entry `id`: its URL, and for an encrypted page the key after `#`, from
+/// the keychain (the history never holds it).
+pub async fn link_of(context: &Context, id: &str) -> Result<String, PageError> {
+    let entry = entry(context, id)?;
     if !(entry.encrypted && entry.kind == EntryKind::Page) {
-        return Some(entry.url.clone());
+        return Ok(entry.url);
     }
     page_key(context, &entry.id)
         .await
         .map(|key| format!("{}#{key}", entry.url))
+        .ok_or(PageError::NoKey { name: entry.name })
 }
 
 /// Shares what is at `paths` through one page, as `share::share_path` shares one path: each path

@@ -264,14 +264,14 @@ async fn create(bucket: &Bucket, key: &str, source: &Source<'_>) -> Result<Strin
 
 /// A part the server holds: its size and what identifies its bytes.
 #[derive(Debug, Clone)]
-struct PartOnServer {
-    size: u64,
+pub(crate) struct PartOnServer {
+    pub(crate) size: u64,
     e_tag: Option<String>,
     checksum_crc32c: Option<String>,
 }
 
 /// Every part of an unfinished upload, by part number (ListParts pages through 1,000 at a time).
-async fn parts_on_server(
+pub(crate) async fn parts_on_server(
     bucket: &Bucket,
     key: &str,
     upload_id: &str,

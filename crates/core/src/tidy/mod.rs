@@ -210,31 +210,17 @@ async fn list_unfinished(
 
 /// The bytes an unfinished upload's parts hold (0 when the server will not say).
 async fn parts_bytes(bucket: &Bucket, key: &str, upload_id: &str) -> u64 {
-    let mut total = 0u64;
-    let mut marker: Option<String> = None;
-    loop {
-        let Ok(page) = bucket
-            .client
-            .list_parts()
-            .bucket(&bucket.name)
-            .key(key)
-            .upload_id(upload_id)
-            .set_part_number_marker(marker.clone())
-            .send()
-            .await
-        else {
-            return total;
-        };
-        total += page
-            .parts()
-            .iter()
-            .map(|p| u64::try_from(p.size().unwrap_or(0)).unwrap_or(0))
-            .sum::<u64>();
-        match page.next_part_number_marker() {
-            Some(next) if page.is_truncated() == Some(true) => marker = Some(next.to_owned()),
-            _ => return total,
-        }
-    }
+    crate::storage::upload::parts_on_server(bucket, key, upload_id)
+        .await
+        // A part the server gives no size for is not counted (it reads as u64::MAX).
+        .map(|parts| {
+            parts
+                .values()
+                .map(|p| p.size)
+                .filter(|&size| size != u64::MAX)
+                .fold(0, u64::saturating_add)
+        })
+        .unwrap_or(0)
 }
 
 /// The history's entries in this bucket, by object key.
