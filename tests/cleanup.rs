@@ -381,6 +381,23 @@ fn scenario_the_storage_view_matches_another_client_and_tidies_only_its_own(
         text.contains("not LinkDrop's (left alone): 1 object"),
         "{text}"
     );
+    // Sharing something else says so too, with how far it got, and the two ways out.
+    let other = env.file("other.txt", b"another share");
+    let output = env.run(&[
+        "share",
+        other.to_str().unwrap(),
+        "--profile",
+        &backend.profile,
+        "--json",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains(&format!("huge.bin was cut short at {percent} %")),
+        "{said}"
+    );
+    assert!(said.contains("resumes it"), "{said}");
+    assert!(said.contains("--abort-unfinished"), "{said}");
 
     let after = storage(env, backend, &["--delete-expired", "--abort-unfinished"]);
     assert_eq!(after["expired"]["objects"], 0, "{after}");

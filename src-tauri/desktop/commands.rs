@@ -453,6 +453,38 @@ pub async fn tidy_storage(
     result
 }
 
+/// This computer's uploads cut short that no LinkDrop carries on (the Share view lists them).
+#[tauri::command]
+pub async fn cut_short_uploads(
+    desktop: State<'_, Desktop>,
+) -> Result<Vec<linkdrop::tidy::cut_short::CutShort>, UiError> {
+    Ok(linkdrop::tidy::cut_short::list(&desktop.context).await)
+}
+
+/// Shares the file of an upload cut short again, which picks up its parts.
+#[tauri::command]
+pub fn resume_cut_short(app: AppHandle, upload_id: String) -> Result<(), UiError> {
+    super::resume_upload(&app, &upload_id)
+        .then_some(())
+        .ok_or_else(|| {
+            UiError::new(
+                ErrorCode::FileChanged,
+                "this upload cannot be resumed any more: its file changed or went away, or another LinkDrop took it up",
+            )
+        })
+}
+
+/// Throws away the parts of an upload cut short.
+#[tauri::command]
+pub async fn discard_cut_short(
+    desktop: State<'_, Desktop>,
+    upload_id: String,
+) -> Result<(), UiError> {
+    linkdrop::tidy::cut_short::discard(&desktop.context, &upload_id)
+        .await
+        .map_err(|e| UiError::new(e.code(), e))
+}
+
 #[tauri::command]
 pub async fn revoke_link(
     app: AppHandle,

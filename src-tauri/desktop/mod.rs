@@ -199,21 +199,40 @@ fn resume_cut_short(app: &AppHandle) {
         .await;
         for unfinished in linkdrop::storage::session::resumable_uploads(&context.paths) {
             tracing::info!(path = %unfinished.path.display(), "resuming an upload cut short");
-            let expires =
-                linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs).ok();
-            deliver(
-                &app,
-                // A plain upload (an encrypted one is never resumed), on no page.
-                SharePaths {
-                    paths: vec![unfinished.path],
-                    expires,
-                    profile: Some(unfinished.profile),
-                    encrypt: Some(false),
-                    page: Some(false),
-                },
-            );
+            resume(&app, unfinished);
         }
     });
+}
+
+/// Shares the file of the upload cut short `upload_id` again, which picks up its parts; false
+/// when it cannot be resumed (any more).
+fn resume_upload(app: &AppHandle, upload_id: &str) -> bool {
+    let paths = &app.state::<Desktop>().context.paths;
+    let found = linkdrop::storage::session::resumable_uploads(paths)
+        .into_iter()
+        .find(|u| u.upload_id == upload_id);
+    match found {
+        Some(unfinished) => {
+            resume(app, unfinished);
+            true
+        }
+        None => false,
+    }
+}
+
+fn resume(app: &AppHandle, unfinished: linkdrop::storage::journal::Unfinished) {
+    let expires = linkdrop::profiles::expiry::Expiry::from_secs(unfinished.expiry_secs).ok();
+    deliver(
+        app,
+        // A plain upload (an encrypted one is never resumed), on no page.
+        SharePaths {
+            paths: vec![unfinished.path],
+            expires,
+            profile: Some(unfinished.profile),
+            encrypt: Some(false),
+            page: Some(false),
+        },
+    );
 }
 
 /// Files handed over with nothing said about encryption ("Open with", `linkdrop FILE`) follow the
@@ -398,6 +417,9 @@ pub fn run(window: WindowArgs) -> ExitCode {
             commands::page_files,
             commands::storage_report,
             commands::tidy_storage,
+            commands::cut_short_uploads,
+            commands::resume_cut_short,
+            commands::discard_cut_short,
             commands::lifecycle_plan,
             commands::install_lifecycle,
             commands::set_encrypt_by_default,
@@ -513,6 +535,7 @@ mod bindings {
         check::<linkdrop::pages::PageShare>(&mut stale);
         check::<linkdrop::pages::PageFile>(&mut stale);
         check::<linkdrop::tidy::StorageReport>(&mut stale);
+        check::<linkdrop::tidy::cut_short::CutShort>(&mut stale);
         check::<linkdrop::tidy::Tally>(&mut stale);
         check::<linkdrop::tidy::StrayObject>(&mut stale);
         check::<linkdrop::tidy::UnfinishedUpload>(&mut stale);

@@ -475,3 +475,148 @@ async fn a_custom_lifetime_is_read_as_the_command_line_reads_it() {
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");
 }
+
+/// The embedded store's multipart uploads in progress: each one's directory and its parts.
+fn store_uploads(app: &App) -> Vec<(String, usize)> {
+    let uploads = app.dirs.data.join("store").join("uploads");
+    std::fs::read_dir(&uploads)
+        .map(|dirs| {
+            dirs.flatten()
+                .map(|d| {
+                    let parts = std::fs::read_dir(d.path())
+                        .map(|f| {
+                            f.flatten()
+                                .filter(|f| {
+                                    let name = f.file_name().to_string_lossy().into_owned();
+                                    name.starts_with("part-") && name.ends_with(".json")
+                                })
+                                .count()
+                        })
+                        .unwrap_or(0);
+                    (d.file_name().to_string_lossy().into_owned(), parts)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `linkdrop share` of `file`, killed (SIGKILL: nothing cleaned up) once two parts are stored;
+/// returns the store's id of the upload it leaves.
+async fn cut_short_from_the_command_line(app: &App, file: &std::path::Path) -> String {
+    let mut child = app.spawn_cli(&["share", file.to_str().unwrap(), "--json"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let id = loop {
+        if let Some((id, parts)) = store_uploads(app).into_iter().next()
+            && parts >= 2
+        {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no part arrived: {:?}",
+            child.try_wait()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    child.kill().unwrap();
+    let _ = child.wait();
+    id
+}
+
+/// An upload cut short while the window runs shows as its own row, with how far it got: Resume
+/// carries on the very same upload in the window, Throw away aborts it and the row goes.
+#[tokio::test]
+async fn an_upload_cut_short_is_shown_with_resume_and_throw_away() {
+    let app = App::launch().await;
+    app.wait_for_text("footer", "profile local").await;
+    // Sparse: costs no disk, and long enough to upload that it is killed half way.
+    let big = app.dir().join("huge.bin");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    let upload = cut_short_from_the_command_line(&app, &big).await;
+    // Any change to the history makes the window look again (here another share of a script's).
+    let note = app.dir().join("note.txt");
+    std::fs::write(&note, b"a note").unwrap();
+    app.cli(&["share", note.to_str().unwrap(), "--json"]);
+    let row = app
+        .wait_for_text("[data-view='cut-short'] li", "huge.bin")
+        .await;
+    assert!(row.contains("4.0 GiB · cut short at "), "{row}");
+    let percent: u32 = row
+        .split("cut short at ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no percent in {row:?}"));
+    assert!(percent < 100, "{row}");
+
+    app.find("[data-view='cut-short'] button[data-action='resume']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    // The window carries it on: the same upload, not a new one, and the row is gone.
+    app.wait_for_text(".row[data-phase='uploading'] .status", "/s")
+        .await;
+    let now = store_uploads(&app);
+    assert_eq!(
+        now.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        vec![upload.clone()],
+        "resumed, not started again"
+    );
+    assert!(
+        app.client()
+            .find(fantoccini::Locator::Css("[data-view='cut-short']"))
+            .await
+            .is_err(),
+        "the row went once the window took the upload up"
+    );
+    app.find(".row[data-phase='uploading'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    app.wait_for_text(".row .cancelled", "Cancelled").await;
+
+    // Cut short again, and thrown away from the window: its parts leave the store.
+    let upload = cut_short_from_the_command_line(&app, &big).await;
+    app.cli(&["share", note.to_str().unwrap(), "--json"]);
+    app.wait_for_text("[data-view='cut-short'] li", "huge.bin")
+        .await;
+    assert!(store_uploads(&app).iter().any(|(id, _)| *id == upload));
+    app.find("[data-view='cut-short'] button[data-action='discard']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while !store_uploads(&app).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the parts were not thrown away: {:?}",
+            store_uploads(&app)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(app.cli(&["storage", "--json"]).trim()).unwrap();
+    assert_eq!(report["unfinished"], serde_json::json!([]), "{report}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while app
+        .client()
+        .find(fantoccini::Locator::Css("[data-view='cut-short']"))
+        .await
+        .is_ok()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the row stayed after its parts were thrown away"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let report = app.close().await;
+    assert!(report.left.is_empty(), "processes left behind: {report:?}");
+}

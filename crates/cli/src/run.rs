@@ -172,11 +172,15 @@ async fn share(context: &Context, args: ShareArgs) -> ExitCode {
             .iter()
             .any(|f| std::fs::canonicalize(&f.file.path).is_ok_and(|p| p == unfinished.path));
         if !shared_now {
+            let at = linkdrop::tidy::cut_short::progress(&session, unfinished)
+                .await
+                .map(|p| format!(" at {p} %"))
+                .unwrap_or_default();
             report(format!(
-                "the upload of {} started {} was cut short: `linkdrop share {}` resumes it, `linkdrop storage --abort-unfinished` throws its parts away",
-                unfinished.path.display(),
+                "{} was cut short{at} (started {}): `linkdrop share {}` resumes it, `linkdrop storage --abort-unfinished` throws its parts away",
+                for_terminal(&unfinished.path.display().to_string()),
                 unfinished.started_at.format("%Y-%m-%d %H:%M UTC"),
-                unfinished.path.display()
+                for_terminal(&unfinished.path.display().to_string())
             ));
         }
     }

@@ -274,6 +274,21 @@ impl App {
             .unwrap_or_else(|e| panic!("linkdrop {}: {e}", args.join(" ")))
     }
 
+    /// Starts the command line as `cli` does, without waiting: for a test that kills it.
+    pub fn spawn_cli(&self, args: &[&str]) -> std::process::Child {
+        Command::new(&self.app_bin)
+            .env_clear()
+            .envs(self.app_env(self.dir()))
+            .env(procs::ID_ENV, &self.id)
+            .env(procs::OWNER_ENV, std::process::id().to_string())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run linkdrop {}: {e}", args.join(" ")))
+    }
+
     /// Like `cli`, for a command that may fail: its exit code, stdout and stderr.
     pub fn cli_status(&self, args: &[&str]) -> (Option<i32>, String, String) {
         let output = Command::new(&self.app_bin)

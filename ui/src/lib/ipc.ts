@@ -14,6 +14,7 @@ import type { CredentialChoice } from './bindings/CredentialChoice';
 import type { CheckOutcome } from './bindings/CheckOutcome';
 import type { CheckReport } from './bindings/CheckReport';
 import type { CheckStep } from './bindings/CheckStep';
+import type { CutShort } from './bindings/CutShort';
 import type { DesktopPrefs } from './bindings/DesktopPrefs';
 import type { ErrorCode } from './bindings/ErrorCode';
 import type { ExpiryCheck } from './bindings/ExpiryCheck';
@@ -48,6 +49,7 @@ import type { UiError } from './bindings/UiError';
 
 export type {
   Activity,
+  CutShort,
   Arrival,
   RequestForm,
   RequestState,
@@ -433,4 +435,19 @@ export function lifecyclePlan(profile: string | null): Promise<LifecyclePlan> {
 /** Adds them beside the bucket's own rules, which stay as they are. */
 export function installLifecycle(profile: string | null): Promise<LifecyclePlan> {
   return invoke<LifecyclePlan>('install_lifecycle', { profile });
+}
+
+/** This computer's uploads cut short that no LinkDrop carries on (asks their servers how far). */
+export function cutShortUploads(): Promise<CutShort[]> {
+  return invoke<CutShort[]>('cut_short_uploads');
+}
+
+/** Shares the file of an upload cut short again, which picks up its parts. */
+export function resumeCutShort(uploadId: string): Promise<void> {
+  return invoke<void>('resume_cut_short', { uploadId });
+}
+
+/** Throws away the parts of an upload cut short. */
+export function discardCutShort(uploadId: string): Promise<void> {
+  return invoke<void>('discard_cut_short', { uploadId });
 }

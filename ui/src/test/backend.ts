@@ -11,6 +11,7 @@ import type {
   AppInfo,
   AwsProfile,
   CheckReport,
+  CutShort,
   RequestForm,
   RequestView,
   UploadRequest,
@@ -428,6 +429,8 @@ export type BackendOptions = {
   requests?: RequestView[];
   /** What storage_report answers; tidy_storage empties the part it tidies. */
   storage?: StorageReport;
+  /** Uploads cut short; resuming one hands its file to the window, as the backend does. */
+  cutShort?: CutShort[];
 };
 
 export type Backend = {
@@ -449,6 +452,7 @@ export function mockBackend(options: BackendOptions = {}): Backend {
   const onPages = new Map(Object.entries(options.pageFiles ?? {}));
   const settings = options.settings ?? [];
   const requests = options.requests ?? [];
+  const cutShort = options.cutShort ?? [];
   const desktop = {
     share_shortcut: null as string | null,
     start_at_login: false,
@@ -686,6 +690,20 @@ export function mockBackend(options: BackendOptions = {}): Backend {
         case 'storage_report': {
           if (options.storage === undefined) throw { code: 'storage', message: 'no bucket' };
           return structuredClone(options.storage);
+        }
+        case 'cut_short_uploads':
+          return structuredClone(cutShort);
+        case 'resume_cut_short':
+        case 'discard_cut_short': {
+          const index = cutShort.findIndex((u) => u.upload_id === args.uploadId);
+          const upload = cutShort[index];
+          if (upload === undefined) throw { code: 'upload', message: 'no such upload' };
+          if (cmd === 'resume_cut_short' && !upload.resumable) {
+            throw { code: 'file_changed', message: 'this upload cannot be resumed any more' };
+          }
+          cutShort.splice(index, 1);
+          if (cmd === 'resume_cut_short') void handOver([upload.file], '1h');
+          return null;
         }
         case 'tidy_storage': {
           const report = options.storage;

@@ -361,13 +361,27 @@ impl Unfinished {
 }
 
 pub fn fate(upload: &Unfinished, now: DateTime<Utc>) -> Fate {
+    match why_not_resumable(upload, now) {
+        None => Fate::Resumable,
+        Some(_) => Fate::Abort,
+    }
+}
+
+/// Why sharing the same file again would not pick this upload up, in words for a user; `None`
+/// when it would.
+pub fn why_not_resumable(upload: &Unfinished, now: DateTime<Utc>) -> Option<&'static str> {
     let waited = (now - upload.started_at).to_std().unwrap_or_default();
-    if upload.to_abort || waited > KEEP_FOR {
-        return Fate::Abort;
+    if upload.to_abort {
+        // Encrypted uploads (fresh nonces each time) and those whose abort failed.
+        return Some("it cannot be resumed");
+    }
+    if waited > KEEP_FOR {
+        return Some("it waited more than 7 days");
     }
     match FileStamp::of(&upload.path) {
-        Ok(stamp) if stamp == upload.stamp => Fate::Resumable,
-        _ => Fate::Abort,
+        Ok(stamp) if stamp == upload.stamp => None,
+        Ok(_) => Some("the file changed since"),
+        Err(_) => Some("the file is gone"),
     }
 }
 
@@ -454,11 +468,20 @@ mod tests {
         let journal = Journal::open(dir.path()).unwrap();
         let mut u = upload(dir.path(), "upload-2");
         assert_eq!(fate(&u, Utc::now()), Fate::Resumable);
+        assert_eq!(why_not_resumable(&u, Utc::now()), None);
         u.started_at = Utc::now() - chrono::TimeDelta::days(8);
         assert_eq!(fate(&u, Utc::now()), Fate::Abort);
+        assert_eq!(
+            why_not_resumable(&u, Utc::now()),
+            Some("it waited more than 7 days")
+        );
         u.started_at = Utc::now();
         u.stamp.size += 1;
         assert_eq!(fate(&u, Utc::now()), Fate::Abort);
+        assert_eq!(
+            why_not_resumable(&u, Utc::now()),
+            Some("the file changed since")
+        );
         u.stamp.size -= 1;
         let lease = journal.begin(&u).unwrap();
         journal.abort_later(&lease).unwrap();
@@ -478,6 +501,10 @@ mod tests {
         let mut gone = u.clone();
         gone.to_abort = false;
         assert_eq!(fate(&gone, Utc::now()), Fate::Abort);
+        assert_eq!(
+            why_not_resumable(&gone, Utc::now()),
+            Some("the file is gone")
+        );
     }
 
     /// Another file of the same size and time renamed over the path is another file: its bytes

@@ -12,6 +12,7 @@
 //! May use: `error`, `system`, `profiles`, `credentials`, `local_store`, `context`, `storage`,
 //! `links`, `share`, `pages`, `requests` (`tests/architecture.rs` holds it).
 
+pub mod cut_short;
 pub mod lifecycle;
 
 use std::collections::{HashMap, HashSet};
@@ -42,6 +43,8 @@ pub enum TidyError {
         endpoint: String,
         detail: String,
     },
+    #[error("the upload of {file} is going on in a LinkDrop running now: it was not cut short")]
+    Running { file: String },
 }
 
 impl Coded for TidyError {
@@ -51,6 +54,7 @@ impl Coded for TidyError {
             TidyError::Ledger(e) => e.code(),
             TidyError::Page(e) => e.code(),
             TidyError::Storage { .. } => ErrorCode::Storage,
+            TidyError::Running { .. } => ErrorCode::Upload,
         }
     }
 }
@@ -322,12 +326,15 @@ async fn report_for(context: &Context, session: &Session) -> Result<StorageRepor
     for upload in &mut report.unfinished {
         if let Some(written) = journal.iter().find(|u| u.upload_id == upload.upload_id) {
             upload.file = Some(written.path.display().to_string());
-            let size = written.stamp.size;
-            upload.percent = (size > 0)
-                .then(|| (u128::from(upload.bytes.min(size)) * 100 / u128::from(size)) as u8);
+            upload.percent = percent_of(upload.bytes, written.stamp.size);
         }
     }
     Ok(report)
+}
+
+/// How much of a file of `size` bytes `sent` bytes are, in whole percent.
+fn percent_of(sent: u64, size: u64) -> Option<u8> {
+    (size > 0).then(|| (u128::from(sent.min(size)) * 100 / u128::from(size)) as u8)
 }
 
 /// One action of the storage view.
