@@ -161,8 +161,14 @@ def main():
         node = find(nodes, sys.argv[2])
         if node is None:
             sys.exit(f"no menu item {sys.argv[2]!r} in {json.dumps(nodes)}")
-        call(conn, name, menu, "com.canonical.dbusmenu", "Event",
-             GLib.Variant("(isvu)", (node["id"], "clicked", GLib.Variant("i", 0), 0)), None)
+        try:
+            call(conn, name, menu, "com.canonical.dbusmenu", "Event",
+                 GLib.Variant("(isvu)", (node["id"], "clicked", GLib.Variant("i", 0), 0)), None)
+        except GLib.Error as e:
+            # An item that ends the program (Quit) may end it before the reply is sent: the
+            # click was delivered, which is all a panel knows too. Any other error is real.
+            if "NoReply" not in str(e) and "ServiceUnknown" not in str(e):
+                raise
         print(json.dumps(node))
     else:
         sys.exit(f"unknown command {command}")
