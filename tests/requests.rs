@@ -430,6 +430,75 @@ fn scenario_closing_stops_the_link_and_deletes_what_comes_after(env: &TestEnv, b
     assert_eq!(listed[0]["state"], "closed");
 }
 
+/// An ended request's page leaves the bucket once the profile's deletion grace has passed, at the
+/// next LinkDrop that runs (none ran at the time); what was sent stays, and is still listed.
+fn scenario_an_ended_requests_page_is_deleted_after_the_grace(env: &TestEnv, backend: &Backend) {
+    common::set_profile_field(env, &backend.profile, "deletion_grace", "1s".into());
+    let request = create(env, backend, &["--name", "Short-lived", "--expires", "3s"]);
+    let id = request["id"].as_str().unwrap();
+    let folder = request["prefix"].as_str().unwrap().trim_end_matches("in/");
+    let page = format!("{folder}index.html");
+    let (status, body) = post(
+        &page_data(request["url"].as_str().unwrap()),
+        0,
+        "kept.txt",
+        "text/plain",
+        b"sent in time".to_vec(),
+        |_| {},
+    );
+    assert!((200..300).contains(&status), "{status} {body}");
+    // Before its end nothing goes.
+    let output = env.run(&["request", "list", "--json"]);
+    assert!(
+        !stderr(&output).contains("deleted the page"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        backend.keys().contains(&page),
+        "[{}] the page is there",
+        backend.name
+    );
+
+    std::thread::sleep(Duration::from_millis(4500));
+    let output = env.run(&["request", "list", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let said = stderr(&output);
+    assert!(
+        said.contains("deleted the page of upload request Short-lived")
+            && said.contains("(its 1 file kept)"),
+        "[{}] {said}",
+        backend.name
+    );
+    let listed: Vec<Value> = serde_json::from_str(&stdout(&output)).unwrap();
+    assert!(listed[0]["page_deleted_at"].is_string(), "{}", listed[0]);
+    assert_eq!(listed[0]["state"], "expired");
+    let keys = backend.keys();
+    assert!(
+        !keys.contains(&page),
+        "[{}] the page is still there: {keys:?}",
+        backend.name
+    );
+    assert_eq!(
+        inbox_keys(backend, &request).len(),
+        1,
+        "[{}] {keys:?}",
+        backend.name
+    );
+    let names: Vec<String> = files(env, id)
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["kept.txt"]);
+    // Done once: the next run has nothing to say.
+    let output = env.run(&["request", "list"]);
+    assert!(
+        !stderr(&output).contains("deleted the page"),
+        "{}",
+        stderr(&output)
+    );
+}
+
 /// Re-signs `policy` with the store's own secret, as a forger who had the key would: what the
 /// store must still refuse is then the policy itself, not its signature.
 fn resign(backend: &Backend, fields: &mut [(String, String)], policy: &Value) {
@@ -1056,6 +1125,7 @@ scenarios!(
     scenario_the_page_refuses_what_the_request_does_not_allow,
     scenario_the_policy_bounds_hold_without_the_page,
     scenario_closing_stops_the_link_and_deletes_what_comes_after,
+    scenario_an_ended_requests_page_is_deleted_after_the_grace,
     scenario_temporary_credentials_cut_a_request_short_and_say_so,
     scenario_a_forged_form_is_refused,
     scenario_a_file_posted_again_is_listed_and_saved_as_it_is_now,

@@ -169,8 +169,9 @@ fn show_main_window(app: &AppHandle) {
 /// within this of its expiry and grace).
 const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Deletes what asked to be deleted once its link expired: at start (what came due while the app
-/// was not running) and then every `SWEEP_EVERY` while it runs. The window's History follows.
+/// Deletes what asked to be deleted once its link expired, and the pages of ended upload
+/// requests: at start (what came due while the app was not running) and then every
+/// `SWEEP_EVERY` while it runs. The window's History and Requests follow.
 fn sweep_expired(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -179,6 +180,11 @@ fn sweep_expired(app: &AppHandle) {
             let swept = linkdrop::pages::sweep(&context, chrono::Utc::now()).await;
             if !swept.deleted.is_empty() {
                 notify::history_changed(&app);
+            }
+            // Ended upload requests' pages go too (their files stay).
+            let retired = linkdrop::requests::retire_ended(&context, chrono::Utc::now()).await;
+            if retired.iter().any(|(_, done)| done.is_ok()) {
+                requests::changed(&app);
             }
             tokio::time::sleep(SWEEP_EVERY).await;
         }

@@ -46,7 +46,7 @@ pub struct RequestView {
     pub arrivals: Vec<Arrival>,
 }
 
-fn changed(app: &AppHandle) {
+pub(super) fn changed(app: &AppHandle) {
     if let Err(e) = app.emit(events::REQUESTS_CHANGED, ()) {
         tracing::warn!("cannot tell the window the requests changed: {e}");
     }

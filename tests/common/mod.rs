@@ -277,6 +277,22 @@ pub fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// Sets `key` to `value` in profile `profile` of `env`'s profiles.toml, as a user editing it would.
+pub fn set_profile_field(env: &TestEnv, profile: &str, key: &str, value: toml::Value) {
+    let path = env.config_dir().join("profiles.toml");
+    let mut book: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    book["profile"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["name"].as_str() == Some(profile))
+        .unwrap_or_else(|| panic!("no profile {profile} in {}", path.display()))
+        .as_table_mut()
+        .unwrap()
+        .insert(key.into(), value);
+    std::fs::write(&path, toml::to_string(&book).unwrap()).unwrap();
+}
+
 /// `linkdrop share --json --profile PROFILE FILE` in `env`, expected to work: the share's JSON.
 pub fn share_json(env: &TestEnv, profile: &str, file: &Path) -> serde_json::Value {
     let out = env.run(&[

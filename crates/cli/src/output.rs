@@ -57,7 +57,6 @@ pub fn say_fields(fields: &[&str]) {
 pub fn storage_report(r: &linkdrop::tidy::StorageReport) -> String {
     use std::fmt::Write as _;
     let size = |bytes: u64| linkdrop::system::text::size(bytes);
-    let plural = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
     let mut out = String::new();
     let prefix = if r.prefix.is_empty() {
         "no prefix".to_owned()
@@ -175,4 +174,9 @@ pub fn lifecycle_plan(
         for_terminal(&plan.bucket),
         plan.rules
     )
+}
+
+/// "1 file", "3 files": a count with its noun.
+pub fn plural(n: u64, one: &str) -> String {
+    format!("{n} {one}{}", if n == 1 { "" } else { "s" })
 }

@@ -13,7 +13,7 @@ use linkdrop::Context;
 use linkdrop::requests::{self, Arrival, RequestSpec, UploadRequest};
 
 use crate::args::{RequestCommand, RequestCreateArgs};
-use crate::output::{report, say, say_fields, with_hint};
+use crate::output::{plural, report, say, say_fields, with_hint};
 
 pub async fn run(context: &Context, command: RequestCommand) -> ExitCode {
     let result = match command {
@@ -56,6 +56,7 @@ fn request_json(r: &UploadRequest) -> serde_json::Value {
         "expires_at": r.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "created_at": r.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "closed_at": r.closed_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        "page_deleted_at": r.page_deleted_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
         "state": r.state(Utc::now()),
         "max_size": r.max_size,
         "accept": r.accept,
@@ -120,7 +121,7 @@ fn list(context: &Context, json: bool) -> Result<(), requests::RequestError> {
             state,
             &r.expires_at
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            &format!("{} file{}", r.files, if r.files == 1 { "" } else { "s" }),
+            &plural(r.files, "file"),
             &r.name,
         ]);
     }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::args::*;
-use crate::output::{report, say, say_fields, with_hint};
+use crate::output::{plural, report, say, say_fields, with_hint};
 use linkdrop::Context;
 use linkdrop::credentials::Keychain;
 use linkdrop::links::history::Query;
@@ -58,7 +58,10 @@ pub fn run(command: Command) -> ExitCode {
     runtime.block_on(async {
         // What asked to be deleted once its link expired goes now, if this computer was off then:
         // before a share or a listing, which then say so.
-        if matches!(command, Command::Share(_) | Command::History(_)) {
+        if matches!(
+            command,
+            Command::Share(_) | Command::History(_) | Command::Request(RequestCommand::List { .. })
+        ) {
             sweep(&context).await;
         }
         match command {
@@ -377,6 +380,21 @@ async fn sweep(context: &Context) {
             "warning: {} is due for deletion but could not be deleted yet ({why}); LinkDrop tries again next time",
             entry.name
         ));
+    }
+    for (request, done) in linkdrop::requests::retire_ended(context, chrono::Utc::now()).await {
+        match done {
+            Ok(()) => report(format!(
+                "deleted the page of upload request {} from bucket {:?}: it ended on {} (its {} kept)",
+                for_terminal(&request.name),
+                request.bucket,
+                request.expires_at.format("%Y-%m-%d %H:%M UTC"),
+                plural(request.files, "file")
+            )),
+            Err(e) => report(format!(
+                "warning: the page of upload request {} is due for deletion but could not be deleted yet ({e}); LinkDrop tries again next time",
+                for_terminal(&request.name)
+            )),
+        }
     }
 }
 

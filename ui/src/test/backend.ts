@@ -299,6 +299,7 @@ export function makeRequest(fields: Partial<UploadRequest> = {}): UploadRequest 
     max_size: 100_000_000,
     accept: [],
     closed_at: null,
+    page_deleted_at: null,
     files: 0,
     warnings: [],
     ...fields,

@@ -57,6 +57,7 @@ pub const PRESETS: [(&str, &str, &str); 4] = [
 pub struct Expiry(u64);
 
 impl Expiry {
+    pub const MIN: Expiry = Expiry(1);
     pub const ONE_HOUR: Expiry = Expiry(3600);
     pub const MAX: Expiry = Expiry(MAX_SECONDS);
 

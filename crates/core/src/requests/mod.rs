@@ -138,6 +138,10 @@ pub struct UploadRequest {
     pub accept: Vec<String>,
     #[ts(type = "string | null")]
     pub closed_at: Option<DateTime<Utc>>,
+    /// When its page was deleted from the bucket, once its end (and the grace hour) passed:
+    /// nobody can send with it any more, and the bucket keeps nothing of it but the files.
+    #[ts(type = "string | null")]
+    pub page_deleted_at: Option<DateTime<Utc>>,
     /// Files kept for it.
     pub files: u64,
     /// What the requester should know (temporary credentials ending it early, a skewed clock, what
@@ -174,6 +178,14 @@ impl UploadRequest {
     /// the end may still land.
     pub fn watched(&self, now: DateTime<Utc>) -> bool {
         now < self.expires_at + GRACE
+    }
+
+    /// Ended `grace` ago (its profile's deletion grace, an hour by default) with its page still in
+    /// the bucket: `retire_ended` deletes it. A closed request's page went at the close.
+    pub fn page_due_for_deletion(&self, now: DateTime<Utc>, grace: Expiry) -> bool {
+        self.closed_at.is_none()
+            && self.page_deleted_at.is_none()
+            && now >= self.expires_at + grace.duration()
     }
 }
 
@@ -407,6 +419,7 @@ pub async fn create(
         max_size: spec.max_size,
         accept: spec.accept.clone(),
         closed_at: None,
+        page_deleted_at: None,
         files: 0,
         warnings,
     };
@@ -621,6 +634,61 @@ pub async fn refresh_all(context: &Context) -> Vec<(UploadRequest, Arrival)> {
         }
     }
     arrived
+}
+
+/// Deletes the pages of requests that ended (and whose profile's deletion grace passed), after a
+/// last look for what arrived; the files that came stay, and arrivals are still watched for
+/// `GRACE`. Returns each request due with what became of it (an unreachable server: tried again
+/// next time), as it is after. Without one due, nothing is asked of any server.
+pub async fn retire_ended(
+    context: &Context,
+    now: DateTime<Utc>,
+) -> Vec<(UploadRequest, Result<(), RequestError>)> {
+    let all = match requests(&context.paths).and_then(|s| s.list()) {
+        Ok(all) => all,
+        Err(e) => {
+            tracing::warn!("cannot read the upload requests: {e}");
+            return Vec::new();
+        }
+    };
+    if !all
+        .iter()
+        .any(|r| r.page_due_for_deletion(now, Expiry::MIN))
+    {
+        return Vec::new();
+    }
+    // The grace as the profile says now (a profile gone: the default hour).
+    let book = context.profiles().await.ok();
+    let grace = |r: &UploadRequest| {
+        book.as_ref()
+            .and_then(|b| b.get(&r.profile).ok())
+            .map_or(Expiry::ONE_HOUR, |p| p.grace_or_default())
+    };
+    let due: Vec<UploadRequest> = all
+        .into_iter()
+        .filter(|r| r.page_due_for_deletion(now, grace(r)))
+        .collect();
+    let mut done = Vec::new();
+    for request in due {
+        match retire(context, &request).await {
+            Ok(retired) => done.push((retired, Ok(()))),
+            Err(e) => {
+                tracing::warn!(request = %request.id, "cannot delete an ended request's page yet: {e}");
+                done.push((request, Err(e)));
+            }
+        }
+    }
+    done
+}
+
+/// The request as it is after: its page gone, what arrived until then counted.
+async fn retire(context: &Context, request: &UploadRequest) -> Result<UploadRequest, RequestError> {
+    let session = session_for(context, request).await?;
+    refresh_in(&session, context, request).await?;
+    delete_object(session.bucket(), &request.page_key).await?;
+    let store = requests(&context.paths)?;
+    store.page_deleted(&request.id, Utc::now())?;
+    Ok(store.get(&request.id)?)
 }
 
 /// The requests, newest first (without listing their buckets).

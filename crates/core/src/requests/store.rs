@@ -79,6 +79,15 @@ impl Requests {
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(open_err)?;
         db.execute_batch(SCHEMA).map_err(open_err)?;
+        // Stores made before requests' pages were deleted at their end.
+        let has_column = |name: &str| -> rusqlite::Result<bool> {
+            db.prepare("SELECT 1 FROM pragma_table_info('requests') WHERE name = ?1")?
+                .exists([name])
+        };
+        if !has_column("page_deleted_at").map_err(open_err)? {
+            db.execute_batch("ALTER TABLE requests ADD COLUMN page_deleted_at TEXT;")
+                .map_err(open_err)?;
+        }
         Ok(Requests { db })
     }
 
@@ -125,6 +134,7 @@ impl Requests {
             max_size: u64::try_from(row.get::<_, i64>("max_size")?).unwrap_or(0),
             accept: serde_json::from_str(&accept).unwrap_or_default(),
             closed_at: row.get::<_, Option<String>>("closed_at")?.map(time),
+            page_deleted_at: row.get::<_, Option<String>>("page_deleted_at")?.map(time),
             files: row.get::<_, i64>("files").map(|n| n as u64).unwrap_or(0),
             warnings: Vec::new(),
         })
@@ -156,6 +166,15 @@ impl Requests {
     pub fn close(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.db.execute(
             "UPDATE requests SET closed_at = ?2 WHERE id = ?1 AND closed_at IS NULL",
+            params![id, at.to_rfc3339()],
+        )?;
+        Ok(())
+    }
+
+    /// The request's page left the bucket at its end (`at`).
+    pub fn page_deleted(&self, id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.db.execute(
+            "UPDATE requests SET page_deleted_at = ?2 WHERE id = ?1 AND page_deleted_at IS NULL",
             params![id, at.to_rfc3339()],
         )?;
         Ok(())

@@ -9,6 +9,11 @@ export type UploadRequest = { id: string, name: string, from: string | null, not
  */
 folder: string, page_key: string, url: string, created_at: string, expires_at: string, max_size: number, accept: Array<string>, closed_at: string | null, 
 /**
+ * When its page was deleted from the bucket, once its end (and the grace hour) passed:
+ * nobody can send with it any more, and the bucket keeps nothing of it but the files.
+ */
+page_deleted_at: string | null, 
+/**
  * Files kept for it.
  */
 files: number, 

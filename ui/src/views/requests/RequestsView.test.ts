@@ -139,6 +139,22 @@ describe('RequestsView', () => {
     expect(screen.getByText('closed')).toBeInTheDocument();
   });
 
+  it('says when an ended request’s page has left the bucket', async () => {
+    const ended = (name: string, page_deleted_at: string | null) => ({
+      request: makeRequest({ id: name, name, page_deleted_at }),
+      state: 'expired' as const,
+      max_size_text: '100 MB',
+      accept_text: null,
+      arrivals: [],
+    });
+    await open({
+      requests: [ended('Gone', new Date().toISOString()), ended('Waiting', null)],
+    });
+    const row = (name: string) => screen.getByText(name).closest('li') as HTMLElement;
+    expect(within(row('Gone')).getByText('expired, page deleted')).toBeInTheDocument();
+    expect(within(row('Waiting')).getByText('expired')).toBeInTheDocument();
+  });
+
   it('reloads when the backend says a file arrived', async () => {
     const backend = await open();
     backend.requests.push({
