@@ -168,9 +168,29 @@ async fn the_storage_view_counts_what_the_store_keeps_and_tidies_it() {
         .as_u16();
     assert!(matches!(status, 403 | 404), "{status}");
 
-    // The embedded store takes no lifecycle rules, and needs none: the window says so.
+    // The backstop, on the embedded store too: the exact rules shown, added after a yes, and
+    // read back from the store.
     click(&app, "[data-action='lifecycle']").await;
-    app.wait_for_text("[data-lifecycle]", "needs no rule").await;
+    let rules = app
+        .wait_for_text(
+            "[data-lifecycle='missing'] .rules",
+            "linkdrop-abort-unfinished",
+        )
+        .await;
+    assert!(
+        rules.contains("<DaysAfterInitiation>7</DaysAfterInitiation>"),
+        "{rules}"
+    );
+    click(&app, "[data-action='install-lifecycle']").await;
+    click(&app, "dialog[open] [data-confirm]").await;
+    app.wait_for_text(
+        "[data-lifecycle='installed']",
+        "lifecycle rules are in the bucket",
+    )
+    .await;
+    let plan: Value =
+        serde_json::from_str(&app.cli(&["storage", "--lifecycle", "--json"])).unwrap();
+    assert_eq!(plan["installed"], true, "{plan}");
 
     let report = app.close().await;
     assert!(report.left.is_empty(), "processes left behind: {report:?}");

@@ -30,6 +30,8 @@ use chrono::{DateTime, Utc};
 use md5::Digest;
 use serde::{Deserialize, Serialize};
 
+use super::lifecycle::Rule;
+
 /// What S3 requires of every part but the last.
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// How long a completed upload is remembered, so that a client's retry of the completion (its
@@ -596,26 +598,67 @@ impl Disk {
 
     /// Deletes the object at `key`; one that is not there is not an error (as in S3).
     pub fn delete(&self, bucket: &str, key: &str) -> Result<(), DiskError> {
+        self.delete_if(bucket, key, |_| true).map(|_| ())
+    }
+
+    /// Deletes the object at `key` if `still` accepts it, decided under the bucket's lock (a
+    /// lifecycle rule deletes the object that was due, not one written since). Whether one went.
+    pub fn delete_if(
+        &self,
+        bucket: &str,
+        key: &str,
+        still: impl FnOnce(&Object) -> bool,
+    ) -> Result<bool, DiskError> {
         self.require_bucket(bucket)?;
         let (meta, hash) = self.meta_path(bucket, key);
         let lock = File::create(self.bucket_dir(bucket).join(".lock"))?;
         lock.lock()?;
         let old = match read_json::<Object>(&meta) {
             Ok(Some(old)) if old.key == key => old,
-            Ok(_) => return Ok(()),
+            Ok(_) => return Ok(false),
             // Unreadable (a power cut mid-write): it goes, and its files with the next sweep.
             Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
                 std::fs::remove_file(&meta)?;
-                return Ok(());
+                return Ok(true);
             }
             Err(e) => return Err(e.into()),
         };
+        if !still(&old) {
+            return Ok(false);
+        }
         std::fs::remove_file(&meta)?;
         drop(lock);
         let data = self.data_dir(bucket, &hash);
         for segment in old.segments {
             let _ = std::fs::remove_file(data.join(segment.file));
         }
+        Ok(true)
+    }
+
+    // Lifecycle configuration.
+
+    fn lifecycle_path(&self, bucket: &str) -> Result<PathBuf, DiskError> {
+        Ok(self.require_bucket(bucket)?.join("lifecycle.json"))
+    }
+
+    /// The bucket's lifecycle rules as they were put; `None` when it has none.
+    pub fn lifecycle(&self, bucket: &str) -> Result<Option<Vec<Rule>>, DiskError> {
+        Ok(read_json(&self.lifecycle_path(bucket)?)?)
+    }
+
+    /// Replaces the bucket's lifecycle rules (`None`: removes them).
+    pub fn set_lifecycle(&self, bucket: &str, rules: Option<&[Rule]>) -> Result<(), DiskError> {
+        let path = self.lifecycle_path(bucket)?;
+        let Some(rules) = rules else {
+            return match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+                _ => Ok(()),
+            };
+        };
+        let staged = self.tmp().join(format!("lifecycle-{}", random_id()));
+        write_synced(&staged, &to_json(&rules)?)?;
+        std::fs::rename(&staged, &path)?;
+        sync_dir(path.parent().unwrap_or(&self.root));
         Ok(())
     }
 
@@ -1163,6 +1206,95 @@ mod tests {
         disk.delete("b", "a/b").unwrap();
         assert!(matches!(disk.object("b", "a/b"), Err(DiskError::NoSuchKey)));
         assert_eq!(read(&disk, "b", "a/b/c"), b"bytes of a/b/c");
+    }
+
+    /// The rules LinkDrop installs, applied as S3 applies them: what is due goes, what is not
+    /// yet due, under no rule, under a disabled rule or written again since stays.
+    #[test]
+    fn lifecycle_rules_delete_and_abort_what_is_due_and_nothing_else() {
+        use super::super::lifecycle::{self, Applied};
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(dir.path(), false).unwrap();
+        disk.create_bucket("b").unwrap();
+        let put = |key: &str| {
+            disk.put(
+                "b",
+                key,
+                &incoming(&disk, key.as_bytes()),
+                Attributes::default(),
+                None,
+            )
+            .unwrap()
+        };
+        for key in ["expire-1d/a/x", "expire-3d/b/y", "notes/mine.txt", "off/z"] {
+            put(key);
+        }
+        let upload = disk
+            .create_upload("b", "big.bin", Attributes::default(), None)
+            .unwrap();
+        let rule = |id: &str, prefix: &str, expire, abort| Rule {
+            id: Some(id.into()),
+            prefix: prefix.into(),
+            enabled: true,
+            expiration_days: expire,
+            abort_days: abort,
+        };
+        let rules = [
+            rule("abort", "", None, Some(7)),
+            rule("1d", "expire-1d/", Some(1), None),
+            rule("3d", "expire-3d/", Some(3), None),
+            Rule {
+                enabled: false,
+                ..rule("off", "off/", Some(1), None)
+            },
+        ];
+        disk.set_lifecycle("b", Some(&rules)).unwrap();
+        assert_eq!(disk.lifecycle("b").unwrap().as_deref(), Some(&rules[..]));
+        let keys =
+            || -> Vec<String> { disk.list("b").unwrap().into_iter().map(|l| l.key).collect() };
+        let now = Utc::now();
+
+        // A day and a bit on: not yet (S3 rounds up to the next midnight).
+        assert_eq!(
+            lifecycle::apply(&disk, now + chrono::TimeDelta::hours(23)),
+            Applied::default()
+        );
+        // Two days on: the 1-day folder goes, and nothing else.
+        let applied = lifecycle::apply(&disk, now + chrono::TimeDelta::days(2));
+        assert_eq!(
+            applied,
+            Applied {
+                deleted: 1,
+                aborted: 0
+            }
+        );
+        assert_eq!(keys(), ["expire-3d/b/y", "notes/mine.txt", "off/z"]);
+        // The 3-day folder's object is not due before its three days.
+        assert_eq!(
+            lifecycle::apply(&disk, now + chrono::TimeDelta::days(3)),
+            Applied::default()
+        );
+        // Eight days on: the upload is aborted, the 3-day object goes; the rest stays.
+        let applied = lifecycle::apply(&disk, now + chrono::TimeDelta::days(8));
+        assert_eq!(
+            applied,
+            Applied {
+                deleted: 1,
+                aborted: 1
+            }
+        );
+        assert_eq!(keys(), ["notes/mine.txt", "off/z"]);
+        assert!(matches!(
+            disk.upload("b", "big.bin", &upload.id),
+            Err(DiskError::NoSuchUpload)
+        ));
+        // A delete that finds another object than the one that was due leaves it.
+        assert!(!disk.delete_if("b", "off/z", |_| false).unwrap());
+        assert_eq!(keys(), ["notes/mine.txt", "off/z"]);
+
+        disk.set_lifecycle("b", None).unwrap();
+        assert_eq!(disk.lifecycle("b").unwrap(), None);
+        disk.set_lifecycle("b", None).unwrap();
     }
 
     #[test]

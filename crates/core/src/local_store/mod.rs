@@ -3,7 +3,8 @@
 //! scripts get a tiny S3 server (`linkdrop serve --data DIR`). It verifies SigV4 signatures and
 //! presigned expiry like S3 does, refuses what S3 refuses but s3s would take (Signature Version 2,
 //! links signed for over 7 days), checks the checksums clients send, lists unfinished multipart
-//! uploads (so none can be orphaned unseen) and answers as S3 answers the clients people use
+//! uploads (so none can be orphaned unseen), keeps and applies lifecycle rules (`lifecycle`: the
+//! backstop LinkDrop installs on any bucket) and answers as S3 answers the clients people use
 //! (`s3`): conditional reads, `encoding-type=url`, retried completions, S3's error codes.
 //!
 //! The store runs as its own `linkdrop serve` process, started on demand, so links keep working after
@@ -16,6 +17,7 @@ mod disk;
 mod gate;
 pub mod identity;
 mod legacy;
+mod lifecycle;
 mod predecessor;
 mod s3;
 
@@ -420,6 +422,7 @@ pub struct ServeConfig {
 /// A bound store, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    disk: std::sync::Arc<disk::Disk>,
     gate: gate::Gate,
 }
 
@@ -463,9 +466,8 @@ impl Server {
             disk.ensure_bucket(bucket)
                 .map_err(|e| io(std::io::Error::other(e)))?;
         }
-        let store = s3::LocalStore {
-            disk: std::sync::Arc::new(disk),
-        };
+        let disk = std::sync::Arc::new(disk);
+        let store = s3::LocalStore { disk: disk.clone() };
         let mut builder = s3s::service::S3ServiceBuilder::new(store);
         // See `s3::MAX_SKEW_SECS`: s3s's one skew setting would end a POST form 15 minutes after
         // it was signed; the store keeps S3's 15 minutes for everything else itself.
@@ -480,6 +482,7 @@ impl Server {
         ));
         Ok(Server {
             listener,
+            disk,
             gate: gate::Gate::new(builder.build(), &config.secret, port, config.ports_left),
         })
     }
@@ -488,8 +491,26 @@ impl Server {
         self.listener.local_addr()
     }
 
-    /// Serves until `stop` is cancelled, then lets open requests finish (at most 5 s).
+    /// Serves until `stop` is cancelled, then lets open requests finish (at most 5 s). Applies
+    /// the buckets' lifecycle rules meanwhile.
     pub async fn run(self, stop: CancellationToken) {
+        // The buckets' lifecycle rules: at start (what came due while the store was not running)
+        // and then every hour.
+        let disk = self.disk.clone();
+        let rules_stop = stop.clone();
+        tokio::spawn(async move {
+            loop {
+                let disk = disk.clone();
+                let _ = tokio::task::spawn_blocking(move || {
+                    lifecycle::apply(&disk, chrono::Utc::now())
+                })
+                .await;
+                tokio::select! {
+                    () = rules_stop.cancelled() => break,
+                    () = tokio::time::sleep(lifecycle::APPLY_EVERY) => {}
+                }
+            }
+        });
         let http = ConnBuilder::new(TokioExecutor::new());
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         loop {

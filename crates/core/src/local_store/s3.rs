@@ -19,6 +19,7 @@ use s3s::dto::*;
 use s3s::{S3, S3Error, S3Request, S3Response, S3Result, s3_error};
 
 use super::disk::{self, Attributes, Checksums, Disk, DiskError, Incoming};
+use super::lifecycle::Rule;
 
 pub(super) struct LocalStore {
     pub(super) disk: Arc<Disk>,
@@ -649,6 +650,135 @@ fn tokio_stream_of<T: Send + 'static>(
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
+/// The rules of a lifecycle configuration as the store keeps them; what it would not apply is
+/// refused (NotImplemented), what S3 refuses is refused as S3 does.
+fn lifecycle_rules(configuration: BucketLifecycleConfiguration) -> S3Result<Vec<Rule>> {
+    if configuration.rules.len() > 1000 {
+        return Err(s3_error!(
+            InvalidRequest,
+            "a configuration has at most 1000 rules"
+        ));
+    }
+    let unsupported = |what: &str| {
+        Err(s3_error!(
+            NotImplemented,
+            "the embedded store keeps only rules with a prefix filter, Expiration in days and AbortIncompleteMultipartUpload, not {what}"
+        ))
+    };
+    let positive = |days: i32, what: &str| match u32::try_from(days) {
+        Ok(d) if d > 0 => Ok(d),
+        _ => Err(s3_error!(
+            InvalidArgument,
+            "{what} must be a positive number of days"
+        )),
+    };
+    let mut rules = Vec::new();
+    for rule in configuration.rules {
+        if rule.transitions.as_ref().is_some_and(|t| !t.is_empty())
+            || rule
+                .noncurrent_version_transitions
+                .as_ref()
+                .is_some_and(|t| !t.is_empty())
+        {
+            return unsupported("transitions");
+        }
+        if rule.noncurrent_version_expiration.is_some() {
+            return unsupported("noncurrent versions");
+        }
+        let prefix = match (&rule.filter, &rule.prefix) {
+            (Some(f), _) if f.and.is_some() || f.tag.is_some() => return unsupported("tags"),
+            (Some(f), _)
+                if f.object_size_greater_than.is_some() || f.object_size_less_than.is_some() =>
+            {
+                return unsupported("object sizes");
+            }
+            (Some(_), Some(_)) => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "a rule has a Filter or a Prefix, not both"
+                ));
+            }
+            (Some(f), None) => f.prefix.clone().unwrap_or_default(),
+            (None, prefix) => prefix.clone().unwrap_or_default(),
+        };
+        let expiration_days = match &rule.expiration {
+            Some(e) if e.date.is_some() || e.expired_object_delete_marker.is_some() => {
+                return unsupported("an expiration date or delete markers");
+            }
+            Some(e) => e.days.map(|d| positive(d, "Expiration Days")).transpose()?,
+            None => None,
+        };
+        let abort_days = rule
+            .abort_incomplete_multipart_upload
+            .as_ref()
+            .and_then(|a| a.days_after_initiation)
+            .map(|d| positive(d, "DaysAfterInitiation"))
+            .transpose()?;
+        if expiration_days.is_none() && abort_days.is_none() {
+            return Err(s3_error!(
+                InvalidRequest,
+                "At least one action needs to be specified in a rule"
+            ));
+        }
+        let enabled = match rule.status.as_str() {
+            ExpirationStatus::ENABLED => true,
+            ExpirationStatus::DISABLED => false,
+            other => {
+                return Err(s3_error!(
+                    MalformedXML,
+                    "Status is Enabled or Disabled, not {other:?}"
+                ));
+            }
+        };
+        if rule.id.as_ref().is_some_and(|id| id.len() > 255) {
+            return Err(s3_error!(
+                InvalidArgument,
+                "ID must be at most 255 characters"
+            ));
+        }
+        if rule.id.is_some() && rules.iter().any(|r: &Rule| r.id == rule.id) {
+            return Err(s3_error!(InvalidArgument, "Rule ID must be unique"));
+        }
+        rules.push(Rule {
+            id: rule.id,
+            prefix,
+            enabled,
+            expiration_days,
+            abort_days,
+        });
+    }
+    Ok(rules)
+}
+
+fn lifecycle_rule(rule: Rule) -> LifecycleRule {
+    let days = |d: u32| i32::try_from(d).unwrap_or(i32::MAX);
+    LifecycleRule {
+        id: rule.id,
+        status: ExpirationStatus::from_static(if rule.enabled {
+            ExpirationStatus::ENABLED
+        } else {
+            ExpirationStatus::DISABLED
+        }),
+        filter: Some(LifecycleRuleFilter {
+            prefix: Some(rule.prefix),
+            ..Default::default()
+        }),
+        expiration: rule.expiration_days.map(|d| LifecycleExpiration {
+            days: Some(days(d)),
+            ..Default::default()
+        }),
+        abort_incomplete_multipart_upload: rule.abort_days.map(|d| {
+            AbortIncompleteMultipartUpload {
+                days_after_initiation: Some(days(d)),
+            }
+        }),
+        noncurrent_version_expiration: None,
+        noncurrent_version_transitions: None,
+        prefix: None,
+        transitions: None,
+    }
+}
+
 #[async_trait::async_trait]
 impl S3 for LocalStore {
     async fn create_bucket(
@@ -682,6 +812,50 @@ impl S3 for LocalStore {
         let (disk, bucket) = (self.disk.clone(), req.input.bucket);
         blocking(move || disk.delete_bucket(&bucket)).await?;
         Ok(S3Response::new(DeleteBucketOutput {}))
+    }
+
+    async fn put_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<PutBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<PutBucketLifecycleConfigurationOutput>> {
+        admit(&req)?;
+        let Some(configuration) = req.input.lifecycle_configuration else {
+            return Err(s3_error!(MalformedXML, "no LifecycleConfiguration"));
+        };
+        let rules = lifecycle_rules(configuration)?;
+        let (disk, bucket) = (self.disk.clone(), req.input.bucket);
+        blocking(move || disk.set_lifecycle(&bucket, Some(&rules))).await?;
+        Ok(S3Response::new(
+            PutBucketLifecycleConfigurationOutput::default(),
+        ))
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
+        admit(&req)?;
+        let (disk, bucket) = (self.disk.clone(), req.input.bucket);
+        let Some(rules) = blocking(move || disk.lifecycle(&bucket)).await? else {
+            return Err(s3_error!(
+                NoSuchLifecycleConfiguration,
+                "The lifecycle configuration does not exist"
+            ));
+        };
+        Ok(S3Response::new(GetBucketLifecycleConfigurationOutput {
+            rules: Some(rules.into_iter().map(lifecycle_rule).collect()),
+            ..Default::default()
+        }))
+    }
+
+    async fn delete_bucket_lifecycle(
+        &self,
+        req: S3Request<DeleteBucketLifecycleInput>,
+    ) -> S3Result<S3Response<DeleteBucketLifecycleOutput>> {
+        admit(&req)?;
+        let (disk, bucket) = (self.disk.clone(), req.input.bucket);
+        blocking(move || disk.set_lifecycle(&bucket, None)).await?;
+        Ok(S3Response::new(DeleteBucketLifecycleOutput::default()))
     }
 
     async fn get_bucket_location(

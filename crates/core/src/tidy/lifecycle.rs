@@ -11,7 +11,7 @@
 //!   days they must live (S3 counts lifecycle expiry in days), so the bucket deletes them even if
 //!   LinkDrop never runs again, and never before their link and grace are over.
 //!
-//! The embedded store needs none: LinkDrop is the store, and aborts and deletes by itself.
+//! The embedded store keeps and applies both kinds as S3 does (`local_store::lifecycle`).
 
 use aws_sdk_s3::types::{
     AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, ExpirationStatus,
@@ -35,7 +35,7 @@ pub const ABORT_AFTER_DAYS: i32 = 7;
 #[ts(export_to = "LifecyclePlan.ts")]
 pub struct LifecyclePlan {
     pub bucket: String,
-    /// The server takes lifecycle rules (the embedded store does not need them).
+    /// The server takes lifecycle rules.
     pub supported: bool,
     /// Why not, when not.
     pub note: Option<String>,
@@ -163,26 +163,9 @@ fn plan_for(session: &Session, existing: &[LifecycleRule]) -> LifecyclePlan {
     }
 }
 
-fn embedded(session: &Session) -> Option<LifecyclePlan> {
-    session.profile.local_store.then(|| LifecyclePlan {
-        bucket: session.bucket().name.clone(),
-        supported: false,
-        note: Some(
-            "the embedded store needs no rule: LinkDrop is the store, and aborts and deletes by itself"
-                .into(),
-        ),
-        rules: String::new(),
-        installed: false,
-        others: Vec::new(),
-    })
-}
-
 /// What installing the backstop on `profile`'s bucket would do.
 pub async fn plan(context: &Context, profile: Option<&str>) -> Result<LifecyclePlan, TidyError> {
     let session = crate::share::open_session(context, profile).await?;
-    if let Some(plan) = embedded(&session) {
-        return Ok(plan);
-    }
     let existing = current(session.bucket()).await?;
     Ok(plan_for(&session, &existing))
 }
@@ -191,9 +174,6 @@ pub async fn plan(context: &Context, profile: Option<&str>) -> Result<LifecycleP
 /// the configuration back to say what the server keeps.
 pub async fn install(context: &Context, profile: Option<&str>) -> Result<LifecyclePlan, TidyError> {
     let session = crate::share::open_session(context, profile).await?;
-    if let Some(plan) = embedded(&session) {
-        return Ok(plan);
-    }
     let bucket = session.bucket();
     let mut rules: Vec<LifecycleRule> = current(bucket)
         .await?

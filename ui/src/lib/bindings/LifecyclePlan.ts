@@ -5,7 +5,7 @@
  */
 export type LifecyclePlan = { bucket: string, 
 /**
- * The server takes lifecycle rules (the embedded store does not need them).
+ * The server takes lifecycle rules.
  */
 supported: boolean, 
 /**
