@@ -20,6 +20,7 @@ fn repo() -> &'static Path {
 const CORE: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("system", &["error"]),
+    ("capture", &["error", "system"]),
     ("profiles", &["error", "system"]),
     ("credentials", &["error", "system", "profiles"]),
     (

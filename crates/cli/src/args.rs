@@ -156,8 +156,12 @@ pub struct PageArgs {
 #[derive(Debug, Args)]
 pub struct ShareArgs {
     /// Files to share
-    #[arg(required = true, value_name = "FILE", value_parser = path_parser())]
+    #[arg(required_unless_present = "clipboard", value_name = "FILE", value_parser = path_parser())]
     pub files: Vec<PathBuf>,
+    /// Share what is on the clipboard instead of files: copied files as they are, an image as a
+    /// PNG, text as a UTF-8 .txt file named from its first words
+    #[arg(long, conflicts_with = "files")]
+    pub clipboard: bool,
     /// How long the links work: 90s, 15m, 1h, 7d, 1h30m (1 second to 7 days; default: the profile's, or 1h)
     #[arg(long, short = 'e', value_name = "DURATION", allow_hyphen_values = true)]
     pub expires: Option<Expiry>,

@@ -88,13 +88,77 @@ pub fn run(command: Command) -> ExitCode {
     })
 }
 
-async fn share(context: &Context, args: ShareArgs) -> ExitCode {
+async fn share(context: &Context, mut args: ShareArgs) -> ExitCode {
+    if !args.clipboard {
+        return share_files(context, args).await;
+    }
+    let kept = match from_clipboard(context).await {
+        Ok(kept) => kept,
+        Err(e) => {
+            report(with_hint(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    args.files = kept.files.clone();
+    let code = share_files(context, args).await;
+    for path in &kept.made {
+        linkdrop::capture::discard(&context.paths, path);
+    }
+    code
+}
+
+/// What `share --clipboard` shares: the copied files, or the file made of a copied image or text
+/// (in `made`, removed once shared).
+struct FromClipboard {
+    files: Vec<std::path::PathBuf>,
+    made: Vec<std::path::PathBuf>,
+}
+
+async fn from_clipboard(
+    context: &Context,
+) -> Result<FromClipboard, linkdrop::capture::CaptureError> {
+    use linkdrop::capture::{self, CaptureError, clipboard::Copied};
+    let copied = tokio::task::spawn_blocking(capture::clipboard::read)
+        .await
+        .map_err(|e| CaptureError::NoClipboard {
+            detail: e.to_string(),
+        })??;
+    let (name, bytes) = match copied {
+        Copied::Files(files) => {
+            return Ok(FromClipboard {
+                files,
+                made: Vec::new(),
+            });
+        }
+        Copied::Image {
+            width,
+            height,
+            rgba,
+        } => (
+            capture::image_name(chrono::Local::now()),
+            capture::png(width, height, &rgba)?,
+        ),
+        Copied::Text(text) => (capture::text_name(&text), text.into_bytes()),
+        Copied::Nothing => return Err(CaptureError::NothingCopied),
+    };
+    let path = capture::keep(&context.paths, &name, &bytes)?;
+    Ok(FromClipboard {
+        files: vec![path.clone()],
+        made: vec![path],
+    })
+}
+
+async fn share_files(context: &Context, args: ShareArgs) -> ExitCode {
     // At a terminal (or when asked), a running window does the sharing: progress there, the
     // link in the clipboard. Scripts (--json, or output not to a terminal) keep getting links here.
     // Deletion after expiry is not handed over (the window's shares follow the profile's
     // default): a share that says something about it is done here, as it says.
     let says_deletion = args.delete_after_expiry || args.keep_after_expiry || args.grace.is_some();
-    if !says_deletion && (args.window || (!args.json && std::io::stdout().is_terminal())) {
+    // What came from the clipboard is shared here: the file made of it goes once it is shared.
+    if !says_deletion
+        && !args.clipboard
+        && (args.window || (!args.json && std::io::stdout().is_terminal()))
+    {
         match tokio::task::spawn_blocking(crate::handover::send_to_running_window).await {
             Ok(Ok(true)) => {
                 eprintln!(

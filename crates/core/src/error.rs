@@ -92,6 +92,8 @@ error_codes! {
     Shortcut = "shortcut",
     Autostart = "autostart",
     Clipboard = "clipboard",
+    /// The clipboard holds nothing to share.
+    NothingCopied = "nothing_copied",
     /// A failure with no better name (a bug, or a task that died).
     Internal = "internal",
 }

@@ -7,6 +7,7 @@
 //! The rooms, from the bottom up (each may use only those before it; `tests/architecture.rs`):
 //! - `error`: the one list of error codes (`ErrorCode`) and the trait that names them;
 //! - `system`: paths, logging, the network's rules, text for terminals;
+//! - `capture`: what is shared without being a file yet (the clipboard's image or text);
 //! - `profiles`: profiles, providers, expiry, preferences; `credentials`: keychain and AWS profiles;
 //! - `storage`: a bucket session, uploads, presigning, the upload journal;
 //! - `local_store`: the embedded S3 store;
@@ -18,6 +19,7 @@
 //! - `check`: the connection check; `settings`: editing profiles as the window and CLI do;
 //! - `context`: where the files and secrets are, handed to every function above.
 
+pub mod capture;
 pub mod check;
 mod context;
 pub mod credentials;

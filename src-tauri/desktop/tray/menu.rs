@@ -311,25 +311,6 @@ pub fn build(state: &State) -> Vec<Item> {
     items
 }
 
-/// The files named by clipboard text: one path or `file://` URI per line (file managers copy a
-/// list of URIs, GNOME's prefixed with `copy` or `cut`). Only existing regular files count.
-pub fn copied_files(text: &str) -> Vec<PathBuf> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && *l != "copy" && *l != "cut" && !l.starts_with('#'))
-        .filter_map(|line| {
-            if line.starts_with("file://") {
-                url::Url::parse(line).ok()?.to_file_path().ok()
-            } else if line.starts_with('/') {
-                Some(PathBuf::from(line))
-            } else {
-                None
-            }
-        })
-        .filter(|p| p.is_file())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,22 +551,5 @@ mod tests {
             255
         );
         assert_eq!(pixel(&activity_icon(&clear, size, 8), size, 1, 1)[3], 0);
-    }
-
-    #[test]
-    fn copied_files_come_from_paths_and_file_uris() {
-        let dir = tempfile::tempdir().unwrap();
-        let a = dir.path().join("a file.txt");
-        std::fs::write(&a, "a").unwrap();
-        let b = dir.path().join("b.txt");
-        std::fs::write(&b, "b").unwrap();
-        let uri = url::Url::from_file_path(&a).unwrap();
-        let text = format!(
-            "copy\n{uri}\n{}\n/nonexistent/file\nhello world\n{}\n",
-            b.display(),
-            dir.path().display()
-        );
-        assert_eq!(copied_files(&text), vec![a, b]);
-        assert!(copied_files("just some text").is_empty());
     }
 }

@@ -104,7 +104,7 @@ fn state(app: &AppHandle) -> menu::State {
     let copied = app
         .clipboard()
         .read_text()
-        .map(|text| menu::copied_files(&text))
+        .map(|text| linkdrop::capture::clipboard::copied_files(&text))
         .unwrap_or_default();
     menu::State {
         recent,
@@ -190,7 +190,7 @@ fn on_click(app: &AppHandle, id: &str) {
         Action::ShareFile => choose_and_share(app),
         Action::ShareCopied => {
             let text = app.clipboard().read_text().unwrap_or_default();
-            share(app, menu::copied_files(&text));
+            share(app, linkdrop::capture::clipboard::copied_files(&text));
         }
         Action::Recent(id) => {
             let app = app.clone();
